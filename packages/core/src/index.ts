@@ -1,0 +1,15 @@
+/**
+ * @abc/core: the estimator contract, data validation, transformers, pipelines, registry and persistence
+ * that every detector of the framework, ours or a plugin's, plugs into.
+ */
+export * from './errors.js';
+export * from './matrix.js';
+export * from './validate.js';
+export * from './random.js';
+export * from './params.js';
+export * from './state.js';
+export * from './export-spec.js';
+export * from './detector.js';
+export * from './transformer.js';
+export * from './table.js';
+export * from './registry.js';

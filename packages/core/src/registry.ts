@@ -1,0 +1,107 @@
+import type { Detector, Supervision } from './detector.js';
+import { UnknownDetectorError, ValidationError } from './errors.js';
+import type { ParamSpace, Params } from './params.js';
+import type { Transformer } from './transformer.js';
+
+/**
+ * One registered detector. The CLI, model search, persistence and the eval protocols find detectors only
+ * through these entries, so a third-party plugin that registers one is usable everywhere.
+ *
+ * @example
+ * registerDetector({
+ *   name: 'meandist', supervision: 'unsupervised', hasProbability: false,
+ *   description: 'distance to the training mean', paramSpace: MeanDistance.paramSpace,
+ *   create: (params) => new MeanDistance(params),
+ * });
+ * const det = createDetector('meandist', { seed: 3 });
+ */
+export interface DetectorEntry {
+  name: string;
+  supervision: Supervision;
+  hasProbability: boolean;
+  description: string;
+  /** Every parameter with its type, default, range and search range. */
+  paramSpace: ParamSpace;
+  /** A new unfitted detector; unknown or invalid params raise a ValidationError. */
+  create(params?: Params): Detector;
+}
+
+/** One registered transformer (scalers, encoders, imputers). */
+export interface TransformerEntry {
+  name: string;
+  description: string;
+  paramSpace: ParamSpace;
+  create(params?: Params): Transformer;
+}
+
+const detectors = new Map<string, DetectorEntry>();
+const transformers = new Map<string, TransformerEntry>();
+const NAME = /^[a-z][a-z0-9_-]*$/;
+
+export interface RegisterOptions {
+  /** Replace an entry of the same name instead of raising. */
+  replace?: boolean;
+}
+
+/** Registers a detector under a lowercase name; a second registration of a name raises unless `replace`. */
+export function registerDetector(entry: DetectorEntry, options: RegisterOptions = {}): void {
+  checkName(entry.name, detectors, options, 'detector');
+  detectors.set(entry.name, Object.freeze({ ...entry }));
+}
+
+/** Registers a transformer under a lowercase name. */
+export function registerTransformer(entry: TransformerEntry, options: RegisterOptions = {}): void {
+  checkName(entry.name, transformers, options, 'transformer');
+  transformers.set(entry.name, Object.freeze({ ...entry }));
+}
+
+function checkName(name: string, map: Map<string, unknown>, options: RegisterOptions, kind: string): void {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new ValidationError('param', `register ${kind}: name must be lowercase letters, digits, "-" or "_", got "${name}"`);
+  }
+  if (map.has(name) && !options.replace) {
+    throw new ValidationError('param', `register ${kind}: "${name}" is already registered (pass { replace: true } to override)`);
+  }
+}
+
+/** The entry of a registered detector; raises `UnknownDetectorError` listing the known names. */
+export function getDetectorEntry(name: string): DetectorEntry {
+  const entry = detectors.get(name);
+  if (!entry) throw new UnknownDetectorError(name, [...detectors.keys()]);
+  return entry;
+}
+
+export function getTransformerEntry(name: string): TransformerEntry {
+  const entry = transformers.get(name);
+  if (!entry) throw new UnknownDetectorError(name, [...transformers.keys()]);
+  return entry;
+}
+
+/** True when a detector of that name is registered. */
+export function hasDetector(name: string): boolean {
+  return detectors.has(name);
+}
+
+/** A new unfitted detector from its registry name and params. */
+export function createDetector(name: string, params?: Params): Detector {
+  return getDetectorEntry(name).create(params);
+}
+
+/** A new unfitted transformer from its registry name and params. */
+export function createTransformer(name: string, params?: Params): Transformer {
+  return getTransformerEntry(name).create(params);
+}
+
+/** Registered detectors in registration order, optionally only one supervision kind. */
+export function listDetectors(filter: { supervision?: Supervision } = {}): DetectorEntry[] {
+  return [...detectors.values()].filter((e) => !filter.supervision || e.supervision === filter.supervision);
+}
+
+export function listTransformers(): TransformerEntry[] {
+  return [...transformers.values()];
+}
+
+/** Removes a detector entry (for tests and plugin reloads); returns whether one was there. */
+export function unregisterDetector(name: string): boolean {
+  return detectors.delete(name);
+}
