@@ -13,3 +13,7 @@ export * from './detector.js';
 export * from './transformer.js';
 export * from './table.js';
 export * from './registry.js';
+export * from './pipeline.js';
+export * from './persist.js';
+export * from './crc32.js';
+export * from './version.js';

@@ -1,0 +1,142 @@
+import { BaseDetector, type FitContext } from '../detector.js';
+import type { Matrix } from '../matrix.js';
+import type { ParamSpace } from '../params.js';
+import { registerDetector, hasDetector } from '../registry.js';
+import { tensor, type ModelState } from '../state.js';
+import type { Labels } from '../validate.js';
+
+/**
+ * Two small reference detectors: the conformance suite's own test subjects, and worked examples of how a
+ * plugin writes a detector on `BaseDetector`.
+ */
+
+type MeanDistanceParams = { seed: number; threshold: number | null; contamination: number | null };
+
+/**
+ * Unsupervised: the score is the Euclidean distance to the training mean (deterministic, no progress events).
+ *
+ * @example
+ * const det = await new MeanDistance().fit([[0, 0], [1, 1], [0, 1]]);
+ * await det.scoreSamples([[5, 5]]);   // large: far from the mean
+ */
+export class MeanDistance extends BaseDetector<MeanDistanceParams, Float64Array> {
+  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({});
+  readonly name = 'ref-meandist';
+  readonly supervision = 'unsupervised' as const;
+
+  constructor(params?: Partial<MeanDistanceParams>) {
+    super(MeanDistance.paramSpace, params);
+  }
+
+  protected async fitModel(X: Matrix): Promise<Float64Array> {
+    const mean = new Float64Array(X.cols);
+    for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) mean[j] += X.data[i * X.cols + j];
+    for (let j = 0; j < X.cols; j++) mean[j] /= X.rows;
+    return mean;
+  }
+
+  protected scoreModel(mean: Float64Array, X: Matrix): Float32Array {
+    const out = new Float32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < X.cols; j++) s += (X.data[i * X.cols + j] - mean[j]) ** 2;
+      out[i] = Math.sqrt(s);
+    }
+    return out;
+  }
+
+  protected modelToState(mean: Float64Array): ModelState {
+    return { meta: {}, tensors: { mean: tensor(mean) } };
+  }
+
+  protected modelFromState(state: ModelState): Float64Array {
+    return state.tensors.mean.data as Float64Array;
+  }
+}
+
+type LogisticParams = MeanDistanceParams & { epochs: number; lr: number };
+interface LogisticModel {
+  w: Float32Array; // [cols + 1], the last is the bias
+}
+
+/**
+ * Supervised with a probability: logistic regression trained by SGD from a seeded random init and
+ * shuffling, one progress event per epoch. Score = p(anomaly | x).
+ */
+export class LogisticDetector extends BaseDetector<LogisticParams, LogisticModel> {
+  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
+    epochs: { type: 'int', default: 20, min: 1, description: 'passes over the data' },
+    lr: { type: 'float', default: 0.1, min: 0, exclusiveMin: true, description: 'SGD step size' },
+  });
+  readonly name = 'ref-logistic';
+  readonly supervision = 'supervised' as const;
+  override readonly hasProbability = true;
+
+  constructor(params?: Partial<LogisticParams>) {
+    super(LogisticDetector.paramSpace, params);
+  }
+
+  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<LogisticModel> {
+    const { epochs, lr } = this.params;
+    const d = X.cols;
+    const w = new Float32Array(d + 1);
+    for (let j = 0; j <= d; j++) w[j] = ctx.rng.normal(0, 0.1);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      let loss = 0;
+      for (const i of ctx.rng.permutation(X.rows)) {
+        const p = this.prob(w, X, i);
+        const t = y![i];
+        loss -= t * Math.log(p + 1e-12) + (1 - t) * Math.log(1 - p + 1e-12);
+        const g = p - t;
+        for (let j = 0; j < d; j++) w[j] -= lr * g * X.data[i * d + j];
+        w[d] -= lr * g;
+      }
+      ctx.progress({ step: epoch, totalSteps: epochs, unit: 'epoch', metrics: { loss: loss / X.rows } });
+    }
+    return { w };
+  }
+
+  private prob(w: Float32Array, X: Matrix, i: number): number {
+    let z = w[X.cols];
+    for (let j = 0; j < X.cols; j++) z += w[j] * X.data[i * X.cols + j];
+    return 1 / (1 + Math.exp(-z));
+  }
+
+  protected scoreModel(model: LogisticModel, X: Matrix): Float32Array {
+    const out = new Float32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) out[i] = this.prob(model.w, X, i);
+    return out;
+  }
+
+  protected modelToState(model: LogisticModel): ModelState {
+    return { meta: {}, tensors: { w: tensor(model.w) } };
+  }
+
+  protected modelFromState(state: ModelState): LogisticModel {
+    return { w: state.tensors.w.data as Float32Array };
+  }
+}
+
+/** Registers both reference detectors (idempotent). */
+export function registerReferenceDetectors(): void {
+  if (!hasDetector('ref-meandist')) {
+    registerDetector({
+      name: 'ref-meandist',
+      supervision: 'unsupervised',
+      hasProbability: false,
+      description: 'reference: Euclidean distance to the training mean',
+      paramSpace: MeanDistance.paramSpace,
+      create: (p) => new MeanDistance(p as Partial<MeanDistanceParams>),
+    });
+  }
+  if (!hasDetector('ref-logistic')) {
+    registerDetector({
+      name: 'ref-logistic',
+      supervision: 'supervised',
+      hasProbability: true,
+      description: 'reference: logistic regression by SGD',
+      paramSpace: LogisticDetector.paramSpace,
+      create: (p) => new LogisticDetector(p as Partial<LogisticParams>),
+    });
+  }
+}
