@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+export type FlagValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** Parses a command's flags strictly; an unknown flag or a missing value is a UsageError naming it. */
+export function parseFlags(argv: string[], options: FlagSpec, command: string): { values: FlagValues } {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { values: values as FlagValues };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see abc ${command} --help`);
+  }
+}
+
+/** A string flag's value (the last one when repeated). */
+export function str(values: FlagValues, name: string): string | undefined {
+  const v = values[name];
+  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `abc` command line. Commands: list, demo (more arrive with the CLI issue: fit, score, export,
+ * evaluate, reproduce, search). `pnpm abc ...` runs it from source right after `pnpm install`.
+ */
+import '@abc/models';
+import { runDemo, demoHelp } from './commands/demo.js';
+import { runList, listHelp } from './commands/list.js';
+import { EXIT, exitCodeFor, UsageError } from './errors.js';
+
+const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; help: string }> = {
+  list: { run: runList, help: listHelp },
+  demo: { run: runDemo, help: demoHelp },
+};
+
+export const mainHelp = `abc: anomaly detection with Autoencoding Binary Classifiers
+
+Usage: abc <command> [flags]     (abc <command> --help for each)
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.help.split('\n')[0].replace(/^abc \w+: /, '')}`)
+  .join('\n')}
+
+Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 unreadable model file, 4 backend unavailable, 130 interrupted.
+`;
+
+/** Runs one command line; returns the exit code (used by the tests without spawning a process). */
+export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(mainHelp);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+    return await command.run(rest, out);
+  } catch (e) {
+    const code = exitCodeFor(e);
+    err(`abc ${name}: ${(e as Error).message}`);
+    if (code === EXIT.internal && (e as Error).stack) err((e as Error).stack!);
+    return code;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /main\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
