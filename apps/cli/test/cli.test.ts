@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('abc command line', () => {
+  it('prints help and exits 2 without a command, 0 with --help', async () => {
+    expect((await run()).code).toBe(2);
+    const h = await run('--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/Commands:\n {2}list/);
+    expect(h.out).toMatch(/Exit codes/);
+  });
+
+  it('names an unknown command and an unknown flag (exit 2)', async () => {
+    const u = await run('fitt');
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/unknown command "fitt"; commands: list, demo/);
+    const f = await run('list', '--jsn');
+    expect(f.code).toBe(2);
+    expect(f.err).toMatch(/--jsn/);
+  });
+
+  it('lists the registered detectors with kinds and params', async () => {
+    const r = await run('list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^abc {2}\[supervised, probability\]/m);
+    expect(r.out).toMatch(/^ae {2}\[unsupervised\]/m);
+    expect(r.out).toMatch(/variant=ae {2}\(ae\|dae\)/);
+    const j = JSON.parse((await run('list', '--json')).out);
+    expect(j.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['abc', 'ae', 'dae', 'lrc']));
+  });
+
+  it('runs the demo: ABC high on known and unknown anomalies, the AE lower on known ones', async () => {
+    const r = await run('demo', '--n', '400', '--max-epochs', '40');
+    expect(r.code).toBe(0);
+    const row = (name: string) => {
+      const m = r.out.match(new RegExp(`^${name} .*?(\\d\\.\\d{3}) +(\\d\\.\\d{3})`, 'm'));
+      expect(m, `row ${name} in:\n${r.out}`).not.toBeNull();
+      return { known: Number(m![1]), unknown: Number(m![2]) };
+    };
+    const abc = row('abc');
+    const ae = row('ae');
+    expect(abc.known).toBeGreaterThan(0.9);
+    expect(abc.unknown).toBeGreaterThan(0.99);
+    expect(ae.unknown).toBeGreaterThan(0.99);
+    expect(abc.known).toBeGreaterThan(ae.known);
+  });
+
+  it('rejects a bad demo flag value with exit 2', async () => {
+    const r = await run('demo', '--n', 'ten');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--n must be a positive integer, got "ten"/);
+  });
+
+  it('works as `pnpm abc` from source (a real process)', async () => {
+    const root = resolve(__dirname, '../../..');
+    const { stdout } = await promisify(execFile)('pnpm', ['--silent', 'abc', 'list'], { cwd: root });
+    expect(stdout).toMatch(/^abc /m);
+  }, 60_000);
+});
