@@ -78,8 +78,8 @@ export class UnsupportedExportError extends AbcError {
 
 /** A registry lookup for a name nobody registered. */
 export class UnknownDetectorError extends AbcError {
-  constructor(name: string, known: readonly string[]) {
-    super('UNKNOWN_DETECTOR', `unknown detector "${name}"; registered: ${known.join(', ') || '(none)'}`);
+  constructor(name: string, known: readonly string[], kind: 'detector' | 'transformer' = 'detector') {
+    super('UNKNOWN_DETECTOR', `unknown ${kind} "${name}"; registered: ${known.join(', ') || '(none)'}`);
   }
 }
 

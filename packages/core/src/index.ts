@@ -17,3 +17,7 @@ export * from './pipeline.js';
 export * from './persist.js';
 export * from './crc32.js';
 export * from './version.js';
+export * from './scalers.js';
+export * from './impute.js';
+export * from './onehot.js';
+export * from './builtin-transformers.js';

@@ -73,7 +73,7 @@ export function getDetectorEntry(name: string): DetectorEntry {
 
 export function getTransformerEntry(name: string): TransformerEntry {
   const entry = transformers.get(name);
-  if (!entry) throw new UnknownDetectorError(name, [...transformers.keys()]);
+  if (!entry) throw new UnknownDetectorError(name, [...transformers.keys()], 'transformer');
   return entry;
 }
 

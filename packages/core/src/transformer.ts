@@ -1,4 +1,5 @@
 import { NotFittedError, ValidationError } from './errors.js';
+import { checkFeatures } from './validate.js';
 import type { TransformerExportSpec } from './export-spec.js';
 import type { Matrix } from './matrix.js';
 import { copyParams, resolveParams, type ParamSpace, type Params } from './params.js';
@@ -87,9 +88,7 @@ export abstract class BaseTransformer<P extends Params, M> implements Transforme
     const s = this.state;
     if (s === null) throw new NotFittedError(this.constructor.name);
     const Xm = this.asMatrix(X);
-    if (Xm.cols !== s.nFeatures) {
-      throw new ValidationError('feature-count', `${this.constructor.name} was fitted on ${s.nFeatures} features but X has ${Xm.cols}`);
-    }
+    checkFeatures(Xm, { nFeatures: s.nFeatures, featureNames: s.featureNames }, this.constructor.name);
     return this.apply(s.model, Xm);
   }
 
