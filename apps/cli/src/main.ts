@@ -7,6 +7,7 @@ import '@abc/models';
 import { runDemo, demoHelp } from './commands/demo.js';
 import { runList, listHelp } from './commands/list.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
+import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
 
 const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; help: string }> = {
   list: { run: runList, help: listHelp },
@@ -22,11 +23,21 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(8)} ${c.help.split('\n')[0].replace(/^abc \w+: /, '')}`)
   .join('\n')}
 
+Every command takes --plugin MODULE (repeatable): a module that registers detectors when imported (also
+read from abc.config.json { "plugins": [...] } or package.json "abc": { "plugins": [...] }).
+
 Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 unreadable model file, 4 backend unavailable, 130 interrupted.
 `;
 
 /** Runs one command line; returns the exit code (used by the tests without spawning a process). */
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+  let plugins: string[];
+  try {
+    ({ rest: argv, plugins } = takePluginFlags(argv));
+  } catch (e) {
+    err(`abc: ${(e as Error).message}`);
+    return exitCodeFor(e);
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(mainHelp);
@@ -35,6 +46,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   const command = commands[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+    await loadPlugins([...configuredPlugins(process.cwd()), ...plugins], process.cwd());
     return await command.run(rest, out);
   } catch (e) {
     const code = exitCodeFor(e);

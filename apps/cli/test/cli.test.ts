@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 
@@ -60,6 +62,22 @@ describe('abc command line', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--n must be a positive integer, got "ten"/);
   });
+
+  it('loads a third-party plugin with --plugin and from abc.config.json; a missing one is exit 2', async () => {
+    const root = resolve(__dirname, '../../..');
+    const { stdout } = await promisify(execFile)('pnpm', ['--silent', 'abc', 'list', '--plugin', './examples/plugin-knn'], { cwd: root });
+    expect(stdout).toMatch(/^knn {2}\[unsupervised\] {2}plugin example/m);
+    const dir = await mkdtemp(join(tmpdir(), 'abc-cli-'));
+    await writeFile(join(dir, 'abc.config.json'), JSON.stringify({ plugins: [join(root, 'examples/plugin-knn')] }));
+    const cli = join(root, 'apps/cli/src/main.ts');
+    const fromConfig = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', cli, 'list'], { cwd: dir });
+    expect(fromConfig.stdout).toMatch(/^knn /m);
+    const missing = await run('list', '--plugin', './no/such/plugin');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/plugin "\.\/no\/such\/plugin": .* does not exist/);
+    const unnamed = await run('list', '--plugin');
+    expect(unnamed.code).toBe(2);
+  }, 60_000);
 
   it('works as `pnpm abc` from source (a real process)', async () => {
     const root = resolve(__dirname, '../../..');
