@@ -1,10 +1,10 @@
 import { AbortError, NotFittedError, ValidationError, throwIfAborted } from './errors.js';
 import type { DetectorExportSpec } from './export-spec.js';
-import { matrix, type Matrix, type MatrixLike } from './matrix.js';
+import { matrix, type Matrix } from './matrix.js';
 import { commonDetectorParams, copyParams, resolveParams, type ParamSpace, type Params } from './params.js';
 import { Random } from './random.js';
 import type { JsonValue, ModelState } from './state.js';
-import { countLabels, validateLabels, validateMatrix, type Labels, type LabelsLike } from './validate.js';
+import { countLabels, validateLabels, validateMatrix, type DataLike, type Labels, type LabelsLike } from './validate.js';
 
 /** Whether a detector learns from labels (`supervised`) or from the data alone (`unsupervised`). */
 export type Supervision = 'supervised' | 'unsupervised';
@@ -49,12 +49,12 @@ export interface Detector<P extends Params = Params> {
   /** The score threshold `predict` uses (undefined before fit). */
   readonly threshold: number | undefined;
 
-  fit(X: MatrixLike, y?: LabelsLike | null, options?: FitOptions): Promise<this>;
-  scoreSamples(X: MatrixLike): Promise<Float32Array>;
+  fit(X: DataLike, y?: LabelsLike | null, options?: FitOptions): Promise<this>;
+  scoreSamples(X: DataLike): Promise<Float32Array>;
   /** p(anomaly | x) for detectors with a probability; others raise. */
-  predictProba(X: MatrixLike): Promise<Float32Array>;
+  predictProba(X: DataLike): Promise<Float32Array>;
   /** 1 where score > threshold. */
-  predict(X: MatrixLike): Promise<Uint8Array>;
+  predict(X: DataLike): Promise<Uint8Array>;
 
   getParams(): P;
   setParams(params: Partial<P>): this;
@@ -149,7 +149,7 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
     return new Ctor(this.getParams());
   }
 
-  async fit(X: MatrixLike, y?: LabelsLike | null, options: FitOptions = {}): Promise<this> {
+  async fit(X: DataLike, y?: LabelsLike | null, options: FitOptions = {}): Promise<this> {
     const Xm = validateMatrix(X);
     let labels: Labels | undefined;
     if (this.supervision === 'supervised') {
@@ -178,19 +178,19 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
     return this;
   }
 
-  async scoreSamples(X: MatrixLike): Promise<Float32Array> {
+  async scoreSamples(X: DataLike): Promise<Float32Array> {
     const Xm = this.checkScoringInput(X);
     return this.scoreModel(this.model, Xm);
   }
 
-  async predictProba(X: MatrixLike): Promise<Float32Array> {
+  async predictProba(X: DataLike): Promise<Float32Array> {
     if (!this.hasProbability) {
       throw new ValidationError('type', `${this.constructor.name} has no probability of anomaly; use scoreSamples`);
     }
     return this.scoreSamples(X);
   }
 
-  async predict(X: MatrixLike): Promise<Uint8Array> {
+  async predict(X: DataLike): Promise<Uint8Array> {
     const scores = await this.scoreSamples(X);
     const t = this.info!.threshold;
     const out = new Uint8Array(scores.length);
@@ -224,7 +224,7 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
   }
 
   /** Validates a scoring matrix: finite, fitted, same features as at fit (aligned by name when both have names). */
-  protected checkScoringInput(X: MatrixLike): Matrix {
+  protected checkScoringInput(X: DataLike): Matrix {
     const info = this.info;
     if (info === null) throw new NotFittedError(this.constructor.name);
     const Xm = validateMatrix(X);

@@ -1,13 +1,13 @@
 import type { Detector, FitOptions } from './detector.js';
 import { alignFeatures } from './detector.js';
 import { NotFittedError, ValidationError, throwIfAborted } from './errors.js';
-import type { Matrix, MatrixLike } from './matrix.js';
+import type { Matrix } from './matrix.js';
 import { isMatrix } from './matrix.js';
 import type { Params, ParamValue } from './params.js';
 import type { ModelState } from './state.js';
 import { isTable, tableToMatrix, type Table } from './table.js';
 import type { Transformer } from './transformer.js';
-import { validateLabels, validateMatrix, type LabelsLike } from './validate.js';
+import { validateLabels, validateMatrix, type DataLike, type LabelsLike } from './validate.js';
 
 /**
  * Transformers then one detector, itself a {@link Detector}: a pipeline goes anywhere a detector goes
@@ -77,7 +77,7 @@ export class Pipeline implements Detector<Params> {
    * Fits each transformer on the output of the previous one, then the detector. Steps are fitted on clones
    * and swapped in only when everything succeeded, so an aborted fit leaves the pipeline as it was.
    */
-  async fit(X: MatrixLike | Table, y?: LabelsLike | null, options: FitOptions = {}): Promise<this> {
+  async fit(X: DataLike, y?: LabelsLike | null, options: FitOptions = {}): Promise<this> {
     const input = this.checkInput(X);
     if (y !== undefined && y !== null) validateLabels(y, input.rows);
     throwIfAborted(options.signal);
@@ -95,20 +95,20 @@ export class Pipeline implements Detector<Params> {
   }
 
   /** The input after every transformer: what the detector sees. */
-  transform(X: MatrixLike | Table): Matrix {
+  transform(X: DataLike): Matrix {
     if (!this.fitted) throw new NotFittedError('Pipeline');
     let current: Matrix | Table = this.alignInput(this.checkInput(X));
     for (const t of this.steps.transformers) current = t.transform(current);
     return asMatrix(current);
   }
 
-  async scoreSamples(X: MatrixLike | Table): Promise<Float32Array> {
+  async scoreSamples(X: DataLike): Promise<Float32Array> {
     return this.steps.detector.scoreSamples(this.transform(X));
   }
-  async predictProba(X: MatrixLike | Table): Promise<Float32Array> {
+  async predictProba(X: DataLike): Promise<Float32Array> {
     return this.steps.detector.predictProba(this.transform(X));
   }
-  async predict(X: MatrixLike | Table): Promise<Uint8Array> {
+  async predict(X: DataLike): Promise<Uint8Array> {
     return this.steps.detector.predict(this.transform(X));
   }
 
@@ -166,7 +166,7 @@ export class Pipeline implements Detector<Params> {
     throw new ValidationError('type', 'Pipeline state is read by deserialize(bytes), step by step');
   }
 
-  private checkInput(X: MatrixLike | Table): Matrix | Table {
+  private checkInput(X: DataLike): Matrix | Table {
     if (isTable(X)) {
       if (X.rows === 0) throw new ValidationError('empty', 'X is empty: it has no rows');
       if (!this.steps.transformers[0]?.acceptsTable) return validateMatrix(tableToMatrix(X));

@@ -1,5 +1,9 @@
 import { ValidationError } from './errors.js';
 import { describe, type Matrix, type MatrixLike, toMatrix } from './matrix.js';
+import { isTable, tableToMatrix, type Table } from './table.js';
+
+/** What detectors take: a matrix, rows of numbers, or a table of numeric columns (names become feature names). */
+export type DataLike = MatrixLike | Table;
 
 /** Label vectors: 1 = anomaly, 0 = normal (the PyOD / ADBench convention). */
 export type Labels = Uint8Array;
@@ -18,9 +22,9 @@ export interface ValidateMatrixOptions {
  * Converts and checks a matrix at a public door: non-empty (at least one row and one column), every value
  * finite. Errors name the argument, the row and the column.
  */
-export function validateMatrix(input: MatrixLike, options: ValidateMatrixOptions = {}): Matrix {
+export function validateMatrix(input: DataLike, options: ValidateMatrixOptions = {}): Matrix {
   const name = options.name ?? 'X';
-  const X = toMatrix(input, name);
+  const X = isTable(input) ? tableToMatrix(input) : toMatrix(input, name);
   if (X.rows === 0) throw new ValidationError('empty', `${name} is empty: it has no rows`);
   if (X.cols === 0) throw new ValidationError('empty', `${name} has ${X.rows} rows but no columns`);
   const d = X.data;
