@@ -1,0 +1,15 @@
+/**
+ * @abc/eval: metrics, datasets, the paper's protocols and reports.
+ */
+export * from './metrics/aupr.js';
+export * from './metrics/ttest.js';
+export * from './stats/special.js';
+export { auroc } from './metrics/auroc.js';
+export { makeToyData, labelledSet, toyTrainingSet, type ToyData, type ToyDataOptions } from './datasets/toy.js';
+export * from './datasets/checksums.js';
+export * from './datasets/idx.js';
+export * from './datasets/mnist.js';
+export * from './datasets/kdd.js';
+export * from './datasets/cifar.js';
+export * from './datasets/csv.js';
+export * from './datasets/splits.js';

@@ -1,0 +1,9 @@
+/**
+ * Node-only file loaders of @abc/eval: they read dataset files from a folder (gunzipping, verifying
+ * checksums) and hand the bytes to the browser-safe parsers of `@abc/eval`.
+ */
+export * from './files.js';
+export * from './mnist.js';
+export * from './kdd.js';
+export * from './cifar.js';
+export * from './csv.js';

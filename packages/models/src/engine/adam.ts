@@ -1,0 +1,66 @@
+/** Adam's hyper-parameters (PyTorch's names and defaults). */
+export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number;
+  /** Decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Adam (Kingma & Ba 2015) over one flat parameter vector, with the same update order and float32 state as
+ * PyTorch's `torch.optim.Adam` (single-tensor path): `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
+ * `p ← p − (lr / (1−β1ᵗ)) · m / (sqrt(v) / sqrt(1−β2ᵗ) + eps)`.
+ *
+ * @example
+ * const opt = new Adam(net.params.length, { lr: 1e-3 });
+ * opt.step(net.params, net.grads);
+ */
+export class Adam {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** Steps taken so far. */
+  t = 0;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+
+  constructor(size: number, options: AdamOptions = {}) {
+    this.lr = options.lr ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
+  }
+
+  /** One update of `params` in place from `grads` (same length as at construction). */
+  step(params: Float32Array, grads: Float32Array): void {
+    this.t++;
+    const { beta1, beta2, eps, m, v } = this;
+    const bc1 = 1 - Math.pow(beta1, this.t);
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.t));
+    const stepSize = this.lr / bc1;
+    const f = Math.fround;
+    const omb1 = 1 - beta1;
+    const omb2 = 1 - beta2;
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i];
+      const mi = (m[i] = f(f(m[i] * beta1) + f(g * omb1)));
+      const vi = (v[i] = f(f(v[i] * beta2) + f(f(g * g) * omb2)));
+      const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps);
+      params[i] = f(params[i] - stepSize * f(mi / denom));
+    }
+  }
+
+  /** Forgets the moments and the step count. */
+  reset(): void {
+    this.t = 0;
+    this.m.fill(0);
+    this.v.fill(0);
+  }
+}

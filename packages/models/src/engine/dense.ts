@@ -1,0 +1,293 @@
+import type { Activation, Random } from '@abc/core';
+import { getDefaultKernel, type GemmKernel } from './kernels/gemm.js';
+import { glorotUniform } from './init.js';
+import type { Adam } from './adam.js';
+
+export type { Activation };
+
+/**
+ * A dense stack: `sizes[0]` inputs, then one layer per following size, `activations[l]` after layer l
+ * (`activations.length === sizes.length − 1`). Layer l computes `y = act(x W + b)` with W row-major
+ * `[sizes[l], sizes[l+1]]`, the layout of the export spec and of the PyTorch contract's init.
+ */
+export interface NetworkSpec {
+  sizes: readonly number[];
+  activations: readonly Activation[];
+}
+
+/** Where one layer's weights and biases sit in the flat parameter vector. */
+export interface LayerInfo {
+  inputSize: number;
+  outputSize: number;
+  activation: Activation;
+  /** Offset of W ([inputSize, outputSize], row-major) in `params`/`grads`. */
+  wOffset: number;
+  /** Offset of b ([outputSize]) in `params`/`grads`. */
+  bOffset: number;
+}
+
+/**
+ * A loss on a batch of network outputs: reads `output` (rows × cols, row-major, from offset 0), writes
+ * dLoss/dOutput into `dOutput` (same layout) and returns the loss value (for reporting only).
+ */
+export type LossFn = (output: Float32Array, rows: number, cols: number, dOutput: Float32Array) => number;
+
+export interface DenseNetworkOptions {
+  /** The GEMM kernel (default: {@link getDefaultKernel}). */
+  kernel?: GemmKernel;
+  /** Initial parameters (copied); default all zero — call {@link DenseNetwork.initGlorot} to initialise. */
+  params?: Float32Array;
+}
+
+const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu', 'linear'];
+
+/**
+ * A dense feed-forward network with manual backprop, running on one {@link GemmKernel}. Parameters live in one
+ * flat `Float32Array` (`params`, layer by layer: W then b), gradients in `grads` with the same layout, so an
+ * optimizer sees one vector. Workspaces are sized for the largest batch seen and reused: the forward and
+ * backward passes allocate nothing once warm. Runs in Node and the browser (no Node-only module).
+ *
+ * @example
+ * const net = new DenseNetwork({ sizes: [784, 300, 20, 300, 784], activations: ['tanh', 'tanh', 'tanh', 'linear'] });
+ * net.initGlorot(new Random(1));
+ * const opt = new Adam(net.params.length, { lr: 1e-3 });
+ * const loss = net.trainStep(batch, 0, 100, (out, rows, cols, dOut) => myLoss(out, rows, cols, dOut), opt);
+ * const recon = net.predict(X, rows);   // Float32Array rows × 784
+ */
+export class DenseNetwork {
+  readonly spec: NetworkSpec;
+  readonly layers: readonly LayerInfo[];
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  readonly kernel: GemmKernel;
+  readonly inputSize: number;
+  readonly outputSize: number;
+
+  private capacity = 0;
+  /** acts[l] = output of layer l (rows × sizes[l+1]). */
+  private acts: Float32Array[] = [];
+  private deltaA = new Float32Array(0);
+  private deltaB = new Float32Array(0);
+  private input: Float32Array | null = null;
+  private inputOffset = 0;
+  private rows = 0;
+  private colSum = new Float64Array(0);
+
+  constructor(spec: NetworkSpec, options: DenseNetworkOptions = {}) {
+    const { sizes, activations } = spec;
+    if (sizes.length < 2) throw new RangeError('DenseNetwork: sizes needs at least an input and an output size');
+    if (activations.length !== sizes.length - 1) {
+      throw new RangeError(`DenseNetwork: ${sizes.length - 1} layers need ${sizes.length - 1} activations, got ${activations.length}`);
+    }
+    for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new RangeError(`DenseNetwork: layer size ${s} is not a positive integer`);
+    for (const a of activations) if (!ACTIVATIONS.includes(a)) throw new RangeError(`DenseNetwork: unknown activation "${a}"`);
+    this.spec = { sizes: [...sizes], activations: [...activations] };
+    const layers: LayerInfo[] = [];
+    let offset = 0;
+    for (let l = 0; l < sizes.length - 1; l++) {
+      const inputSize = sizes[l];
+      const outputSize = sizes[l + 1];
+      layers.push({ inputSize, outputSize, activation: activations[l], wOffset: offset, bOffset: offset + inputSize * outputSize });
+      offset += inputSize * outputSize + outputSize;
+    }
+    this.layers = layers;
+    this.inputSize = sizes[0];
+    this.outputSize = sizes[sizes.length - 1];
+    this.params = new Float32Array(offset);
+    this.grads = new Float32Array(offset);
+    this.colSum = new Float64Array(Math.max(...sizes));
+    if (options.params) {
+      if (options.params.length !== offset) {
+        throw new RangeError(`DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
+      }
+      this.params.set(options.params);
+    }
+    this.kernel = options.kernel ?? getDefaultKernel();
+  }
+
+  /** Number of parameters (weights and biases). */
+  get size(): number {
+    return this.params.length;
+  }
+
+  /** Layer l's weights as a view ([inputSize, outputSize], row-major). */
+  weights(l: number): Float32Array {
+    const L = this.layers[l];
+    return this.params.subarray(L.wOffset, L.wOffset + L.inputSize * L.outputSize);
+  }
+
+  /** Layer l's biases as a view. */
+  biases(l: number): Float32Array {
+    const L = this.layers[l];
+    return this.params.subarray(L.bOffset, L.bOffset + L.outputSize);
+  }
+
+  /** Glorot-uniform weights from the seeded generator, layer by layer; zero biases. */
+  initGlorot(rng: Random): this {
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l];
+      glorotUniform(this.weights(l), L.inputSize, L.outputSize, rng);
+      this.biases(l).fill(0);
+    }
+    return this;
+  }
+
+  /** Grows the workspaces to hold `rows` rows (allocates only when the batch is larger than before). */
+  reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    this.capacity = rows;
+    this.acts = this.layers.map((L) => new Float32Array(rows * L.outputSize));
+    const maxSize = Math.max(...this.spec.sizes);
+    this.deltaA = new Float32Array(rows * maxSize);
+    this.deltaB = new Float32Array(rows * maxSize);
+  }
+
+  /**
+   * Forward pass of `rows` rows of X starting at `X[xOffset]` (row-major, `inputSize` columns). Keeps the
+   * activations for {@link backward}. Returns the output workspace (valid for the first rows × outputSize
+   * values, overwritten by the next call).
+   */
+  forward(X: Float32Array, xOffset: number, rows: number): Float32Array {
+    this.reserve(rows);
+    this.input = X;
+    this.inputOffset = xOffset;
+    this.rows = rows;
+    const p = this.params;
+    let src = X;
+    let srcOff = xOffset;
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l];
+      const out = this.acts[l];
+      const n = L.outputSize;
+      // out = bias rows, then out += src · W
+      const bo = L.bOffset;
+      for (let i = 0; i < rows; i++) {
+        const row = i * n;
+        for (let j = 0; j < n; j++) out[row + j] = p[bo + j];
+      }
+      this.kernel.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 1, out, 0, n);
+      activate(L.activation, out, rows * n);
+      src = out;
+      srcOff = 0;
+    }
+    return this.acts[this.layers.length - 1];
+  }
+
+  /**
+   * Backward pass after {@link forward}: from dLoss/dOutput (rows × outputSize) fills `grads` (overwriting
+   * them) and, when `dInput` is given, writes dLoss/dInput (rows × inputSize) into it.
+   */
+  backward(dOutput: Float32Array, dInput?: Float32Array): void {
+    const rows = this.rows;
+    if (this.input === null) throw new Error('DenseNetwork.backward: call forward first');
+    const p = this.params;
+    const g = this.grads;
+    let dA: Float32Array = dOutput;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const L = this.layers[l];
+      const n = L.outputSize;
+      const k = L.inputSize;
+      const dZ = l === this.layers.length - 1 ? this.deltaA : dA; // in place below the output layer
+      // dZ = dA ⊙ act'(y), computed from the layer's output y.
+      activationGrad(L.activation, this.acts[l], dA, dZ, rows * n);
+      const prev = l === 0 ? this.input : this.acts[l - 1];
+      const prevOff = l === 0 ? this.inputOffset : 0;
+      // gW = prevᵀ · dZ   ([k × rows] · [rows × n])
+      this.kernel.gemm(true, false, k, n, rows, 1, prev, prevOff, k, dZ, 0, n, 0, g, L.wOffset, n);
+      // gb = column sums of dZ
+      const cs = this.colSum;
+      cs.fill(0, 0, n);
+      for (let i = 0; i < rows; i++) {
+        const row = i * n;
+        for (let j = 0; j < n; j++) cs[j] += dZ[row + j];
+      }
+      for (let j = 0; j < n; j++) g[L.bOffset + j] = cs[j];
+      // dPrev = dZ · Wᵀ   ([rows × n] · [n × k])
+      if (l > 0 || dInput) {
+        const target = l > 0 ? (dZ === this.deltaA ? this.deltaB : this.deltaA) : dInput!;
+        this.kernel.gemm(false, true, rows, k, n, 1, dZ, 0, n, p, L.wOffset, n, 0, target, 0, k);
+        dA = target;
+      }
+    }
+  }
+
+  /** One optimisation step on a batch: forward, loss (through `loss`), backward, optimizer update. Returns the loss. */
+  trainStep(X: Float32Array, xOffset: number, rows: number, loss: LossFn, optimizer: Adam): number {
+    const out = this.forward(X, xOffset, rows);
+    const dOut = this.lossGradBuffer(rows);
+    const value = loss(out, rows, this.outputSize, dOut);
+    this.backward(dOut);
+    optimizer.step(this.params, this.grads);
+    return value;
+  }
+
+  private dOutBuf = new Float32Array(0);
+  /** A reusable buffer for dLoss/dOutput of `rows` rows. */
+  lossGradBuffer(rows: number): Float32Array {
+    const need = rows * this.outputSize;
+    if (this.dOutBuf.length < need) this.dOutBuf = new Float32Array(need);
+    return this.dOutBuf;
+  }
+
+  /**
+   * Inference: the outputs for all `rows` rows of X (from offset 0), computed in batches of `batchSize`
+   * (default 1024). Returns a new Float32Array (rows × outputSize) unless `out` is given.
+   */
+  predict(X: Float32Array, rows: number, out?: Float32Array, batchSize = 1024): Float32Array {
+    const d = this.inputSize;
+    const o = this.outputSize;
+    const result = out ?? new Float32Array(rows * o);
+    for (let start = 0; start < rows; start += batchSize) {
+      const r = Math.min(batchSize, rows - start);
+      const y = this.forward(X, start * d, r);
+      result.set(y.subarray(0, r * o), start * o);
+    }
+    return result;
+  }
+
+  /** A copy with the same spec, parameters and kernel (fresh workspaces, zero gradients). */
+  clone(): DenseNetwork {
+    return new DenseNetwork(this.spec, { kernel: this.kernel, params: this.params });
+  }
+}
+
+/** Applies an activation in place to the first `count` values. */
+export function activate(act: Activation, v: Float32Array, count: number): void {
+  switch (act) {
+    case 'tanh':
+      for (let i = 0; i < count; i++) v[i] = Math.tanh(v[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < count; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
+      return;
+    case 'relu':
+      for (let i = 0; i < count; i++) if (v[i] < 0) v[i] = 0;
+      return;
+    case 'linear':
+      return;
+  }
+}
+
+/** dZ = dA ⊙ act'(y) from the activation's output y (dZ may alias dA). */
+export function activationGrad(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, count: number): void {
+  switch (act) {
+    case 'tanh':
+      for (let i = 0; i < count; i++) {
+        const t = y[i];
+        dZ[i] = dA[i] * (1 - t * t);
+      }
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < count; i++) {
+        const s = y[i];
+        dZ[i] = dA[i] * s * (1 - s);
+      }
+      return;
+    case 'relu':
+      for (let i = 0; i < count; i++) dZ[i] = y[i] > 0 ? dA[i] : 0;
+      return;
+    case 'linear':
+      if (dZ !== dA) dZ.set(dA.subarray(0, count));
+      return;
+  }
+}

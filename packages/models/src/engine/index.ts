@@ -1,0 +1,18 @@
+/**
+ * `@abc/models/engine`: the small dense training engine the detectors run on — networks of dense layers
+ * (tanh, sigmoid, relu, linear) with manual backprop, Adam, reconstruction objectives, seeded init, and every
+ * matrix product behind one {@link GemmKernel} interface. Browser-safe: no Node-only module.
+ *
+ * @example
+ * import { DenseNetwork, Adam, ReconstructionObjective } from '@abc/models/engine';
+ * const net = new DenseNetwork({ sizes: [2, 10, 1, 10, 2], activations: ['tanh', 'tanh', 'tanh', 'linear'] }).initGlorot(rng);
+ * const adam = new Adam(net.size, { lr: 1e-3 });
+ * const obj = new ReconstructionObjective('ae', 'meanSquared', 2);
+ * const loss = net.trainStep(xb, 0, rows, (out, r, c, dOut) => obj.compute(out, xb, 0, null, r, dOut), adam);
+ */
+export * from './kernels/gemm.js';
+export * from './dense.js';
+export * from './adam.js';
+export * from './init.js';
+export * from './losses.js';
+export * from './contract.js';

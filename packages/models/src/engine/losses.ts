@@ -1,0 +1,134 @@
+import type { Distance } from '@abc/core';
+
+export type { Distance };
+
+/** Which per-sample objective a reconstruction network trains on (see {@link sampleLoss}). */
+export type ObjectiveKind = 'ae' | 'abc' | 'lrc';
+
+/** The clamp of 1 − exp(−L) in the ABC anomaly term (the contract's `max(·, 1e-12)`). */
+export const ABC_CLAMP = 1e-12;
+const LOG_CLAMP = -Math.log(ABC_CLAMP);
+const LN2 = Math.LN2;
+
+/**
+ * Reconstruction error L of one row: `'meanSquared'` = mean over attributes of (r − x)²; `'squaredL2'` =
+ * sum of (r − x)²; `'l2'` = sqrt of that sum. Computed in float64.
+ */
+export function rowDistance(distance: Distance, x: Float32Array, xOff: number, r: Float32Array, rOff: number, cols: number): number {
+  let s = 0;
+  for (let j = 0; j < cols; j++) {
+    const d = r[rOff + j] - x[xOff + j];
+    s += d * d;
+  }
+  return distance === 'meanSquared' ? s / cols : distance === 'l2' ? Math.sqrt(s) : s;
+}
+
+/**
+ * Writes `scale · dL/dr` for one row into `out`. For `'l2'` at L = 0 the (sub)gradient 0 is used.
+ */
+export function rowDistanceGrad(
+  distance: Distance,
+  x: Float32Array,
+  xOff: number,
+  r: Float32Array,
+  rOff: number,
+  cols: number,
+  L: number,
+  scale: number,
+  out: Float32Array,
+  outOff: number,
+): void {
+  let f: number;
+  if (distance === 'meanSquared') f = (2 * scale) / cols;
+  else if (distance === 'squaredL2') f = 2 * scale;
+  else f = L > 0 ? scale / L : 0;
+  for (let j = 0; j < cols; j++) out[outOff + j] = f * (r[rOff + j] - x[xOff + j]);
+}
+
+/**
+ * `−log(1 − exp(−L))`, stably: `−log(−expm1(−L))` for L ≤ ln 2 and `−log1p(−exp(−L))` above (Mächler's
+ * log1mexp), with 1 − exp(−L) clamped below at {@link ABC_CLAMP} as in the PyTorch contract. Finite for every
+ * L ≥ 0 (at most −log 1e-12 ≈ 27.6).
+ */
+export function negLog1mExp(L: number): number {
+  const q = -Math.expm1(-L);
+  if (!(q > ABC_CLAMP)) return LOG_CLAMP;
+  return L <= LN2 ? -Math.log(q) : -Math.log1p(-Math.exp(-L));
+}
+
+/** d/dL of {@link negLog1mExp}: `−1 / expm1(L)`, and 0 where the clamp is active (as `torch.clamp` gives). */
+export function negLog1mExpGrad(L: number): number {
+  const q = -Math.expm1(-L);
+  if (!(q > ABC_CLAMP)) return 0;
+  return -1 / Math.expm1(L);
+}
+
+/**
+ * The per-sample loss ℓ(L) of a reconstruction objective for a row with label `anomaly` (our convention:
+ * true = known anomaly):
+ * - `'ae'`: L (labels ignored);
+ * - `'abc'`: L for normals, −log(1 − exp(−L)) for anomalies — the paper's `y·L − (1−y)·log(1 − exp(−L))`
+ *   with its y = 1 for normal, computed by {@link negLog1mExp};
+ * - `'lrc'`: L for normals, −L for anomalies (unbounded below, unstable by design).
+ */
+export function sampleLoss(kind: ObjectiveKind, L: number, anomaly: boolean): number {
+  if (!anomaly || kind === 'ae') return L;
+  return kind === 'abc' ? negLog1mExp(L) : -L;
+}
+
+/** dℓ/dL of {@link sampleLoss}. */
+export function sampleLossGrad(kind: ObjectiveKind, L: number, anomaly: boolean): number {
+  if (!anomaly || kind === 'ae') return 1;
+  return kind === 'abc' ? negLog1mExpGrad(L) : -1;
+}
+
+/**
+ * A batch loss for reconstruction networks: the batch mean of ℓ(L(x, r)) over rows. After each
+ * {@link compute}, `L` and `loss` hold the per-row reconstruction errors and losses of that batch.
+ *
+ * @example
+ * const obj = new ReconstructionObjective('abc', 'squaredL2', 784);
+ * const value = net.trainStep(xb, 0, rows, (out, rows, cols, dOut) => obj.compute(out, xb, 0, labels, rows, dOut), adam);
+ */
+export class ReconstructionObjective {
+  L = new Float64Array(0);
+  loss = new Float64Array(0);
+
+  constructor(
+    readonly kind: ObjectiveKind,
+    readonly distance: Distance,
+    readonly cols: number,
+  ) {}
+
+  /**
+   * Loss of reconstructions `output` (rows × cols) against targets `target[tOff...]`, with `anomaly[i]` = 1 for
+   * known anomalies (null: all normal). Writes dLoss/dOutput into `dOutput` and returns the batch mean.
+   */
+  compute(
+    output: Float32Array,
+    target: Float32Array,
+    tOff: number,
+    anomaly: Uint8Array | null,
+    rows: number,
+    dOutput: Float32Array,
+  ): number {
+    const cols = this.cols;
+    if (this.L.length < rows) {
+      this.L = new Float64Array(rows);
+      this.loss = new Float64Array(rows);
+    }
+    let total = 0;
+    const inv = 1 / rows;
+    for (let i = 0; i < rows; i++) {
+      const isAnomaly = anomaly !== null && anomaly[i] === 1;
+      const L = rowDistance(this.distance, target, tOff + i * cols, output, i * cols, cols);
+      const l = sampleLoss(this.kind, L, isAnomaly);
+      this.L[i] = L;
+      this.loss[i] = l;
+      total += l;
+      const g = sampleLossGrad(this.kind, L, isAnomaly) * inv;
+      rowDistanceGrad(this.distance, target, tOff + i * cols, output, i * cols, cols, L, g, dOutput, i * cols);
+    }
+    return total * inv;
+  }
+}
