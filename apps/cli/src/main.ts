@@ -5,12 +5,18 @@
  */
 import '@abc/models';
 import { runDemo, demoHelp } from './commands/demo.js';
+import { runEvaluate, evaluateHelp } from './commands/evaluate.js';
+import { runFit, fitHelp } from './commands/fit.js';
+import { runScore, scoreHelp } from './commands/score.js';
 import { runList, listHelp } from './commands/list.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
 
 const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; help: string }> = {
   list: { run: runList, help: listHelp },
+  fit: { run: runFit, help: fitHelp },
+  score: { run: runScore, help: scoreHelp },
+  evaluate: { run: runEvaluate, help: evaluateHelp },
   demo: { run: runDemo, help: demoHelp },
 };
 

@@ -1,5 +1,5 @@
 import { matrix, Random, type Matrix } from '@abc/core';
-import { auroc } from '@abc/eval';
+import { auroc, averagePrecision } from '@abc/eval';
 
 /**
  * What a search maximises. Labelled validation data holds only known anomalies, so the default also values
@@ -70,28 +70,3 @@ function twoClass(metric: (s: ArrayLike<number>, y: ArrayLike<number>) => number
   return metric(scores, y);
 }
 
-/** Average precision (scikit-learn's definition: sum over thresholds of (R_n − R_{n−1}) P_n). */
-export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let nPos = 0;
-  for (let i = 0; i < labels.length; i++) nPos += labels[i] ? 1 : 0;
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  let prevRecall = 0;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j < order.length && scores[order[j]] === scores[order[i]]) {
-      if (labels[order[j]]) tp++;
-      else fp++;
-      j++;
-    }
-    const recall = tp / nPos;
-    ap += (recall - prevRecall) * (tp / (tp + fp));
-    prevRecall = recall;
-    i = j;
-  }
-  return ap;
-}
-
-export { Random };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AbortError, matrix, Random, vstack } from '@abc/core';
 import { auroc, makeToyData, toyTrainingSet } from '@abc/eval';
 import '@abc/models';
-import { averagePrecision, chooseCandidates, makeFolds, searchDetectors, syntheticOutliers, type Trial } from '../src/index.js';
+import { averagePrecision } from '@abc/eval';
+import { chooseCandidates, makeFolds, searchDetectors, syntheticOutliers, type Trial } from '../src/index.js';
 
 const net = { hidden: [10, 10], latent: 1, maxEpochs: 27, patience: 5 };
 const train = makeToyData({ nPerClass: 400, seed: 3 });

@@ -1,0 +1,127 @@
+import { basename } from 'node:path';
+import {
+  AbortError,
+  getDetectorEntry,
+  MinMaxScaler,
+  OneHotEncoder,
+  parseParamText,
+  Pipeline,
+  SimpleImputer,
+  StandardScaler,
+  countLabels,
+  isStringColumn,
+  type Detector,
+  type Params,
+  type Transformer,
+} from '@abc/core';
+import { saveFile } from '@abc/core/node';
+import { readCsvFile } from '@abc/eval/node';
+import { parseFlags, str, type FlagValues } from '../args.js';
+import { UsageError } from '../errors.js';
+import { progressPrinter } from '../progress.js';
+
+export const fitHelp = `abc fit: fit a detector on a CSV file and save the model
+
+Usage: abc fit --data train.csv [--label COLUMN] --detector NAME [--param key=value ...]
+               [--scaler minmax|standard|none] --out model.abc
+
+  --data FILE        CSV with a header (gzipped is fine); numeric columns are features, text columns are
+                     one-hot encoded, empty cells are imputed with the column mean
+  --label COLUMN     the label column: 1 = known anomaly, 0 = normal (required by supervised detectors;
+                     unsupervised ones are fitted on the rows labelled 0 when it is given)
+  --detector NAME    a registered detector (abc list shows them)
+  --param key=value  a detector parameter, repeatable (e.g. --param hidden=10,10 --param latent=1)
+  --scaler KIND      feature scaling fitted on the training data: minmax (default, the paper's), standard, none
+  --out FILE         where to write the model (written atomically: an interrupted fit leaves no file)
+
+Progress shows on a terminal as a bar; Ctrl-C stops the fit cleanly (exit 130) and writes nothing.
+`;
+
+export async function runFit(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      data: { type: 'string' },
+      label: { type: 'string' },
+      detector: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      scaler: { type: 'string' },
+      out: { type: 'string' },
+    },
+    'fit',
+  );
+  if (values.help) {
+    out(fitHelp);
+    return 0;
+  }
+  const data = required(values, 'data', 'fit');
+  const name = required(values, 'detector', 'fit');
+  const outPath = required(values, 'out', 'fit');
+  const label = str(values, 'label');
+  const entry = getDetectorEntry(name);
+  const params: Params = {};
+  for (const text of (values.param as string[] | undefined) ?? []) {
+    const [k, v] = parseParamText(entry.paramSpace, text, name);
+    params[k] = v;
+  }
+  if (entry.supervision === 'supervised' && !label) {
+    throw new UsageError(`detector "${name}" is supervised: name the label column with --label COLUMN`);
+  }
+  const { table, labels } = await readCsvFile(data, { label });
+  if (table.columns.length === 0) throw new UsageError(`${data}: no feature columns besides the label`);
+  const steps: Transformer[] = [];
+  if (table.columns.some((c) => isStringColumn(c))) steps.push(new OneHotEncoder());
+  const missing = countMissing(table.columns);
+  if (missing > 0) steps.push(new SimpleImputer({ strategy: 'mean' }));
+  const scaler = str(values, 'scaler') ?? 'minmax';
+  if (scaler === 'minmax') steps.push(new MinMaxScaler());
+  else if (scaler === 'standard') steps.push(new StandardScaler());
+  else if (scaler !== 'none') throw new UsageError(`--scaler must be minmax, standard or none, got "${scaler}"`);
+  const detector = entry.create(params);
+  const model: Detector = steps.length > 0 ? new Pipeline([...steps, detector]) : detector;
+
+  let X = table;
+  let y = labels;
+  if (entry.supervision === 'unsupervised' && labels) {
+    // Unsupervised detectors learn what normal looks like: give them the rows labelled normal.
+    const keep = Array.from(labels.keys()).filter((i) => labels[i] === 0);
+    X = { names: table.names, rows: keep.length, columns: table.columns.map((c) => (isStringColumn(c) ? keep.map((i) => c[i]) : Float32Array.from(keep, (i) => c[i]))) };
+    y = undefined;
+  }
+  const counts = labels ? countLabels(labels) : null;
+  out(
+    `fitting ${name} on ${X.rows} rows x ${table.columns.length} columns of ${basename(data)}` +
+      (counts ? ` (${counts.normal} normal, ${counts.anomaly} known anomalies${entry.supervision === 'unsupervised' ? '; unsupervised: normals only' : ''})` : '') +
+      (missing > 0 ? `; ${missing} missing values imputed with column means` : ''),
+  );
+  const ctrl = new AbortController();
+  const onSigint = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
+  process.once('SIGINT', onSigint);
+  const progress = progressPrinter(process.stderr);
+  const t0 = performance.now();
+  try {
+    await model.fit(X, y ?? null, { signal: ctrl.signal, onProgress: progress.onProgress });
+  } catch (e) {
+    progress.done();
+    if (ctrl.signal.aborted) throw new AbortError(`interrupted: the fit was stopped and no model was written to ${outPath}`);
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  progress.done();
+  await saveFile(model, outPath);
+  out(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s; threshold ${model.threshold}; model written to ${outPath}`);
+  return 0;
+}
+
+function countMissing(columns: readonly (Float32Array | readonly (string | null)[])[]): number {
+  let n = 0;
+  for (const c of columns) if (c instanceof Float32Array) for (let i = 0; i < c.length; i++) if (Number.isNaN(c[i])) n++;
+  return n;
+}
+
+export function required(values: FlagValues, name: string, command: string): string {
+  const v = str(values, name);
+  if (!v) throw new UsageError(`abc ${command} needs --${name}; see abc ${command} --help`);
+  return v;
+}

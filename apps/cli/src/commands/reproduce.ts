@@ -1,0 +1,225 @@
+import '@abc/models';
+import '@abc/baselines';
+import { AbortError } from '@abc/core';
+import { parseDatasets, reproduce, type RunnerEvent } from '@abc/eval/node';
+import { methodLabel, type Setting } from '@abc/eval';
+import type { CifarTestSetChoice } from '@abc/eval/node';
+import { parseFlags, str } from '../args.js';
+import { UsageError } from '../errors.js';
+import { formatDuration } from '../progress.js';
+import { required } from './fit.js';
+
+export const reproduceHelp = `abc reproduce: the paper's experiments (settings 1-3, Table 2, Figures 3-5), resumable
+
+Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--settings 1,2,3] [--runs 5]
+                     [--methods all|LIST] [--data-dir DIR] [--max-epochs N] [--toy-size N]
+
+  --out DIR            where runs.jsonl, results.json, report.md, report.html and figures/ go; rerunning
+                       with the same --out resumes: finished runs are not redone
+  --datasets LIST      toy2d (generated, needs no files), mnist, kdd99, cifar10, or all (default all)
+  --settings LIST      1: train on normals (+ known anomalies for supervised methods); 2: as 1 with 100
+                       unknown anomalies among the training normals; 3: fewer known anomalies (default 1,2,3)
+  --runs N             runs per experiment, seeds 0..N-1 (default 5, the paper's)
+  --methods LIST|all   abc-ae, abc-dae, lrc, dnn, svm, gtb, rusboost, ae, dae, ocsvm, iforest (= all), the
+                       ablation abc-ae-l2 (ABC(AE) with the l2 norm), or a registered detector's name.
+                       Methods of all that are not registered are skipped with a note (default all)
+  --data-dir DIR       folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR)
+  --max-epochs N       cap the networks' epochs (recorded in each run's params)
+  --toy-size N         rows of each 2-D toy set (default 10000, the paper's)
+  --max-rows N         cut each part of every split to at most N rows (quick checks; not the paper's sizes)
+  --cifar-test KIND    auto (default: exact test_batch.bin if present, else the lossy JPEG copies, marked
+                       lossy-jpeg), exact, lossy-jpeg, or holdout (1,000 per class held out of training)
+  --known-counts LIST  setting 3's known anomalies in training (default 10,50,100,500,1000,5000,all)
+  --setting3-datasets LIST  datasets of setting 3 (default mnist, the paper's; the requested ones without it)
+  --seed N             seed of run 0 (default 0)
+  --no-report          skip report.md / report.html (write them later with another call)
+
+A progress line is printed per finished run (a bar on a terminal). Ctrl-C stops cleanly (exit 130);
+rerun the same command to resume.
+`;
+
+function intFlag(values: Record<string, unknown>, name: string): number | undefined {
+  const v = str(values as never, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || v.trim() === '') throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function parseSettings(text: string): Setting[] {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const out = items.map((s) => Number(s));
+  if (items.length === 0 || out.some((s) => s !== 1 && s !== 2 && s !== 3)) throw new UsageError(`--settings takes 1, 2 and/or 3, got "${text}"`);
+  return [...new Set(out)] as Setting[];
+}
+
+function parseCounts(text: string): (number | 'all')[] {
+  return text.split(',').map((s) => {
+    const t = s.trim();
+    if (t === 'all') return 'all';
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--known-counts takes positive integers and all, got "${t}"`);
+    return n;
+  });
+}
+
+/** Where progress goes: a terminal gets a redrawn bar, anything else a line per finished run through `out`. */
+export interface ReproduceIO {
+  signal?: AbortSignal;
+  stderr?: { isTTY?: boolean; write(s: string): unknown };
+}
+
+function progress(out: (s: string) => void, stderr: ReproduceIO['stderr']): { onEvent: (e: RunnerEvent) => void; done: () => void } {
+  const tty = Boolean(stderr?.isTTY);
+  let drawn = false;
+  let last = '';
+  let eta = NaN;
+  let counter = '';
+  const draw = (text: string) => {
+    stderr!.write(`\r${text}\u001b[K`);
+    drawn = true;
+  };
+  return {
+    onEvent(e) {
+      if (e.type === 'dataset') {
+        const line = `${e.dataset}: ${e.phase}${e.message ? ` (${e.message})` : ''}`;
+        if (tty) {
+          if (drawn) stderr!.write('\n');
+          drawn = false;
+        }
+        out(line);
+        return;
+      }
+      if (e.type === 'start') {
+        counter = `${e.done}/${e.total}`;
+        if (tty) {
+          const width = 24;
+          const filled = Math.round((width * e.done) / Math.max(1, e.total));
+          last = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counter} ${e.task.dataset} s${e.task.setting} ${e.task.method.id} run ${e.task.run}${e.task.setting === 3 ? ` nKnown ${e.task.nKnown}` : ''}`;
+          draw(`${last}  ETA ${formatDuration(eta)}`);
+        }
+        return;
+      }
+      if (e.type === 'fit') {
+        if (tty && e.event.unit === 'epoch') draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
+        return;
+      }
+      const r = e.record;
+      const ran = e.done - e.skipped;
+      eta = ran > 0 ? (e.elapsedSeconds / ran) * Math.max(0, e.total - e.done) : NaN;
+      const line =
+        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} setting ${r.setting} ${r.method} (${methodLabel(r.method)}) run ${r.run}` +
+        `${r.setting === 3 ? ` nKnown ${r.nKnown}` : ''}: AUROC A ${r.aurocKnown.toFixed(3)} U ${r.aurocUnknown.toFixed(3)}` +
+        `  fit ${r.fitSeconds.toFixed(1)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`;
+      if (tty) {
+        stderr!.write(`\r${line}\u001b[K\n`);
+        drawn = false;
+      } else out(line);
+    },
+    done() {
+      if (tty && drawn) stderr!.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * `abc reproduce`: runs the paper's protocols through `@abc/eval`'s `reproduce` and prints a line per finished
+ * run. Returns the exit code; `io.signal` stops it as Ctrl-C does (exit 130 through the AbortError).
+ *
+ * @example
+ * await runReproduce(['--datasets', 'toy2d', '--settings', '1', '--runs', '1', '--methods', 'abc-ae,ae', '--toy-size', '500', '--out', 'out'], console.log);
+ */
+export async function runReproduce(argv: string[], out: (s: string) => void, io: ReproduceIO = {}): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      datasets: { type: 'string' },
+      settings: { type: 'string' },
+      runs: { type: 'string' },
+      methods: { type: 'string' },
+      'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      'max-epochs': { type: 'string' },
+      'toy-size': { type: 'string' },
+      'max-rows': { type: 'string' },
+      'cifar-test': { type: 'string' },
+      'known-counts': { type: 'string' },
+      'setting3-datasets': { type: 'string' },
+      seed: { type: 'string' },
+      'no-report': { type: 'boolean' },
+    },
+    'reproduce',
+  );
+  if (values.help) {
+    out(reproduceHelp);
+    return 0;
+  }
+  const outDir = required(values, 'out', 'reproduce');
+  const cifarTest = str(values, 'cifar-test');
+  if (cifarTest !== undefined && !['auto', 'exact', 'lossy-jpeg', 'holdout'].includes(cifarTest)) {
+    throw new UsageError(`--cifar-test takes auto, exact, lossy-jpeg or holdout, got "${cifarTest}"`);
+  }
+  const positive = (name: string): number | undefined => {
+    const n = intFlag(values, name);
+    if (n === 0) throw new UsageError(`--${name} must be at least 1`);
+    return n;
+  };
+  const datasets = parseDatasets(str(values, 'datasets') ?? 'all');
+  const setting3 = str(values, 'setting3-datasets');
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
+  if (io.signal) {
+    if (io.signal.aborted) onAbort();
+    else io.signal.addEventListener('abort', onAbort, { once: true });
+  }
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints > 1) process.exit(130); // a second Ctrl-C does not wait for the current epoch
+    onAbort();
+  };
+  process.on('SIGINT', onSigint);
+  const stderr = io.stderr ?? process.stderr;
+  const bar = progress(out, stderr);
+  const t0 = performance.now();
+  try {
+    const result = await reproduce({
+      out: outDir,
+      datasets,
+      settings: parseSettings(str(values, 'settings') ?? '1,2,3'),
+      runs: positive('runs') ?? 5,
+      methods: str(values, 'methods') ?? 'all',
+      dataDir: str(values, 'data-dir') ?? process.env.ABC_DATA_DIR,
+      maxEpochs: positive('max-epochs'),
+      toySize: positive('toy-size'),
+      maxRowsPerPart: positive('max-rows'),
+      cifarTestSet: cifarTest as CifarTestSetChoice | undefined,
+      knownCounts: str(values, 'known-counts') ? parseCounts(str(values, 'known-counts')!) : undefined,
+      setting3Datasets: setting3 ? parseDatasets(setting3) : undefined,
+      seed: intFlag(values, 'seed'),
+      signal: ctrl.signal,
+      onEvent: bar.onEvent,
+      onWarning: (m) => {
+        bar.done();
+        out(`warning: ${m}`);
+      },
+      report: !values['no-report'],
+    });
+    bar.done();
+    out(
+      `${result.ran} runs done, ${result.skipped} already recorded, in ${formatDuration((performance.now() - t0) / 1000)}; ` +
+        `${result.results.cells.length} cells. Wrote ${result.files.join(', ')}`,
+    );
+    return 0;
+  } catch (e) {
+    bar.done();
+    if (ctrl.signal.aborted) {
+      throw new AbortError(`interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume`);
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onAbort);
+  }
+}
