@@ -4,10 +4,12 @@
  * evaluate, reproduce, search). `pnpm abc ...` runs it from source right after `pnpm install`.
  */
 import '@abc/models';
+import '@abc/baselines';
 import { runDemo, demoHelp } from './commands/demo.js';
 import { runEvaluate, evaluateHelp } from './commands/evaluate.js';
 import { runFit, fitHelp } from './commands/fit.js';
 import { runScore, scoreHelp } from './commands/score.js';
+import { runExport, exportHelp } from './commands/export.js';
 import { runList, listHelp } from './commands/list.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
@@ -16,6 +18,7 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   list: { run: runList, help: listHelp },
   fit: { run: runFit, help: fitHelp },
   score: { run: runScore, help: scoreHelp },
+  export: { run: runExport, help: exportHelp },
   evaluate: { run: runEvaluate, help: evaluateHelp },
   demo: { run: runDemo, help: demoHelp },
 };

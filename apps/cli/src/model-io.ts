@@ -3,13 +3,15 @@ import { loadFile } from '@abc/core/node';
 import type { CsvColumnType } from '@abc/eval';
 import { streamCsvFile } from '@abc/eval/node';
 import { UsageError } from './errors.js';
+import { loadOnnxModel, rejectBackendFlags, type BackendChoice } from './onnx-model.js';
 
-/** Loads a model file for scoring: a saved `.abc` model (or an `.onnx` file once ONNX support is installed). */
-export async function loadModel(path: string): Promise<Detector> {
-  if (path.toLowerCase().endsWith('.onnx')) {
-    const { loadOnnxModel } = await import('./onnx-model.js');
-    return loadOnnxModel(path);
-  }
+/**
+ * Loads a model file for scoring: a saved model (`abc fit`), or an `.onnx` file (`abc export`, or any model
+ * with our input/output contract) run in onnxruntime on the chosen backend.
+ */
+export async function loadModel(path: string, choice: BackendChoice = {}): Promise<Detector> {
+  if (path.toLowerCase().endsWith('.onnx')) return loadOnnxModel(path, choice);
+  rejectBackendFlags(path, choice);
   return loadFile(path);
 }
 

@@ -115,6 +115,42 @@ describe('abc fit / score / evaluate', () => {
     expect(d.err).toMatch(/unknown detector "nosuch"/);
   });
 
+  it('exports to ONNX and scores the .onnx like the saved model; cuda without its provider is exit 4', async () => {
+    const numeric = join(dir, 'numeric.csv');
+    const lines = makeCsv(400, 5).trim().split('\n').map((l) => l.split(','));
+    await writeFile(numeric, lines.map((f) => [f[0], f[1] === '' ? '0' : f[1], f[3]].join(',')).join('\n') + '\n');
+    const model = join(dir, 'numeric.abc');
+    expect((await run('fit', '--data', numeric, '--label', 'label', '--detector', 'abc', ...fitArgs, '--out', model)).code).toBe(0);
+    const onnx = join(dir, 'numeric.onnx');
+    const ex = await run('export', '--model', model, '--out', onnx);
+    expect(ex.err).toBe('');
+    expect(ex.out).toMatch(/exported the pipeline \(2 features\)/);
+    const a = (await run('score', '--model', model, '--data', numeric)).out.split('\n').slice(1);
+    const b = await run('score', '--model', onnx, '--data', numeric, '--backend', 'wasm');
+    expect(b.code).toBe(0);
+    const rowsB = b.out.split('\n').slice(1);
+    expect(rowsB.length).toBe(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const [sa, la] = a[i].split(',').map(Number);
+      const [sb, lb] = rowsB[i].split(',').map(Number);
+      expect(Math.abs(sa - sb)).toBeLessThan(1e-4);
+      if (Math.abs(sa - 0.5) > 1e-4) expect(lb).toBe(la);
+    }
+    const cuda = await run('score', '--model', onnx, '--data', numeric, '--backend', 'cuda');
+    expect(cuda.code).toBe(4);
+    expect(cuda.err).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    const fallback = await run('score', '--model', onnx, '--data', numeric, '--backend', 'cuda', '--fallback', 'cpu');
+    expect(fallback.code).toBe(0);
+    expect(fallback.out.split('\n').length).toBe(a.length + 1);
+    const wrong = await run('score', '--model', model, '--data', numeric, '--backend', 'cpu');
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/--backend and --fallback apply to \.onnx models/);
+    const encoded = await run('export', '--model', join(dir, 'abc.model'), '--out', join(dir, 'encoded.onnx'));
+    expect(encoded.code).toBe(2);
+    expect(encoded.err).toMatch(/cannot be exported to ONNX/);
+    expect(existsSync(join(dir, 'encoded.onnx'))).toBe(false);
+  }, 120_000);
+
   it('Ctrl-C stops a fit cleanly: exit 130, no model file, no temporary file', async () => {
     const model = join(dir, 'interrupted.model');
     const child = spawn(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'maxEpochs=100000', '--param', 'patience=100000', '--param', 'hidden=64,64', '--out', model], { cwd: root });

@@ -1,12 +1,33 @@
 /**
- * @abc/onnx-export: trained detectors and pipelines to ONNX, and a detector that scores an ONNX file in
- * onnxruntime. The converters arrive with the ONNX issue; the target versions below are a firm contract
- * (DESIGN.md): what onnxruntime 1.30 and Debian's onnx 1.12 checker both accept.
+ * @abc/onnx-export: trained detectors and pipelines to ONNX (`toOnnx`), and a detector that scores an ONNX file
+ * in onnxruntime (`OnnxDetector`: cpu, cuda, wasm, webgpu). The converters read only the export specs that
+ * detectors and transformers give (`toExportSpec()`), so a plugin's detector exports too. The target versions
+ * (`ONNX_TARGET`) are a firm contract (DESIGN.md): what onnxruntime 1.30 and Debian's onnx 1.12 checker both accept.
  */
-export const ONNX_TARGET = {
-  irVersion: 8,
-  opset: 17,
-  mlOpset: 3,
-  inputName: 'X',
-  outputs: { score: 'score', reconstructionError: 'reconstruction_error', label: 'label' },
-} as const;
+export { ONNX_TARGET } from './target.js';
+export { VERSION } from './version.js';
+export { toOnnx, specsToOnnx, METADATA_KEYS, ONNX_FORMAT, type ToOnnxOptions, type ExportInput } from './to-onnx.js';
+export { inspectOnnx, type OnnxModelInfo, type OnnxValueInfo } from './inspect.js';
+export { GraphBuilder, ElemType, attr, type Attr, type Dim } from './graph.js';
+export type { TreeEnsembleSpec } from './convert/trees.js';
+export type { DetectorOutputs } from './convert/dense.js';
+export {
+  OnnxDetector,
+  onnxDetectorEntry,
+  onnxDetectorParamSpace,
+  registerOnnxDetector,
+  type OnnxDetectorOptions,
+  type OnnxDetectorParams,
+  type OnnxOutputs,
+} from './runtime/onnx-detector.js';
+export {
+  CUDA_INSTALL_HINT,
+  ONNX_BACKENDS,
+  cudaProviderInstalled,
+  loadRuntime,
+  openSession,
+  type OnnxBackend,
+  type OrtModule,
+  type OrtSession,
+  type OrtTensor,
+} from './runtime/backends.js';

@@ -1,5 +1,5 @@
 import { auroc, averagePrecision } from '@abc/eval';
-import { parseFlags } from '../args.js';
+import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { loadModel, scoreCsv } from '../model-io.js';
 import { required } from './fit.js';
@@ -7,18 +7,19 @@ import { required } from './fit.js';
 export const evaluateHelp = `abc evaluate: AUROC, AUPR and the confusion matrix of a model on labelled rows
 
 Usage: abc evaluate --model model.abc|model.onnx --data test.csv --label COLUMN [--json]
+                    [--backend cpu|wasm|cuda] [--fallback cpu|wasm]   (for .onnx models, as in abc score)
 
   --label COLUMN   1 = anomaly, 0 = normal
   --json           print the figures as JSON
 `;
 
 export async function runEvaluate(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
+  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
   if (values.help) {
     out(evaluateHelp);
     return 0;
   }
-  const model = await loadModel(required(values, 'model', 'evaluate'));
+  const model = await loadModel(required(values, 'model', 'evaluate'), { backend: str(values, 'backend'), fallback: str(values, 'fallback') });
   const data = required(values, 'data', 'evaluate');
   const label = required(values, 'label', 'evaluate');
   const scoreParts: Float32Array[] = [];

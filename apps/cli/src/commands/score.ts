@@ -10,19 +10,23 @@ import { required } from './fit.js';
 export const scoreHelp = `abc score: score the rows of a CSV file with a saved model
 
 Usage: abc score --model model.abc|model.onnx --data rows.csv [--out scores.csv] [--chunk-rows N]
+                 [--backend cpu|wasm|cuda] [--fallback cpu|wasm]
 
   --model FILE       a model saved by abc fit (or an exported .onnx)
   --data FILE        CSV with a header; the model's feature columns are picked by name, others (a label
                      column, say) are ignored; a missing feature column is an error that names it
   --out FILE         where to write the scores (default: standard output); written atomically
   --chunk-rows N     rows scored at a time (default 10000): files larger than memory stream through
+  --backend NAME     for .onnx models: onnxruntime-node cpu (default) or cuda, or onnxruntime-web wasm;
+                     cuda needs the CUDA provider (install with ONNXRUNTIME_NODE_INSTALL=cuda12), else exit 4
+  --fallback NAME    opt-in backend to use when --backend is unavailable (onnxruntime never falls back itself)
 
 Output: a CSV with a "score" column (higher = more anomalous) and a "label" column (1 = score > the
 model's threshold), one row per input row, numbers with up to 9 significant digits.
 `;
 
 export async function runScore(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'chunk-rows': { type: 'string' } }, 'score');
+  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, out: { type: 'string' }, 'chunk-rows': { type: 'string' } }, 'score');
   if (values.help) {
     out(scoreHelp);
     return 0;
@@ -33,7 +37,7 @@ export async function runScore(argv: string[], out: (s: string) => void): Promis
   const chunkText = str(values, 'chunk-rows') ?? '10000';
   const chunkRows = Number(chunkText);
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new UsageError(`--chunk-rows must be a positive integer, got "${chunkText}"`);
-  const model = await loadModel(modelPath);
+  const model = await loadModel(modelPath, { backend: str(values, 'backend'), fallback: str(values, 'fallback') });
   const threshold = model.threshold;
   const header = threshold === undefined ? 'score\n' : 'score,label\n';
   const tmp = outPath ? join(dirname(outPath), `.${basename(outPath)}.${process.pid}.tmp`) : null;

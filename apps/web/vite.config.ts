@@ -1,0 +1,14 @@
+import { defineConfig } from 'vite';
+
+// Workspace packages are read from their TypeScript sources (the "@abc/source" condition). onnxruntime-web
+// is not pre-bundled, so its `new URL('*.wasm', import.meta.url)` references survive and Vite emits the
+// wasm files as assets. COOP/COEP make the page cross-origin isolated, which lets onnxruntime-web use threads.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export default defineConfig({
+  resolve: { conditions: ['@abc/source', 'module', 'browser', 'import', 'default'] },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+});
