@@ -1,0 +1,18 @@
+/**
+ * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
+ * registry (`dnn`, `iforest`, `gtb`, `rusboost`), so `createDetector('iforest')` and model files of them work.
+ */
+import './register.js';
+
+export { registerBaselines, baselineEntries } from './register.js';
+export { IsolationForest, averagePathLength, type IsolationForestParams, type IsolationForestModel } from './iforest.js';
+export {
+  GradientTreeBoosting,
+  stratifiedSplit,
+  type GradientTreeBoostingParams,
+  type GradientTreeBoostingModel,
+} from './gtb.js';
+export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
+export { RUSBoost, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
+export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
+export { sumTrees, leafCounts, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';

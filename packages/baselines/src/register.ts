@@ -1,0 +1,50 @@
+import { hasDetector, registerDetector, type DetectorEntry } from '@abc/core';
+import { GradientTreeBoosting, type GradientTreeBoostingParams } from './gtb.js';
+import { IsolationForest, type IsolationForestParams } from './iforest.js';
+import { RUSBoost, type RUSBoostParams } from './rusboost.js';
+import { DNN, type DNNParams } from './dnn.js';
+
+/** The registry entries of this package's detectors (names are final: see DESIGN.md, "Firm contracts"). */
+export const baselineEntries: readonly DetectorEntry[] = [
+  {
+    name: 'dnn',
+    supervision: 'supervised',
+    hasProbability: true,
+    description: 'DNN: three fully connected layers, sigmoid cross-entropy, Adam, early stopping; score = p(anomaly)',
+    paramSpace: DNN.paramSpace,
+    create: (p) => new DNN(p as Partial<DNNParams>),
+  },
+  {
+    name: 'iforest',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    description: 'isolation forest (Liu et al. 2008); score = 2^(-E[h(x)]/c(psi)), as -score_samples of scikit-learn',
+    paramSpace: IsolationForest.paramSpace,
+    create: (p) => new IsolationForest(p as Partial<IsolationForestParams>),
+  },
+  {
+    name: 'gtb',
+    supervision: 'supervised',
+    hasProbability: true,
+    description: 'histogram gradient tree boosting (binary log-loss, leaf-wise, as HistGradientBoostingClassifier); score = p(anomaly)',
+    paramSpace: GradientTreeBoosting.paramSpace,
+    create: (p) => new GradientTreeBoosting(p as Partial<GradientTreeBoostingParams>),
+  },
+  {
+    name: 'rusboost',
+    supervision: 'supervised',
+    hasProbability: true,
+    description: 'RUSBoost: random undersampling + discrete SAMME AdaBoost of depth-3 trees; score = normalised weighted vote',
+    paramSpace: RUSBoost.paramSpace,
+    create: (p) => new RUSBoost(p as Partial<RUSBoostParams>),
+  },
+];
+
+/** Registers every baseline detector that is not registered yet (safe to call any number of times). */
+export function registerBaselines(): void {
+  for (const entry of baselineEntries) {
+    if (!hasDetector(entry.name)) registerDetector(entry);
+  }
+}
+
+registerBaselines();
