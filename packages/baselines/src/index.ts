@@ -1,6 +1,6 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
- * registry (`dnn`, `iforest`, `gtb`, `rusboost`), so `createDetector('iforest')` and model files of them work.
+ * registry (`dnn`, `svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`), so `createDetector('iforest')` and model files of them work.
  */
 import './register.js';
 
@@ -16,3 +16,19 @@ export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
 export { RUSBoost, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
 export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
 export { sumTrees, leafCounts, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';
+export {
+  SVM,
+  OCSVM,
+  registerSvmDetectors,
+  svmEntries,
+  solveSmo,
+  scaleGamma,
+  hasWasmSimd,
+  type SVMParams,
+  type OCSVMParams,
+  type SvmModel,
+  type SmoHooks,
+  type SmoProblem,
+  type SmoResult,
+  type SqDistBackend,
+} from './svm/index.js';

@@ -3,6 +3,7 @@ import { GradientTreeBoosting, type GradientTreeBoostingParams } from './gtb.js'
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { RUSBoost, type RUSBoostParams } from './rusboost.js';
 import { DNN, type DNNParams } from './dnn.js';
+import { svmEntries } from './svm/register.js';
 
 /** The registry entries of this package's detectors (names are final: see DESIGN.md, "Firm contracts"). */
 export const baselineEntries: readonly DetectorEntry[] = [
@@ -38,6 +39,7 @@ export const baselineEntries: readonly DetectorEntry[] = [
     paramSpace: RUSBoost.paramSpace,
     create: (p) => new RUSBoost(p as Partial<RUSBoostParams>),
   },
+  ...svmEntries,
 ];
 
 /** Registers every baseline detector that is not registered yet (safe to call any number of times). */

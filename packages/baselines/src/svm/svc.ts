@@ -1,0 +1,142 @@
+import {
+  BaseDetector,
+  countLabels,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type MatrixLike,
+  type ModelState,
+  type ParamSpace,
+} from '@abc/core';
+import {
+  applySubsample,
+  buildModel,
+  modelDecision,
+  resolveMaxIter,
+  runSolver,
+  sharedSvmParams,
+  subsampleIndices,
+  svmModelFromState,
+  svmModelToState,
+  toScores,
+  type SvmModel,
+} from './common.js';
+import { scaleGamma } from './kernel.js';
+
+export type SVMParams = {
+  seed: number;
+  threshold: number | null;
+  contamination: number | null;
+  C: number;
+  gamma: number | null;
+  tol: number;
+  maxIter: number | null;
+  classWeight: 'none' | 'balanced';
+  maxSamples: number;
+  cacheSize: number;
+};
+
+/**
+ * Supervised C-SVC with an RBF kernel (Cortes and Vapnik 1995), trained by our port of libsvm's SMO solver, as
+ * scikit-learn's `SVC(kernel='rbf')`: labels 1 = anomaly (class +1), 0 = normal (class −1).
+ *
+ * Score = the decision function f(x) = Σ_s y_s α_s K(sv_s, x) − rho, higher = more anomalous (f > 0 is the
+ * anomaly side); it equals scikit-learn's `SVC.decision_function` for classes [0, 1]. Not a probability
+ * (no Platt scaling): `hasProbability` is false and the default threshold is the 0.9 quantile of the training
+ * scores (contamination 0.1); set `threshold: 0` for the SVM's own decision boundary.
+ *
+ * Deterministic given the data, except for the seeded stratified subsample a training set larger than
+ * `maxSamples` gets (recorded in the model state as `subsampled: { from, to }`). Emits a progress event every
+ * 1000 SMO iterations and one at the end, so an abort lands during a long fit.
+ *
+ * @example
+ * const det = await new SVM({ C: 10 }).fit(X, y);      // y: 1 = known anomaly, 0 = normal
+ * const scores = await det.scoreSamples(Xtest);         // > 0 on the anomaly side of the boundary
+ */
+export class SVM extends BaseDetector<SVMParams, SvmModel> {
+  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
+    C: {
+      type: 'float',
+      default: 1,
+      min: 0,
+      exclusiveMin: true,
+      description: 'penalty of a margin violation (upper bound of each dual coefficient), as scikit-learn SVC C',
+      search: { low: 1e-2, high: 1e3, log: true },
+    },
+    ...sharedSvmParams,
+    classWeight: {
+      type: 'choice',
+      default: 'none',
+      choices: ['none', 'balanced'],
+      description:
+        "per-class C multiplier: 'balanced' uses n / (2 n_class) for each class (scikit-learn's class_weight='balanced'), 'none' uses 1",
+      search: { choices: ['none', 'balanced'] },
+    },
+  });
+  readonly name = 'svm';
+  readonly supervision = 'supervised' as const;
+
+  constructor(params?: Partial<SVMParams>) {
+    super(SVM.paramSpace, params);
+  }
+
+  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<SvmModel> {
+    const { C, gamma, tol, maxIter, classWeight, maxSamples, cacheSize } = this.params;
+    const idx = subsampleIndices(X.rows, maxSamples, ctx.rng, y);
+    const sub = applySubsample(X, y, idx);
+    const Xs = sub.X;
+    const ys = sub.y!;
+    const l = Xs.rows;
+    const g = gamma ?? scaleGamma(Xs);
+    let wPos = 1;
+    let wNeg = 1;
+    if (classWeight === 'balanced') {
+      const { normal, anomaly } = countLabels(ys);
+      wPos = l / (2 * anomaly);
+      wNeg = l / (2 * normal);
+    }
+    const sign = Int8Array.from(ys, (v) => (v ? 1 : -1));
+    const res = await runSolver(
+      {
+        X: Xs.data,
+        l,
+        d: Xs.cols,
+        y: sign,
+        p: new Float64Array(l).fill(-1),
+        alpha: new Float64Array(l),
+        Cp: C * wPos,
+        Cn: C * wNeg,
+        gamma: g,
+        eps: tol,
+        maxIter: resolveMaxIter(maxIter, l),
+        cacheBytes: cacheSize * 1024 * 1024,
+      },
+      ctx,
+    );
+    return buildModel(Xs, res, sign, g, idx ? { from: X.rows, to: l } : null);
+  }
+
+  /** The decision function, float64, before the cast to float32 scores. */
+  async decisionFunction(X: MatrixLike): Promise<Float64Array> {
+    const Xm = this.checkScoringInput(X);
+    return modelDecision(this.model, Xm);
+  }
+
+  /** Facts about the fitted model: support vector count, γ, rho, iterations, convergence, subsample. */
+  get modelInfo(): { nSupport: number; gamma: number; rho: number; iterations: number; converged: boolean; subsampled: { from: number; to: number } | null } {
+    const m = this.model;
+    return { nSupport: m.dualCoef.length, gamma: m.gamma, rho: m.rho, iterations: m.iterations, converged: m.converged, subsampled: m.subsampled };
+  }
+
+  protected scoreModel(model: SvmModel, X: Matrix): Float32Array {
+    return toScores(modelDecision(model, X), 1);
+  }
+
+  protected modelToState(model: SvmModel): ModelState {
+    return svmModelToState(model, 'svc');
+  }
+
+  protected modelFromState(state: ModelState): SvmModel {
+    return svmModelFromState(state, 'svc', 'SVM');
+  }
+}
