@@ -4,7 +4,9 @@
  *
  *   pnpm --filter @abc/baselines bench                  # from the repository root
  *   pnpm bench -- --rows 5000 --cols 100 --no-python    # in packages/baselines
- *   options: --rows N --test-rows N --cols D --anomaly-share F --only iforest,gtb,rusboost --no-python
+ *   options: --rows N --test-rows N --cols D --anomaly-share F --only iforest,gtb,rusboost,dnn --epochs N --no-python
+ *   (the DNN runs a fixed number of epochs on both sides, against scikit-learn's MLPClassifier with the same
+ *   layers, ReLU, Adam lr 1e-3 and batch 100)
  *
  * Python runs only when /usr/bin/python3 (or $PYTHON) can import sklearn; it gets OMP_NUM_THREADS=1 and
  * friends so that both sides use one core. Times are CPU seconds (user + system) of the fit and of scoring the
@@ -16,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matrix, Random, type Detector, type Matrix } from '@abc/core';
-import { GradientTreeBoosting, IsolationForest, RUSBoost } from '../src/index.js';
+import { DNN, GradientTreeBoosting, IsolationForest, RUSBoost } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -28,7 +30,9 @@ const testRows = opt('test-rows', 10_000);
 const cols = opt('cols', 784);
 const anomalyShare = opt('anomaly-share', 0.1);
 const noPython = args.includes('--no-python');
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['iforest', 'gtb', 'rusboost'];
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['iforest', 'gtb', 'rusboost', 'dnn'];
+/** DNN epochs on both sides (no early stopping, so both do the same work). */
+const epochs = opt('epochs', 3);
 
 /**
  * Ten sparse "digit" prototypes in [0, 1]^cols (about 20% lit pixels). Normal prototypes 4-9; anomaly
@@ -169,6 +173,11 @@ if "rusboost" in d["only"]:
             random_state=0), True, lambda m, Xt: m.predict_proba(Xt)[:, 1], lambda m: "trees %d" % len(m.estimators_))
     except ImportError:
         pass
+if "dnn" in d["only"]:
+    from sklearn.neural_network import MLPClassifier
+    run("dnn", MLPClassifier(hidden_layer_sizes=(300, 100), activation="relu", solver="adam", learning_rate_init=1e-3,
+        batch_size=100, max_iter=d["epochs"], shuffle=True, early_stopping=False, tol=0, n_iter_no_change=10**9,
+        random_state=0), True, lambda m, Xt: m.predict_proba(Xt)[:, 1])
 import sklearn
 print(json.dumps(dict(results=out, sklearn=sklearn.__version__)))
 `;
@@ -194,6 +203,7 @@ async function main() {
     ['iforest', () => new IsolationForest({ seed: 0 })],
     ['gtb', () => new GradientTreeBoosting({ seed: 0 })],
     ['rusboost', () => new RUSBoost({ seed: 0 })],
+    ['dnn', () => new DNN({ seed: 0, maxEpochs: epochs, validationFraction: 0 })],
   ];
   for (const [name, make] of makers) {
     if (!only.includes(name)) continue;
@@ -213,7 +223,7 @@ async function main() {
       writeFileSync(join(dir, 'Xt.f32'), bytes(test.X.data));
       writeFileSync(join(dir, 'yt.u8'), test.y);
       const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-      const res = spawnSync(python, ['-c', PY, JSON.stringify({ dir, cols, only })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+      const res = spawnSync(python, ['-c', PY, JSON.stringify({ dir, cols, only, epochs })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
       if (res.status !== 0) throw new Error(`python failed: ${res.stderr}`);
       const parsed = JSON.parse(res.stdout.trim().split('\n').pop()!);
       theirs = parsed.results;
