@@ -9,6 +9,8 @@
  * const adam = new Adam(net.size, { lr: 1e-3 });
  * const obj = new ReconstructionObjective('ae', 'meanSquared', 2);
  * const loss = net.trainStep(xb, 0, rows, (out, r, c, dOut) => obj.compute(out, xb, 0, null, r, dOut), adam);
+ *
+ * @module @abc/models/engine
  */
 export * from './kernels/gemm.js';
 export * from './dense.js';
@@ -16,3 +18,13 @@ export * from './adam.js';
 export * from './init.js';
 export * from './losses.js';
 export * from './contract.js';
+export * from './range.js';
+export * from './kernels/select.js';
+export {
+  WasmSimdGemmKernel,
+  createWasmSimdKernel,
+  createWasmSimdKernelAsync,
+  wasmSimdUnavailableReason,
+  WASM_GEMM_SHA256,
+  WASM_GEMM_SIZE,
+} from './kernels/wasm-simd.js';

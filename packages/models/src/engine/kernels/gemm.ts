@@ -7,6 +7,8 @@
  * (`new DenseNetwork(spec, { kernel })`) or with {@link setDefaultKernel}; the models never call anything else.
  */
 
+import { selectKernel } from './select.js';
+
 /**
  * A row-major single-precision GEMM: `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
  *
@@ -265,11 +267,15 @@ export class NaiveGemmKernel implements GemmKernel {
   }
 }
 
-let defaultKernel: GemmKernel = new TsGemmKernel();
+let defaultKernel: GemmKernel | null = null;
 
-/** The kernel new networks use when none is given (the plain-TypeScript one unless replaced). */
+/**
+ * The kernel new networks use when none is given: on first use {@link selectKernel} picks wasm-simd where
+ * WebAssembly SIMD runs, else ts-blocked (env `ABC_KERNEL=ts|wasm-simd` overrides), unless replaced with
+ * {@link setDefaultKernel}. (gemm.ts and select.ts import each other, safely: each calls the other lazily.)
+ */
 export function getDefaultKernel(): GemmKernel {
-  return defaultKernel;
+  return (defaultKernel ??= selectKernel().kernel);
 }
 
 /** Replaces the kernel new networks use by default (e.g. after loading a WebAssembly SIMD kernel). */

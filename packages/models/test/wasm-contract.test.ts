@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { runReferenceContract } from '../src/engine/contract.js';
+import { DenseNetwork } from '../src/engine/dense.js';
+import { TsGemmKernel } from '../src/engine/kernels/gemm.js';
+import { createWasmSimdKernel } from '../src/engine/kernels/wasm-simd.js';
+import { Random } from '@abc/core';
+
+describe('PyTorch reference contract on the wasm-simd kernel (shared/bench/README.md)', () => {
+  it('reproduces first/last batch loss and the score of row 0 at N = 2,000 to the printed digits', () => {
+    const kernel = createWasmSimdKernel();
+    const r = runReferenceContract({ n: 2000, inferBatches: [1000], kernel });
+    expect(r.firstLoss.toFixed(2)).toBe('46.79');
+    expect(r.lastLoss.toFixed(2)).toBe('33.66');
+    expect(r.score0.toFixed(3)).toBe('62.188');
+  });
+
+  it('is repeatable: two runs give bit-identical losses and scores', () => {
+    const a = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: createWasmSimdKernel() });
+    const b = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: createWasmSimdKernel() });
+    expect([a.firstLoss, a.lastLoss, a.score0]).toEqual([b.firstLoss, b.lastLoss, b.score0]);
+  });
+
+  it('gives the same gradients as the TypeScript kernel to float32 rounding', () => {
+    const spec = { sizes: [13, 9, 3, 9, 13], activations: ['tanh', 'tanh', 'tanh', 'linear'] as const };
+    const ts = new DenseNetwork(spec, { kernel: new TsGemmKernel() }).initGlorot(new Random(3));
+    const w = new DenseNetwork(spec, { kernel: createWasmSimdKernel(), params: ts.params });
+    const rng = new Random(4);
+    const X = new Float32Array(21 * 13).map(() => rng.uniform(-1, 1));
+    const dOut = new Float32Array(21 * 13).map(() => rng.uniform(-1, 1));
+    const yt = ts.forward(X, 0, 21).slice();
+    const yw = w.forward(X, 0, 21).slice();
+    ts.backward(dOut);
+    w.backward(dOut);
+    for (let i = 0; i < yt.length; i++) expect(yw[i]).toBeCloseTo(yt[i], 5);
+    for (let i = 0; i < ts.grads.length; i++) expect(w.grads[i]).toBeCloseTo(ts.grads[i], 4);
+  });
+});
