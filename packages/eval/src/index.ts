@@ -1,5 +1,7 @@
 /**
  * @abc/eval: metrics, datasets, the paper's protocols and reports.
+ *
+ * @module @abc/eval
  */
 export * from './metrics/aupr.js';
 export * from './metrics/ttest.js';
@@ -13,3 +15,5 @@ export * from './datasets/kdd.js';
 export * from './datasets/cifar.js';
 export * from './datasets/csv.js';
 export * from './datasets/splits.js';
+export * from './protocols/index.js';
+export * from './report/index.js';
