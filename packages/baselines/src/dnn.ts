@@ -1,5 +1,5 @@
 import { BaseDetector, tensor, ValidationError, type DenseExportSpec, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
-import { Adam, DenseNetwork, type Activation } from '@abc/models/engine';
+import { Adam, checkTrainableRange, DenseNetwork, type Activation } from '@abc/models/engine';
 
 /** DNN parameters (defaults follow the paper's other networks: Adam 1e-3, batch 100, 300 epochs, 20% validation). */
 export type DNNParams = {
@@ -62,6 +62,12 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
   /** Per-epoch training and validation loss of the fitted model. */
   get history(): readonly DNNEpoch[] {
     return this.model.history;
+  }
+
+  /** Refuses values a float32 network cannot train on (see checkTrainableRange). */
+  protected override checkTrainingData(X: Matrix, y: Labels | undefined): void {
+    super.checkTrainingData(X, y);
+    checkTrainableRange(X, 'DNN');
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<DNNModel> {

@@ -35,7 +35,10 @@ export type ValidationReason =
   | 'label-length'
   | 'feature-count'
   | 'feature-names'
-  | 'param';
+  | 'param'
+  // Reliability issue: a finite value too large for a computation (e.g. |x| > 2^64, whose square
+  // overflows float32 in network training); the message names the value and suggests a scaler.
+  | 'range';
 
 /** Bad input data or parameters. `reason` says which rule was broken; the message names the argument. */
 export class ValidationError extends AbcError {

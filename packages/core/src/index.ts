@@ -1,6 +1,8 @@
 /**
  * @abc/core: the estimator contract, data validation, transformers, pipelines, registry and persistence
  * that every detector of the framework, ours or a plugin's, plugs into.
+ *
+ * @module @abc/core
  */
 export * from './errors.js';
 export * from './matrix.js';

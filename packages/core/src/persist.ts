@@ -283,7 +283,10 @@ function checkHeader(raw: unknown): ModelHeader {
   for (const t of h.tensors as unknown[]) {
     const x = t as HeaderTensor;
     if (typeof x !== 'object' || x === null || typeof x.name !== 'string') bad('a tensor has no name');
-    if (!(x.dtype in DTYPE_SIZE)) bad(`tensor "${x.name}" has unknown dtype ${JSON.stringify(x.dtype)}`);
+    // Reliability fix: an own-property check, since `in` also accepted inherited names such as "toString".
+    if (typeof x.dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZE, x.dtype)) {
+      bad(`tensor "${x.name}" has unknown dtype ${JSON.stringify(x.dtype)}`);
+    }
     if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor "${x.name}" has an invalid shape`);
     if (!Number.isInteger(x.offset) || x.offset < 0 || x.offset % 8 !== 0) bad(`tensor "${x.name}" has an invalid offset`);
   }

@@ -169,7 +169,11 @@ export class Pipeline implements Detector<Params> {
   private checkInput(X: DataLike): Matrix | Table {
     if (isTable(X)) {
       if (X.rows === 0) throw new ValidationError('empty', 'X is empty: it has no rows');
-      if (!this.steps.transformers[0]?.acceptsTable) return validateMatrix(tableToMatrix(X));
+      // Reliability fix: a numeric table may hold NaN (missing cells) when the first step is an imputer, as a
+      // matrix may; before, a CSV without string columns could not be imputed.
+      if (!this.steps.transformers[0]?.acceptsTable) {
+        return validateMatrix(tableToMatrix(X), { allowMissing: this.steps.transformers[0]?.acceptsMissing ?? false });
+      }
       return X;
     }
     return validateMatrix(X, { allowMissing: this.steps.transformers[0]?.acceptsMissing ?? false });

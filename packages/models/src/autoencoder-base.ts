@@ -17,6 +17,7 @@ import {
 } from '@abc/core';
 import { Adam } from './engine/adam.js';
 import { DenseNetwork } from './engine/dense.js';
+import { checkTrainableRange } from './engine/range.js';
 import { ReconstructionObjective, rowDistance, sampleLoss, type ObjectiveKind } from './engine/losses.js';
 
 /** Parameters shared by ABC, AE, DAE and LRC (the paper's defaults). */
@@ -49,6 +50,7 @@ export interface ReconstructionParams extends Params {
 }
 
 const ACT = ['tanh', 'sigmoid', 'relu', 'linear'] as const;
+const DISTANCES: readonly string[] = ['meanSquared', 'l2', 'squaredL2'];
 
 /** The parameter space shared by the reconstruction detectors (without `seed`/`threshold`/`contamination`). */
 export const reconstructionParamSpace: ParamSpace = {
@@ -165,6 +167,12 @@ export abstract class ReconstructionDetector<P extends ReconstructionParams> ext
     return errorsToFloat32(reconstructionErrors(this.model, Xm));
   }
 
+  /** Refuses values a float32 network cannot train on (see checkTrainableRange). */
+  protected override checkTrainingData(X: Matrix, y: Labels | undefined): void {
+    super.checkTrainingData(X, y);
+    checkTrainableRange(X, this.constructor.name);
+  }
+
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<ReconstructionModel> {
     const labels = this.usesLabels && y ? y : new Uint8Array(X.rows);
     return trainReconstruction(X, labels, this.params, this.trainSetup(), ctx);
@@ -196,6 +204,13 @@ export abstract class ReconstructionDetector<P extends ReconstructionParams> ext
       throw new ValidationError('type', `${who}: state lacks sizes, activations or distance`);
     }
     const net = new DenseNetwork({ sizes: sizes.map(Number), activations: activations.map(String) as Activation[] });
+    // Reliability fix: a (checksum-valid) edited state whose network does not fit the fitted feature count, or
+    // with an unknown distance, is refused here instead of scoring garbage.
+    const nFeatures = state.meta.nFeatures;
+    if (typeof nFeatures === 'number' && (net.inputSize !== nFeatures || net.outputSize !== nFeatures)) {
+      throw new ValidationError('shape', `${who}: the network maps ${net.inputSize} to ${net.outputSize} values but the model has ${nFeatures} features`);
+    }
+    if (!DISTANCES.includes(distance)) throw new ValidationError('param', `${who}: unknown distance ${JSON.stringify(distance)}`);
     net.layers.forEach((L, l) => {
       const W = state.tensors[`W${l}`];
       const b = state.tensors[`b${l}`];

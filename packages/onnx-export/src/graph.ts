@@ -1,4 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
+import { crc32 } from '@abc/core';
 import {
   AttributeProtoSchema,
   AttributeProto_AttributeType,
@@ -15,6 +16,7 @@ import {
   TypeProto_TensorSchema,
   ValueInfoProtoSchema,
   type AttributeProto,
+  type GraphProto,
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
@@ -183,7 +185,11 @@ export class GraphBuilder {
       modelVersion: 1n,
       docString: info.docString ?? '',
       graph,
-      metadataProps: Object.entries(info.metadata).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),
+      // The graph's CRC-32 (nodes, weights, inputs, outputs), so that a corrupted file is refused on load
+      // rather than scoring different numbers (see OnnxDetector.setModel).
+      metadataProps: Object.entries({ ...info.metadata, [GRAPH_CRC_KEY]: String(graphCrc32(graph)) }).map(([key, value]) =>
+        create(StringStringEntryProtoSchema, { key, value }),
+      ),
     });
     return toBinary(ModelProtoSchema, model);
   }
@@ -248,4 +254,12 @@ function toAttribute(name: string, a: Attr): AttributeProto {
     case 'strings':
       return create(AttributeProtoSchema, { name, type: T.STRINGS, strings: a.value.map((s) => utf8.encode(s) as Uint8Array<ArrayBuffer>) });
   }
+}
+
+/** Metadata key of the graph checksum written by {@link GraphBuilder.toBytes}. */
+export const GRAPH_CRC_KEY = 'abc.graph_crc32';
+
+/** CRC-32 of a graph's protobuf serialization (deterministic: the same graph gives the same bytes). */
+export function graphCrc32(graph: GraphProto): number {
+  return crc32(toBinary(GraphProtoSchema, graph));
 }

@@ -3,12 +3,14 @@
  * in onnxruntime (`OnnxDetector`: cpu, cuda, wasm, webgpu). The converters read only the export specs that
  * detectors and transformers give (`toExportSpec()`), so a plugin's detector exports too. The target versions
  * (`ONNX_TARGET`) are a firm contract (DESIGN.md): what onnxruntime 1.30 and Debian's onnx 1.12 checker both accept.
+ *
+ * @module @abc/onnx-export
  */
 export { ONNX_TARGET } from './target.js';
 export { VERSION } from './version.js';
 export { toOnnx, specsToOnnx, METADATA_KEYS, ONNX_FORMAT, type ToOnnxOptions, type ExportInput } from './to-onnx.js';
 export { inspectOnnx, type OnnxModelInfo, type OnnxValueInfo } from './inspect.js';
-export { GraphBuilder, ElemType, attr, type Attr, type Dim } from './graph.js';
+export { GraphBuilder, ElemType, attr, GRAPH_CRC_KEY, graphCrc32, type Attr, type Dim } from './graph.js';
 export type { TreeEnsembleSpec } from './convert/trees.js';
 export type { DetectorOutputs } from './convert/dense.js';
 export {

@@ -1,6 +1,7 @@
 import { ModelFormatError } from '@abc/core';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ValueInfoProto } from 'onnx-buf';
+import { graphCrc32 } from './graph.js';
 
 /** A tensor input or output of an ONNX graph: name, ONNX element type number and dims (a name where symbolic). */
 export interface OnnxValueInfo {
@@ -22,6 +23,8 @@ export interface OnnxModelInfo {
   metadata: Record<string, string>;
   /** Op types used, with their domains (`ai.onnx.ml.TreeEnsembleRegressor`). */
   ops: string[];
+  /** CRC-32 of the graph as stored; our exports record the expected value in `abc.graph_crc32`. */
+  graphCrc32: number;
 }
 
 /** Parses an ONNX model's header, inputs, outputs and metadata (with the generated ONNX schema). */
@@ -50,6 +53,7 @@ export function inspectOnnx(bytes: Uint8Array): OnnxModelInfo {
     outputs: graph.output.map(valueInfo),
     metadata,
     ops,
+    graphCrc32: graphCrc32(graph),
   };
 }
 

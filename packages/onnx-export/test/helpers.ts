@@ -16,7 +16,7 @@ import {
   type ParamSpace,
 } from '@abc/core';
 import { ABC, Autoencoder, DenoisingAutoencoder, LRC, type ReconstructionDetector, type ReconstructionParams } from '@abc/models';
-import { GradientTreeBoosting, IsolationForest, RUSBoost } from '@abc/baselines';
+import { DNN, GradientTreeBoosting, IsolationForest, RUSBoost } from '@abc/baselines';
 
 /** Normals around 0 with correlated columns, anomalies shifted and scaled; d columns, labels 1 = anomaly. */
 export function makeData(n: number, d: number, seed: number, anomalyRate = 0.1, featureNames?: string[]): { X: Matrix; y: Uint8Array } {
@@ -153,7 +153,7 @@ function reconstructionOf(model: Detector): (X: Matrix) => Promise<Float32Array>
 
 /**
  * Every kind the exporter covers, fitted on small data (a second or two in all): ABC (both variants),
- * AE, DAE, LRC, a plugin's sigmoid MLP (the DNN's shape), scalers and an imputer in pipelines, the three
+ * AE, DAE, LRC, the DNN, a plugin's sigmoid MLP, scalers and an imputer in pipelines, the three
  * activations and three distances, IsolationForest, GTB and RUSBoost.
  */
 export async function buildCases(nTest = 200): Promise<Case[]> {
@@ -177,6 +177,7 @@ export async function buildCases(nTest = 200): Promise<Case[]> {
   await add('dae', new Pipeline([new MinMaxScaler({ min: -1, max: 1 }), new DenoisingAutoencoder({ ...small, activation: 'sigmoid', outputActivation: 'tanh', seed: 4 })]), { reconstruction: true, labels: false });
   await add('lrc', new Pipeline([new StandardScaler(), new LRC({ ...small, maxEpochs: 10, seed: 5 })]), { reconstruction: true });
   await add('plugin-sigmoid-mlp', new Pipeline([new StandardScaler(), new PluginMLP({ seed: 6 })]));
+  await add('dnn', new Pipeline([new MinMaxScaler(), new DNN({ hidden: [8, 6], maxEpochs: 10, seed: 11 })]));
   await add('impute-standard-abc', new Pipeline([new SimpleImputer({ strategy: 'median' }), new StandardScaler(), new ABC({ ...small, seed: 7 })]), {
     reconstruction: true,
     trainX: withMissing(train.X),

@@ -14,7 +14,7 @@ describe('onnxruntime-node cpu matches the TypeScript models', () => {
     const rows: ParityRow[] = [];
     for (const c of cases) rows.push(await checkParity(c, 'cpu'));
     report('onnxruntime-node cpu', rows);
-    expect(rows.map((r) => r.id)).toEqual(['abc-ae', 'abc-dae', 'ae', 'dae', 'lrc', 'plugin-sigmoid-mlp', 'impute-standard-abc', 'iforest', 'gtb', 'rusboost']);
+    expect(rows.map((r) => r.id)).toEqual(['abc-ae', 'abc-dae', 'ae', 'dae', 'lrc', 'plugin-sigmoid-mlp', 'dnn', 'impute-standard-abc', 'iforest', 'gtb', 'rusboost']);
   });
 
   it('has a dynamic batch axis: 1 row, odd batches and all rows agree', async () => {

@@ -1,4 +1,8 @@
-/** @abc/search: model search over registered detectors (random search, successive halving). */
+/**
+ * @abc/search: model search over registered detectors (random search, successive halving).
+ *
+ * @module @abc/search
+ */
 export * from './search.js';
 export * from './candidates.js';
 export * from './objective.js';

@@ -11,7 +11,7 @@ import {
   ValidationError,
   type Detector,
   type LabelsLike,
-  type MatrixLike,
+  type DataLike,
   type Params,
   type ProgressEvent,
   type Transformer,
@@ -85,8 +85,9 @@ export interface SearchResult {
  * console.table(result.trials.map((t) => ({ detector: t.detector, objective: t.objective })));
  * const scores = await result.bestPipeline.scoreSamples(Xnew);
  */
-export async function searchDetectors(Xin: MatrixLike, yin: LabelsLike, options: SearchOptions = {}): Promise<SearchResult> {
-  const X = validateMatrix(Xin);
+export async function searchDetectors(Xin: DataLike, yin: LabelsLike, options: SearchOptions = {}): Promise<SearchResult> {
+  // Missing values may come in when the first transformer imputes them.
+  const X = validateMatrix(Xin, { allowMissing: options.transformers?.()[0]?.acceptsMissing ?? false });
   const y = validateLabels(yin, X.rows);
   const { anomaly } = countLabels(y);
   const candidates = chooseCandidates(options.detectors, anomaly);
@@ -144,8 +145,15 @@ export async function searchDetectors(Xin: MatrixLike, yin: LabelsLike, options:
     const budgetValue = c.budget ? Math.max(1, Math.round(c.maxBudget! * eta ** (rung - (rungs - 1)))) : null;
     const params = c.budget ? { ...c.params, [c.budget]: budgetValue! } : c.params;
     const key = JSON.stringify([c.detector, params]);
-    const previous = done.get(key) ?? trials.find((t) => t.key === key);
-    if (previous) return { ...previous, rung };
+    const seen = trials.find((t) => t.key === key);
+    if (seen) return { ...seen, rung };
+    const recorded = done.get(key);
+    if (recorded) {
+      // A trial recorded by an earlier, interrupted run: reused without refitting, and listed like the others.
+      const trial = { ...recorded, rung };
+      trials.push(trial);
+      return trial;
+    }
     throwIfAborted(options.signal);
     let fitSeconds = 0;
     let scoreSeconds = 0;

@@ -1,3 +1,7 @@
-/** @abc/core/testing: the conformance suite and reference detectors for detector authors. */
+/**
+ * @abc/core/testing: the conformance suite and reference detectors for detector authors.
+ *
+ * @module @abc/core/testing
+ */
 export * from './check-detector.js';
 export * from './reference.js';

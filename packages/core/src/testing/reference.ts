@@ -1,4 +1,5 @@
 import { BaseDetector, type FitContext } from '../detector.js';
+import { ModelFormatError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import type { ParamSpace } from '../params.js';
 import { registerDetector, hasDetector } from '../registry.js';
@@ -40,7 +41,9 @@ export class MeanDistance extends BaseDetector<MeanDistanceParams, Float64Array>
     for (let i = 0; i < X.rows; i++) {
       let s = 0;
       for (let j = 0; j < X.cols; j++) s += (X.data[i * X.cols + j] - mean[j]) ** 2;
-      out[i] = Math.sqrt(s);
+      // Reliability fix: the float64 distance can exceed float32's range for inputs near ±3.4e38; clamp to the
+      // largest float32 (as the network detectors do) so that scores stay finite.
+      out[i] = Math.min(Math.sqrt(s), 3.4028234663852886e38);
     }
     return out;
   }
@@ -50,7 +53,7 @@ export class MeanDistance extends BaseDetector<MeanDistanceParams, Float64Array>
   }
 
   protected modelFromState(state: ModelState): Float64Array {
-    return state.tensors.mean.data as Float64Array;
+    return stateVector(state, 'mean', Float64Array, 0, 'MeanDistance') as Float64Array;
   }
 }
 
@@ -113,8 +116,27 @@ export class LogisticDetector extends BaseDetector<LogisticParams, LogisticModel
   }
 
   protected modelFromState(state: ModelState): LogisticModel {
-    return { w: state.tensors.w.data as Float32Array };
+    return { w: stateVector(state, 'w', Float32Array, 1, 'LogisticDetector') as Float32Array };
   }
+}
+
+/**
+ * Reliability fix: a state tensor checked against the state's feature count (plus `extra`), so that a model
+ * file edited with a valid checksum cannot load a vector of the wrong length (which scored NaN before).
+ */
+function stateVector(
+  state: ModelState,
+  name: string,
+  Ctor: Float64ArrayConstructor | Float32ArrayConstructor,
+  extra: number,
+  who: string,
+): Float64Array | Float32Array {
+  const n = state.meta.nFeatures;
+  const t = Object.prototype.hasOwnProperty.call(state.tensors, name) ? state.tensors[name] : undefined;
+  if (typeof n !== 'number' || !t || !(t.data instanceof Ctor) || t.data.length !== n + extra) {
+    throw new ModelFormatError(`${who} state: tensor "${name}" must hold ${String(n)} + ${extra} ${Ctor.name} values`);
+  }
+  return t.data;
 }
 
 /** Registers both reference detectors (idempotent). */

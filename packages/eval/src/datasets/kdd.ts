@@ -82,9 +82,12 @@ export function parseKdd(input: Uint8Array | string, options: ParseKddOptions = 
     bytes = input;
   }
   const n = bytes.length;
-  let store = new Float64Array(D * 65536);
-  let labelIds: Int32Array = new Int32Array(65536);
-  let chain: Int32Array = new Int32Array(65536); // next kept row with the same hash, or -1
+  // Reliability fix: start small for small inputs (a KDD row has at least 83 bytes); the arrays grow by
+  // doubling. A fixed 65,536-row start zero-filled 20 MB on every call, even for a one-line input.
+  const capacity = Math.min(65536, Math.max(16, Math.ceil(n / 64)));
+  let store = new Float64Array(D * capacity);
+  let labelIds: Int32Array = new Int32Array(capacity);
+  let chain: Int32Array = new Int32Array(capacity); // next kept row with the same hash, or -1
   const heads = new Map<number, number>();
   const labelNames: string[] = [];
   const labelIndex = new Map<string, number>();
@@ -226,11 +229,13 @@ function parseNumber(bytes: Uint8Array, start: number, end: number, name: string
   }
   const text = latin1(bytes, start, end).trim();
   const v = text === '' ? NaN : Number(text);
-  if (Number.isNaN(v)) {
+  // Reliability fix: "Infinity", "1e999" or values beyond float32 (which become Infinity in the float32
+  // matrix) are rejected here, naming the line and column, rather than failing later at a detector's door.
+  if (!Number.isFinite(v) || Math.abs(v) > 3.4028234663852886e38) {
     throw new DatasetFormatError(
       name,
       'format',
-      `line ${line}, column ${col + 1} (${KDD_FEATURE_NAMES[col]}) is ${JSON.stringify(text.slice(0, 40))}, not a number`,
+      `line ${line}, column ${col + 1} (${KDD_FEATURE_NAMES[col]}) is ${JSON.stringify(text.slice(0, 40))}, not a ${Number.isNaN(v) ? '' : 'finite float32 '}number`,
     );
   }
   return v + 0;

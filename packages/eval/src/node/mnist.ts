@@ -20,7 +20,7 @@ export interface LoadedMnist extends MnistData {
  * Loads MNIST (or a drop-in in the same IDX format, such as Fashion-MNIST) from a folder holding the four IDX
  * files (gzipped or not; also the `train-images.idx3-ubyte` spelling), or from a parent holding them in
  * `mnist/`. Images are scaled to [0, 1]. Checksums are compared with the official files' (a mismatch is a
- * warning). A missing file is a {@link DatasetFormatError} naming the folder and the names looked for.
+ * warning). A missing file is a {@link @abc/eval!DatasetFormatError | DatasetFormatError} naming the folder and the names looked for.
  *
  * @example
  * const mnist = await loadMnist(process.env.ABC_DATA_DIR ?? 'data');

@@ -19,6 +19,7 @@ import {
   type Supervision,
 } from '@abc/core';
 import { inspectOnnx, type OnnxModelInfo } from '../inspect.js';
+import { GRAPH_CRC_KEY } from '../graph.js';
 import { ONNX_TARGET } from '../target.js';
 import { METADATA_KEYS } from '../to-onnx.js';
 import { ONNX_BACKENDS, isNode, openSession, type OnnxBackend, type OpenedSession, type OrtModule } from './backends.js';
@@ -140,12 +141,21 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
       throw new ModelFormatError(`ONNX model has no output "${ONNX_TARGET.outputs.score}" (outputs: ${info.outputs.map((o) => o.name).join(', ')})`);
     }
     const m = info.metadata;
+    const storedCrc = m[GRAPH_CRC_KEY];
+    if (storedCrc !== undefined && storedCrc !== String(info.graphCrc32)) {
+      throw new ModelFormatError(`ONNX model checksum mismatch (abc.graph_crc32 ${storedCrc}, computed ${info.graphCrc32}): the file is corrupt or was edited`);
+    }
     const fromMeta = Number(m[METADATA_KEYS.nFeatures]);
     const nFeatures = typeof input.dims[1] === 'number' ? input.dims[1] : fromMeta;
     if (!Number.isInteger(nFeatures) || nFeatures < 1) throw new ModelFormatError('ONNX model input "X" has no fixed feature count');
     let featureNames: string[] | undefined;
     if (m[METADATA_KEYS.featureNames] !== undefined) {
-      const parsed: unknown = JSON.parse(m[METADATA_KEYS.featureNames]);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(m[METADATA_KEYS.featureNames]);
+      } catch (e) {
+        throw new ModelFormatError(`ONNX model metadata abc.feature_names is not valid JSON: ${(e as Error).message}`, { cause: e });
+      }
       if (!Array.isArray(parsed) || parsed.length !== nFeatures) throw new ModelFormatError('ONNX model metadata abc.feature_names does not match the input width');
       featureNames = parsed.map(String);
     }
