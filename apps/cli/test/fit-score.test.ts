@@ -153,7 +153,7 @@ describe('abc fit / score / evaluate', () => {
 
   it('Ctrl-C stops a fit cleanly: exit 130, no model file, no temporary file', async () => {
     const model = join(dir, 'interrupted.model');
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'maxEpochs=100000', '--param', 'patience=100000', '--param', 'hidden=64,64', '--out', model], { cwd: root });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'maxEpochs=100000', '--param', 'patience=100000', '--param', 'hidden=64,64', '--out', model], { cwd: root });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));

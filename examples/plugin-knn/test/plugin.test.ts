@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createDetector, deserialize, listDetectors, serialize } from '@abc/core';
 import { checkDetector } from '@abc/core/testing';
+import { makeCheckData } from '@abc/core/testing';
+import { searchDetectors } from '@abc/search';
 import { KnnDetector } from '../src/index.js';
 
 describe('the knn plugin', () => {
@@ -28,5 +30,15 @@ describe('the knn plugin', () => {
     const b = await new KnnDetector({ maxTrainingRows: 10, seed: 1 }).fit(X);
     expect(a.getState().tensors.train.shape).toEqual([10, 2]);
     expect(await a.scoreSamples(X)).toEqual(await b.scoreSamples(X));
+  });
+
+  it('is picked up by the model search without a change to the framework', async () => {
+    const { X, y } = makeCheckData();
+    const result = await searchDetectors(X, y, { detectors: ['knn'], trialsPerDetector: 3, seed: 1 });
+    expect(result.candidates).toEqual(['knn']);
+    // k is drawn from its declared search range; a configuration drawn twice is evaluated once.
+    expect(result.trials.length).toBeGreaterThan(1);
+    expect(new Set(result.trials.map((t) => t.params.k)).size).toBe(result.trials.length);
+    expect(result.bestPipeline.name).toBe('knn');
   });
 });

@@ -1,24 +1,11 @@
 import { basename } from 'node:path';
-import {
-  AbortError,
-  getDetectorEntry,
-  MinMaxScaler,
-  OneHotEncoder,
-  parseParamText,
-  Pipeline,
-  SimpleImputer,
-  StandardScaler,
-  countLabels,
-  isStringColumn,
-  type Detector,
-  type Params,
-  type Transformer,
-} from '@abc/core';
+import { AbortError, getDetectorEntry, parseParamText, Pipeline, countLabels, type Detector, type Params } from '@abc/core';
 import { saveFile } from '@abc/core/node';
 import { readCsvFile } from '@abc/eval/node';
 import { parseFlags, str, type FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
+import { countMissing, preprocessing, rowsWithLabel } from '../training.js';
 
 export const fitHelp = `abc fit: fit a detector on a CSV file and save the model
 
@@ -69,14 +56,8 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
   }
   const { table, labels } = await readCsvFile(data, { label });
   if (table.columns.length === 0) throw new UsageError(`${data}: no feature columns besides the label`);
-  const steps: Transformer[] = [];
-  if (table.columns.some((c) => isStringColumn(c))) steps.push(new OneHotEncoder());
+  const steps = preprocessing(table, str(values, 'scaler') ?? 'minmax')();
   const missing = countMissing(table.columns);
-  if (missing > 0) steps.push(new SimpleImputer({ strategy: 'mean' }));
-  const scaler = str(values, 'scaler') ?? 'minmax';
-  if (scaler === 'minmax') steps.push(new MinMaxScaler());
-  else if (scaler === 'standard') steps.push(new StandardScaler());
-  else if (scaler !== 'none') throw new UsageError(`--scaler must be minmax, standard or none, got "${scaler}"`);
   const detector = entry.create(params);
   const model: Detector = steps.length > 0 ? new Pipeline([...steps, detector]) : detector;
 
@@ -84,8 +65,7 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
   let y = labels;
   if (entry.supervision === 'unsupervised' && labels) {
     // Unsupervised detectors learn what normal looks like: give them the rows labelled normal.
-    const keep = Array.from(labels.keys()).filter((i) => labels[i] === 0);
-    X = { names: table.names, rows: keep.length, columns: table.columns.map((c) => (isStringColumn(c) ? keep.map((i) => c[i]) : Float32Array.from(keep, (i) => c[i]))) };
+    X = rowsWithLabel(table, labels, 0);
     y = undefined;
   }
   const counts = labels ? countLabels(labels) : null;
@@ -112,12 +92,6 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
   await saveFile(model, outPath);
   out(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s; threshold ${model.threshold}; model written to ${outPath}`);
   return 0;
-}
-
-function countMissing(columns: readonly (Float32Array | readonly (string | null)[])[]): number {
-  let n = 0;
-  for (const c of columns) if (c instanceof Float32Array) for (let i = 0; i < c.length; i++) if (Number.isNaN(c[i])) n++;
-  return n;
 }
 
 export function required(values: FlagValues, name: string, command: string): string {

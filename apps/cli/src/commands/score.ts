@@ -48,6 +48,13 @@ export async function runScore(argv: string[], out: (s: string) => void): Promis
   };
   let rows = 0;
   try {
+    // Reliability fix: wait until the temporary file is open, so that an --out in a missing folder is a clear
+    // error (exit 2) instead of an unhandled stream error and a scoring loop that never finishes.
+    if (sink) {
+      await once(sink, 'open').catch((e: Error) => {
+        throw new UsageError(`cannot write the scores to ${outPath}: ${e.message}`);
+      });
+    }
     await write(header);
     for await (const { scores } of scoreCsv(model, data, { chunkRows })) {
       let text = '';
