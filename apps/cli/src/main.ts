@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `abc` command line. Commands: list, demo (more arrive with the CLI issue: fit, score, export,
- * evaluate, reproduce, search). `pnpm abc ...` runs it from source right after `pnpm install`.
+ * The `abc` command line: list, fit, score, export, evaluate, search, reproduce, demo. `pnpm abc ...` runs it from source right after `pnpm install`.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import '@abc/models';
 import '@abc/baselines';
 import { runDemo, demoHelp } from './commands/demo.js';
@@ -10,6 +11,8 @@ import { runEvaluate, evaluateHelp } from './commands/evaluate.js';
 import { runFit, fitHelp } from './commands/fit.js';
 import { runScore, scoreHelp } from './commands/score.js';
 import { runExport, exportHelp } from './commands/export.js';
+import { runReproduce, reproduceHelp } from './commands/reproduce.js';
+import { runSearch, searchHelp } from './commands/search.js';
 import { runList, listHelp } from './commands/list.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
@@ -20,6 +23,8 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   score: { run: runScore, help: scoreHelp },
   export: { run: runExport, help: exportHelp },
   evaluate: { run: runEvaluate, help: evaluateHelp },
+  search: { run: runSearch, help: searchHelp },
+  reproduce: { run: runReproduce, help: reproduceHelp },
   demo: { run: runDemo, help: demoHelp },
 };
 
@@ -29,7 +34,7 @@ Usage: abc <command> [flags]     (abc <command> --help for each)
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.help.split('\n')[0].replace(/^abc \w+: /, '')}`)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.help.split('\n')[0].replace(/^abc \w+: /, '')}`)
   .join('\n')}
 
 Every command takes --plugin MODULE (repeatable): a module that registers detectors when imported (also
@@ -65,7 +70,16 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   }
 }
 
-const invokedDirectly = process.argv[1] && /main\.(ts|js)$/.test(process.argv[1]);
+// Run when this file is the entry point: `tsx apps/cli/src/main.ts`, `node dist/main.js`, or the installed `abc`
+// bin, which npm and pnpm link as node_modules/.bin/abc (a symlink, so compare real paths).
+const invokedDirectly = process.argv[1] && (/main\.(ts|js)$/.test(process.argv[1]) || isEntryPoint(process.argv[1]));
+function isEntryPoint(argv1: string): boolean {
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
 if (invokedDirectly) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -1,6 +1,8 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
  * registry (`dnn`, `svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`), so `createDetector('iforest')` and model files of them work.
+ *
+ * @module @abc/baselines
  */
 import './register.js';
 
