@@ -29,8 +29,12 @@ echo "== clone"
 git clone --quiet --no-hardlinks "$ROOT" "$TMP/repo"
 if [ "$committed" = 0 ]; then
   # tracked files with local changes and untracked files that git does not ignore
-  git ls-files -z --modified --others --exclude-standard | (cd "$ROOT" && xargs -0 -r tar -cf - --ignore-failed-read 2>/dev/null) | tar -xf - -C "$TMP/repo"
-  echo "(working-tree changes copied over the clone; --committed to release HEAD only)"
+  # (none in a clean checkout such as CI's: then there is nothing to copy, and tar must not read an empty stream)
+  changed=$(git ls-files --modified --others --exclude-standard | wc -l)
+  if [ "$changed" -gt 0 ]; then
+    git ls-files -z --modified --others --exclude-standard | (cd "$ROOT" && xargs -0 -r tar -cf - --ignore-failed-read 2>/dev/null) | tar -xf - -C "$TMP/repo"
+    echo "($changed working-tree changes copied over the clone; --committed to release HEAD only)"
+  fi
 fi
 cd "$TMP/repo"
 git -c user.email=release@example.invalid -c user.name=release-dry-run commit -qam "dry run: working tree" --allow-empty >/dev/null 2>&1 || true
