@@ -3,6 +3,7 @@ import { loadFile } from '@abc/core/node';
 import type { CsvColumnType } from '@abc/eval';
 import { streamCsvFile } from '@abc/eval/node';
 import { UsageError } from './errors.js';
+import { readInput, sniff, type InputOptions } from './data-input.js';
 import { loadOnnxModel, rejectBackendFlags, type BackendChoice } from './onnx-model.js';
 
 /**
@@ -50,9 +51,21 @@ export function hasStringColumns(t: Table): boolean {
 export async function* scoreCsv(
   model: Detector,
   file: string,
-  options: { label?: string; chunkRows?: number } = {},
+  options: { label?: string; chunkRows?: number } & Omit<InputOptions, 'label'> = {},
 ): AsyncGenerator<{ scores: Float32Array; labels?: Uint8Array; startRow: number }> {
   const { names, types } = modelColumns(model);
+  const { format } = await sniff(file);
+  if (format !== 'csv') {
+    // IDX / CIFAR-10 arrays: read whole (their size is bounded by the format's datasets), scored in chunks.
+    const { table: t, labels } = await readInput(file, { ...options, label: undefined });
+    const chunk = options.chunkRows ?? 10_000;
+    for (let start = 0; start < t.rows; start += chunk) {
+      const end = Math.min(t.rows, start + chunk);
+      const part = table(t.names, t.columns.map((c) => (c as Float32Array).subarray(start, end)));
+      yield { scores: await model.scoreSamples(selectColumns(part, names, file)), labels: labels?.subarray(start, end), startRow: start };
+    }
+    return;
+  }
   const header = await peekHeader(file);
   if (header) {
     const present = new Set(header);

@@ -2,6 +2,7 @@ import { auroc, averagePrecision } from '@abc/eval';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { loadModel, scoreCsv } from '../model-io.js';
+import { classList } from '../data-input.js';
 import { required } from './fit.js';
 
 export const evaluateHelp = `abc evaluate: AUROC, AUPR and the confusion matrix of a model on labelled rows
@@ -10,21 +11,25 @@ Usage: abc evaluate --model model.abc|model.onnx --data test.csv --label COLUMN 
                     [--backend cpu|wasm|cuda] [--fallback cpu|wasm]   (for .onnx models, as in abc score)
 
   --label COLUMN   1 = anomaly, 0 = normal
+  --labels FILE, --classes LIST, --anomaly-classes LIST
+                   for IDX and CIFAR-10 files, as in abc fit
   --json           print the figures as JSON
 `;
 
 export async function runEvaluate(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
+  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' }, 'anomaly-classes': { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
   if (values.help) {
     out(evaluateHelp);
     return 0;
   }
   const model = await loadModel(required(values, 'model', 'evaluate'), { backend: str(values, 'backend'), fallback: str(values, 'fallback') });
   const data = required(values, 'data', 'evaluate');
-  const label = required(values, 'label', 'evaluate');
+  const label = str(values, 'label');
+  const anomalyClasses = classList(str(values, 'anomaly-classes'), '--anomaly-classes');
+  if (!label && !anomalyClasses) throw new UsageError('abc evaluate needs --label COLUMN (or, for IDX and CIFAR-10 files, --anomaly-classes LIST); see abc evaluate --help');
   const scoreParts: Float32Array[] = [];
   const labelParts: Uint8Array[] = [];
-  for await (const chunk of scoreCsv(model, data, { label })) {
+  for await (const chunk of scoreCsv(model, data, { label, labels: str(values, 'labels'), classes: classList(str(values, 'classes'), '--classes'), anomalyClasses })) {
     scoreParts.push(chunk.scores);
     labelParts.push(chunk.labels!);
   }

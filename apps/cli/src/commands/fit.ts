@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { AbortError, getDetectorEntry, parseParamText, Pipeline, countLabels, type Detector, type Params } from '@abc/core';
 import { saveFile } from '@abc/core/node';
-import { readCsvFile } from '@abc/eval/node';
+import { classList, readInput } from '../data-input.js';
 import { parseFlags, str, type FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
@@ -11,11 +11,18 @@ export const fitHelp = `abc fit: fit a detector on a CSV file and save the model
 
 Usage: abc fit --data train.csv [--label COLUMN] --detector NAME [--param key=value ...]
                [--scaler minmax|standard|none] --out model.abc
+       abc fit --data images-idx3-ubyte.gz --labels labels-idx1-ubyte.gz [--classes LIST]
+               [--anomaly-classes LIST] --detector NAME ... --out model.abc     (also CIFAR-10 .bin files)
 
   --data FILE        CSV with a header (gzipped is fine); numeric columns are features, text columns are
                      one-hot encoded, empty cells are imputed with the column mean
   --label COLUMN     the label column: 1 = known anomaly, 0 = normal (required by supervised detectors;
                      unsupervised ones are fitted on the rows labelled 0 when it is given)
+  --labels FILE      for an IDX image file (MNIST, Fashion-MNIST): its IDX label file
+  --classes LIST     for IDX and CIFAR-10 (binary records, .bin or .bin.gz): keep the rows of these classes
+  --anomaly-classes LIST   for IDX and CIFAR-10: the classes that are (known) anomalies, labelled 1; the
+                     other kept classes are normal (e.g. --classes 0,1,2,3,5,6,7,8,9 --anomaly-classes 0,2,6,8);
+                     features are the pixels scaled to [0, 1], named px0, px1, ...
   --detector NAME    a registered detector (abc list shows them)
   --param key=value  a detector parameter, repeatable (e.g. --param hidden=10,10 --param latent=1)
   --scaler KIND      feature scaling fitted on the training data: minmax (default, the paper's), standard, none
@@ -30,6 +37,9 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
     {
       data: { type: 'string' },
       label: { type: 'string' },
+      labels: { type: 'string' },
+      classes: { type: 'string' },
+      'anomaly-classes': { type: 'string' },
       detector: { type: 'string' },
       param: { type: 'string', multiple: true },
       scaler: { type: 'string' },
@@ -51,10 +61,15 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
     const [k, v] = parseParamText(entry.paramSpace, text, name);
     params[k] = v;
   }
-  if (entry.supervision === 'supervised' && !label) {
-    throw new UsageError(`detector "${name}" is supervised: name the label column with --label COLUMN`);
+  const { table, labels } = await readInput(data, {
+    label,
+    labels: str(values, 'labels'),
+    classes: classList(str(values, 'classes'), '--classes'),
+    anomalyClasses: classList(str(values, 'anomaly-classes'), '--anomaly-classes'),
+  });
+  if (entry.supervision === 'supervised' && !labels) {
+    throw new UsageError(`detector "${name}" is supervised: name the label column with --label COLUMN (or, for IDX and CIFAR-10 files, the anomaly classes with --anomaly-classes)`);
   }
-  const { table, labels } = await readCsvFile(data, { label });
   if (table.columns.length === 0) throw new UsageError(`${data}: no feature columns besides the label`);
   const steps = preprocessing(table, str(values, 'scaler') ?? 'minmax')();
   const missing = countMissing(table.columns);

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { formatScore, loadModel, scoreCsv } from '../model-io.js';
+import { classList } from '../data-input.js';
 import { required } from './fit.js';
 
 export const scoreHelp = `abc score: score the rows of a CSV file with a saved model
@@ -14,7 +15,9 @@ Usage: abc score --model model.abc|model.onnx --data rows.csv [--out scores.csv]
 
   --model FILE       a model saved by abc fit (or an exported .onnx)
   --data FILE        CSV with a header; the model's feature columns are picked by name, others (a label
-                     column, say) are ignored; a missing feature column is an error that names it
+                     column, say) are ignored; a missing feature column is an error that names it. Also an
+                     IDX image file or CIFAR-10 binary records (for a model fitted on such a file)
+  --classes LIST     for IDX and CIFAR-10: score only the rows of these classes (IDX: with --labels FILE)
   --out FILE         where to write the scores (default: standard output); written atomically
   --chunk-rows N     rows scored at a time (default 10000): files larger than memory stream through
   --backend NAME     for .onnx models: onnxruntime-node cpu (default) or cuda, or onnxruntime-web wasm;
@@ -26,7 +29,7 @@ model's threshold), one row per input row, numbers with up to 9 significant digi
 `;
 
 export async function runScore(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, out: { type: 'string' }, 'chunk-rows': { type: 'string' } }, 'score');
+  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' }, 'anomaly-classes': { type: 'string' }, out: { type: 'string' }, 'chunk-rows': { type: 'string' } }, 'score');
   if (values.help) {
     out(scoreHelp);
     return 0;
@@ -56,7 +59,7 @@ export async function runScore(argv: string[], out: (s: string) => void): Promis
       });
     }
     await write(header);
-    for await (const { scores } of scoreCsv(model, data, { chunkRows })) {
+    for await (const { scores } of scoreCsv(model, data, { chunkRows, labels: str(values, 'labels'), classes: classList(str(values, 'classes'), '--classes') })) {
       let text = '';
       for (let i = 0; i < scores.length; i++) {
         text += threshold === undefined ? `${formatScore(scores[i])}\n` : `${formatScore(scores[i])},${scores[i] > threshold ? 1 : 0}\n`;

@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+const datasets = resolve(__dirname, '../../../../shared/datasets');
+const images = join(datasets, 'mnist/t10k-images-idx3-ubyte.gz');
+const labels = join(datasets, 'mnist/t10k-labels-idx1-ubyte.gz');
+const cifar = join(datasets, 'cifar10/test_partial_first1000.bin.gz');
+let dir = '';
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'abc-arrays-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('--data with the numeric arrays the loaders read (IDX, CIFAR-10)', () => {
+  it('fits ABC on MNIST IDX files (the paper\'s classes), evaluates known and unknown anomalies, scores', async () => {
+    const model = join(dir, 'mnist.abc');
+    const fit = await run('fit', '--data', images, '--labels', labels, '--classes', '0,1,2,3,5,6,7,8,9', '--anomaly-classes', '0,2,6,8', '--detector', 'abc',
+      '--param', 'hidden=64,32', '--param', 'latent=16', '--param', 'maxEpochs=3', '--scaler', 'none', '--out', model);
+    expect(fit.err).toBe('');
+    expect(fit.code).toBe(0);
+    expect(fit.out).toMatch(/fitting abc on 9018 rows x 784 columns .* \(5074 normal, 3944 known anomalies\)/);
+    const known = JSON.parse((await run('evaluate', '--model', model, '--data', images, '--labels', labels, '--classes', '0,1,2,3,5,6,7,8,9', '--anomaly-classes', '0,2,6,8', '--json')).out);
+    expect(known.rows).toBe(9018);
+    expect(known.auroc).toBeGreaterThan(0.9);
+    const unknown = JSON.parse((await run('evaluate', '--model', model, '--data', images, '--labels', labels, '--classes', '1,3,4,5,7,9', '--anomaly-classes', '4', '--json')).out);
+    expect(unknown.anomalies).toBe(982);
+    expect(unknown.auroc).toBeGreaterThan(0.5);
+    const scored = await run('score', '--model', model, '--data', images, '--labels', labels, '--classes', '4', '--out', join(dir, 's.csv'));
+    expect(scored.code).toBe(0);
+    expect((await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n').length).toBe(1 + 982);
+  }, 180_000);
+
+  it('fits an autoencoder on CIFAR-10 binary records (labels inside) and scores them', async () => {
+    const model = join(dir, 'cifar.abc');
+    const fit = await run('fit', '--data', cifar, '--classes', '1', '--detector', 'ae', '--param', 'hidden=32,16', '--param', 'latent=8', '--param', 'maxEpochs=2', '--out', model);
+    expect(fit.code, fit.err).toBe(0);
+    expect(fit.out).toMatch(/fitting ae on 89 rows x 3072 columns/);
+    const r = await run('evaluate', '--model', model, '--data', cifar, '--classes', '1,9', '--anomaly-classes', '9', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).rows).toBe(89 + 109);
+  }, 120_000);
+
+  it('names misused flags (exit 2)', async () => {
+    const a = await run('fit', '--data', images, '--label', 'digit', '--detector', 'abc', '--out', join(dir, 'x.abc'));
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/IDX image file, not a CSV: give --anomaly-classes/);
+    const b = await run('fit', '--data', images, '--classes', '1', '--detector', 'ae', '--out', join(dir, 'x.abc'));
+    expect(b.err).toMatch(/need the IDX label file: --labels FILE/);
+    const c = await run('fit', '--data', images, '--labels', labels, '--anomaly-classes', 'a,b', '--detector', 'abc', '--out', join(dir, 'x.abc'));
+    expect(c.err).toMatch(/--anomaly-classes must be a comma-separated list/);
+    const d = await run('fit', '--data', images, '--labels', labels, '--detector', 'abc', '--out', join(dir, 'x.abc'));
+    expect(d.err).toMatch(/supervised: .* --anomaly-classes/);
+  });
+});
