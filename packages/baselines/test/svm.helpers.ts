@@ -1,28 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { matrix, Random, type Matrix } from '@abc/core';
+import { Random } from '@abc/core';
+import { toyData as baseToyData } from './helpers.js';
 
-/** Test helpers of the SVM baselines (kept apart from helpers.ts, which belongs to the tree methods). */
+export { auroc, toM, select as pick } from './helpers.js';
 
-/** Exact AUROC (Mann-Whitney U, ties counted half). */
-export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSumPos = 0;
-  let pos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]]) {
-        rankSumPos += avgRank;
-        pos++;
-      }
-    }
-    i = j + 1;
-  }
-  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * (n - pos));
-}
+/** Test helpers of the SVM baselines; the AUROC, matrix and toy-data helpers are shared with helpers.ts. */
 
 /** Pearson correlation. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -44,13 +26,6 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     sbb += (b[i] - mb) ** 2;
   }
   return sab / Math.sqrt(saa * sbb);
-}
-
-export function toM(rows: number[][]): Matrix {
-  const d = rows[0].length;
-  const data = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => data.set(r, i * d));
-  return matrix(data, rows.length, d);
 }
 
 export interface SvmFixtureSet {
@@ -81,33 +56,5 @@ export function loadSvmFixture(): { versions: Record<string, string>; sets: SvmF
  * Gaussian noise sd 0.3; unknown anomalies ~ N((−3, 3), 0.3²). kind: 0 normal, 1 known, 2 unknown.
  */
 export function toyData(seed: number, nNormal: number, nKnown: number, nUnknown: number, noise = 0.3) {
-  const rng = new Random(seed);
-  const n = nNormal + nKnown + nUnknown;
-  const X = new Float32Array(n * 2);
-  const kind = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = rng.float() * Math.PI;
-    if (i < nNormal) {
-      X[2 * i] = Math.cos(t) + rng.normal(0, noise);
-      X[2 * i + 1] = Math.sin(t) + rng.normal(0, noise);
-    } else if (i < nNormal + nKnown) {
-      kind[i] = 1;
-      X[2 * i] = 1 - Math.cos(t) + rng.normal(0, noise);
-      X[2 * i + 1] = 0.5 - Math.sin(t) + rng.normal(0, noise);
-    } else {
-      kind[i] = 2;
-      X[2 * i] = rng.normal(-3, 0.3);
-      X[2 * i + 1] = rng.normal(3, 0.3);
-    }
-  }
-  return { X: matrix(X, n, 2), kind };
-}
-
-/** The rows whose kind is in `kinds`, labelled 1 for any kind but 0. */
-export function pick(X: Matrix, kind: Uint8Array, kinds: number[]): { X: Matrix; y: Uint8Array } {
-  const idx: number[] = [];
-  for (let i = 0; i < kind.length; i++) if (kinds.includes(kind[i])) idx.push(i);
-  const out = new Float32Array(idx.length * X.cols);
-  idx.forEach((i, k) => out.set(X.data.subarray(i * X.cols, (i + 1) * X.cols), k * X.cols));
-  return { X: matrix(out, idx.length, X.cols), y: Uint8Array.from(idx, (i) => (kind[i] === 0 ? 0 : 1)) };
+  return baseToyData(new Random(seed), nNormal, nKnown, nUnknown, noise);
 }
