@@ -34,16 +34,14 @@ function ranks(v: ArrayLike<number>): Float64Array {
   return r;
 }
 
-/** Spearman rank correlation (Pearson on average ranks). */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = ra.length;
+/** Pearson correlation. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
-    ma += ra[i];
-    mb += rb[i];
+    ma += a[i];
+    mb += b[i];
   }
   ma /= n;
   mb /= n;
@@ -51,11 +49,16 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    sab += (ra[i] - ma) * (rb[i] - mb);
-    saa += (ra[i] - ma) ** 2;
-    sbb += (rb[i] - mb) ** 2;
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
   }
   return sab / Math.sqrt(saa * sbb);
+}
+
+/** Spearman rank correlation (Pearson on average ranks). */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return pearson(ranks(a), ranks(b));
 }
 
 export function mean(v: readonly number[]): number {

@@ -2,31 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Random } from '@abc/core';
 import { toyData as baseToyData } from './helpers.js';
 
-export { auroc, toM, select as pick } from './helpers.js';
+export { auroc, pearson, toM, select as pick } from './helpers.js';
 
 /** Test helpers of the SVM baselines; the AUROC, matrix and toy-data helpers are shared with helpers.ts. */
-
-/** Pearson correlation. */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 export interface SvmFixtureSet {
   name: string;

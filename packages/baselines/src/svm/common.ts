@@ -1,5 +1,8 @@
 import {
+  BaseDetector,
   ModelFormatError,
+  type DataLike,
+  type Params,
   takeRows,
   tensor,
   type FitContext,
@@ -238,4 +241,39 @@ export function toScores(dec: Float64Array, sign: 1 | -1): Float32Array {
   const out = new Float32Array(dec.length);
   for (let i = 0; i < dec.length; i++) out[i] = sign * dec[i];
   return out;
+}
+
+/**
+ * What SVM and OCSVM share once fitted: the float64 decision function, facts about the model, scoring
+ * (the decision value with the detector's sign, higher = more anomalous) and the model state.
+ */
+export abstract class SvmDetector<P extends Params> extends BaseDetector<P, SvmModel> {
+  /** Which solver problem the state records. */
+  protected abstract readonly svmKind: 'svc' | 'one-class';
+  /** +1 when a higher decision value is more anomalous (SVC), −1 when it is more normal (one-class). */
+  protected abstract readonly scoreSign: 1 | -1;
+
+  /** scikit-learn's `decision_function` (float64, scikit-learn's sign), before the cast to float32 scores. */
+  async decisionFunction(X: DataLike): Promise<Float64Array> {
+    const Xm = this.checkScoringInput(X);
+    return modelDecision(this.model, Xm);
+  }
+
+  /** Facts about the fitted model: support vector count, γ, rho, iterations, convergence, subsample. */
+  get modelInfo(): { nSupport: number; gamma: number; rho: number; iterations: number; converged: boolean; subsampled: { from: number; to: number } | null } {
+    const m = this.model;
+    return { nSupport: m.dualCoef.length, gamma: m.gamma, rho: m.rho, iterations: m.iterations, converged: m.converged, subsampled: m.subsampled };
+  }
+
+  protected scoreModel(model: SvmModel, X: Matrix): Float32Array {
+    return toScores(modelDecision(model, X), this.scoreSign);
+  }
+
+  protected modelToState(model: SvmModel): ModelState {
+    return svmModelToState(model, this.svmKind);
+  }
+
+  protected modelFromState(state: ModelState): SvmModel {
+    return svmModelFromState(state, this.svmKind, this.constructor.name);
+  }
 }

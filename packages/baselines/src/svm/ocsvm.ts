@@ -1,15 +1,12 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type MatrixLike, type ModelState, type ParamSpace } from '@abc/core';
+import { BaseDetector, type FitContext, type Labels, type Matrix, type ParamSpace } from '@abc/core';
 import {
   applySubsample,
   buildModel,
-  modelDecision,
   resolveMaxIter,
   runSolver,
   sharedSvmParams,
   subsampleIndices,
-  svmModelFromState,
-  svmModelToState,
-  toScores,
+  SvmDetector,
   type SvmModel,
 } from './common.js';
 import { scaleGamma } from './kernel.js';
@@ -44,7 +41,9 @@ export type OCSVMParams = {
  * const det = await new OCSVM({ nu: 0.1 }).fit(Xnormal);
  * const scores = await det.scoreSamples(Xtest);   // > 0 outside the support of the normals
  */
-export class OCSVM extends BaseDetector<OCSVMParams, SvmModel> {
+export class OCSVM extends SvmDetector<OCSVMParams> {
+  protected readonly svmKind = 'one-class' as const;
+  protected readonly scoreSign = -1 as const;
   static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
     nu: {
       type: 'float',
@@ -94,29 +93,5 @@ export class OCSVM extends BaseDetector<OCSVMParams, SvmModel> {
       ctx,
     );
     return buildModel(Xs, res, null, g, idx ? { from: X.rows, to: l } : null);
-  }
-
-  /** scikit-learn's `decision_function`: f(x) = Σ α K(sv, x) − rho (positive inside), float64. */
-  async decisionFunction(X: MatrixLike): Promise<Float64Array> {
-    const Xm = this.checkScoringInput(X);
-    return modelDecision(this.model, Xm);
-  }
-
-  /** Facts about the fitted model: support vector count, γ, rho, iterations, convergence, subsample. */
-  get modelInfo(): { nSupport: number; gamma: number; rho: number; iterations: number; converged: boolean; subsampled: { from: number; to: number } | null } {
-    const m = this.model;
-    return { nSupport: m.dualCoef.length, gamma: m.gamma, rho: m.rho, iterations: m.iterations, converged: m.converged, subsampled: m.subsampled };
-  }
-
-  protected scoreModel(model: SvmModel, X: Matrix): Float32Array {
-    return toScores(modelDecision(model, X), -1);
-  }
-
-  protected modelToState(model: SvmModel): ModelState {
-    return svmModelToState(model, 'one-class');
-  }
-
-  protected modelFromState(state: ModelState): SvmModel {
-    return svmModelFromState(state, 'one-class', 'OCSVM');
   }
 }

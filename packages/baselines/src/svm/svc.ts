@@ -4,21 +4,18 @@ import {
   type FitContext,
   type Labels,
   type Matrix,
-  type MatrixLike,
-  type ModelState,
+ 
+ 
   type ParamSpace,
 } from '@abc/core';
 import {
   applySubsample,
   buildModel,
-  modelDecision,
   resolveMaxIter,
   runSolver,
   sharedSvmParams,
   subsampleIndices,
-  svmModelFromState,
-  svmModelToState,
-  toScores,
+  SvmDetector,
   type SvmModel,
 } from './common.js';
 import { scaleGamma } from './kernel.js';
@@ -53,7 +50,9 @@ export type SVMParams = {
  * const det = await new SVM({ C: 10 }).fit(X, y);      // y: 1 = known anomaly, 0 = normal
  * const scores = await det.scoreSamples(Xtest);         // > 0 on the anomaly side of the boundary
  */
-export class SVM extends BaseDetector<SVMParams, SvmModel> {
+export class SVM extends SvmDetector<SVMParams> {
+  protected readonly svmKind = 'svc' as const;
+  protected readonly scoreSign = 1 as const;
   static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
     C: {
       type: 'float',
@@ -114,29 +113,5 @@ export class SVM extends BaseDetector<SVMParams, SvmModel> {
       ctx,
     );
     return buildModel(Xs, res, sign, g, idx ? { from: X.rows, to: l } : null);
-  }
-
-  /** The decision function, float64, before the cast to float32 scores. */
-  async decisionFunction(X: MatrixLike): Promise<Float64Array> {
-    const Xm = this.checkScoringInput(X);
-    return modelDecision(this.model, Xm);
-  }
-
-  /** Facts about the fitted model: support vector count, γ, rho, iterations, convergence, subsample. */
-  get modelInfo(): { nSupport: number; gamma: number; rho: number; iterations: number; converged: boolean; subsampled: { from: number; to: number } | null } {
-    const m = this.model;
-    return { nSupport: m.dualCoef.length, gamma: m.gamma, rho: m.rho, iterations: m.iterations, converged: m.converged, subsampled: m.subsampled };
-  }
-
-  protected scoreModel(model: SvmModel, X: Matrix): Float32Array {
-    return toScores(modelDecision(model, X), 1);
-  }
-
-  protected modelToState(model: SvmModel): ModelState {
-    return svmModelToState(model, 'svc');
-  }
-
-  protected modelFromState(state: ModelState): SvmModel {
-    return svmModelFromState(state, 'svc', 'SVM');
   }
 }
