@@ -28,3 +28,13 @@ export {
   WASM_GEMM_SHA256,
   WASM_GEMM_SIZE,
 } from './kernels/wasm-simd.js';
+export {
+  TfjsGemmKernel,
+  createTfjsKernel,
+  tfjsKernelCandidate,
+  registerTfjsKernel,
+  tfjsUnavailableReason,
+  type TfjsModule,
+  type TfjsTensor,
+  type TfjsKernelOptions,
+} from './kernels/tfjs.js';

@@ -1,31 +1,50 @@
 /**
- * Kernel selection: the GEMM kernels this package ships, by priority, each with an availability probe, and
- * {@link selectKernel} which returns the first one that can run here together with the reason every
+ * Kernel selection: the GEMM kernels this package ships, and any an application registers with
+ * {@link registerKernel} (optional accelerators such as tfjs, see `tfjs.ts`), by priority, each with an
+ * availability probe; {@link selectKernel} returns the first one that can run here together with the reason every
  * skipped candidate gave. An explicit preference (option, or env `ABC_KERNEL` in Node) moves one kernel to the
- * front; if it cannot run, selection falls back in priority order (or throws with `strict: true`).
+ * front; if it cannot run, selection falls back in priority order (or throws with `strict: true`). The registry
+ * follows onnxruntime-web's `registerBackend(name, backend, priority)`, except that a lower priority runs first.
  *
  * @example
  * const { kernel, reasons } = selectKernel();            // wasm-simd where WebAssembly SIMD runs, else ts-blocked
  * setDefaultKernel(kernel);
  * selectKernel({ prefer: 'ts' }).kernel.name;            // 'ts-blocked'
  * // ABC_KERNEL=ts node app.js                            // same, from the environment
+ * registerKernel({ id: 'my-blas', priority: -1, unavailableReason: () => null, create, createAsync });
+ * selectKernel().id;                                     // 'my-blas' (priority -1 goes before wasm-simd's 0)
  */
 import { TsGemmKernel, type GemmKernel } from './gemm.js';
 import { createWasmSimdKernel, createWasmSimdKernelAsync, wasmSimdUnavailableReason } from './wasm-simd.js';
 
 /** The kernels this package ships, highest priority first. */
 export const KERNEL_IDS = ['wasm-simd', 'ts-blocked'] as const;
+/** The id of a kernel this package ships. */
 export type KernelId = (typeof KERNEL_IDS)[number];
+/** The id of a built-in kernel ({@link KernelId}) or of one registered with {@link registerKernel} (e.g. `'tfjs'`). */
+export type KernelName = KernelId | (string & {});
 
-/** A kernel id, `'ts'` (alias of `'ts-blocked'`, also `'wasm'` for `'wasm-simd'`), or `'auto'` (priority order). */
-export type KernelPreference = KernelId | 'ts' | 'wasm' | 'auto';
+/**
+ * A kernel id (built-in or registered), `'ts'` (alias of `'ts-blocked'`, also `'wasm'` for `'wasm-simd'`), or
+ * `'auto'` (priority order).
+ */
+export type KernelPreference = KernelName | 'ts' | 'wasm' | 'auto';
 
-/** One candidate kernel: its id, priority (lower runs first) and how to probe and create it. */
+/**
+ * One candidate kernel: its id, priority (lower runs first) and how to probe and create it. The built-ins have
+ * priorities 0 (wasm-simd) and 1 (ts-blocked); a registered accelerator typically takes -1 to run before them.
+ */
 export interface KernelCandidate {
-  id: KernelId;
+  /** Lower-case letters, digits, `.`, `_`, `-`; not `auto`, `ts`, `js` or `wasm` (preference aliases). */
+  id: KernelName;
   priority: number;
   /** Why the kernel cannot run in this runtime, or null when it can. Cheap, creates nothing. */
   unavailableReason(): string | null;
+  /**
+   * Optional async probe {@link selectKernelAsync} uses instead of `unavailableReason`, for a kernel that can become
+   * available only asynchronously (e.g. a tfjs backend that starts with `await tf.ready()`).
+   */
+  unavailableReasonAsync?(): Promise<string | null>;
   /** Creates the kernel synchronously (throws with a reason when it cannot). */
   create(): GemmKernel;
   /** Creates the kernel asynchronously (needed for WebAssembly on a browser's main thread). */
@@ -34,7 +53,7 @@ export interface KernelCandidate {
 
 /** What happened to one candidate during selection. */
 export interface KernelReason {
-  id: KernelId;
+  id: KernelName;
   /** True for the kernel that was selected. */
   selected: boolean;
   /** Why it was not selected (unavailable, or a higher-priority kernel won); absent for the selected one. */
@@ -43,7 +62,7 @@ export interface KernelReason {
 
 export interface KernelSelection {
   kernel: GemmKernel;
-  id: KernelId;
+  id: KernelName;
   /** One entry per candidate tried or passed over, in the order they were considered. */
   reasons: KernelReason[];
   /** Where the preference came from: `'option'`, `'env'` (ABC_KERNEL) or `'default'` (auto). */
@@ -57,7 +76,7 @@ export interface SelectKernelOptions {
   strict?: boolean;
 }
 
-/** The candidates by priority: WebAssembly SIMD, then plain TypeScript (always available). */
+/** The built-in candidates by priority: WebAssembly SIMD, then plain TypeScript (always available). */
 export const KERNEL_CANDIDATES: readonly KernelCandidate[] = [
   {
     id: 'wasm-simd',
@@ -75,13 +94,75 @@ export const KERNEL_CANDIDATES: readonly KernelCandidate[] = [
   },
 ];
 
-/** Normalises a preference (`'ts'` → `'ts-blocked'`, `'wasm'` → `'wasm-simd'`, case-insensitive); throws on an unknown name. */
-export function parseKernelPreference(value: string): KernelId | 'auto' {
+/** Candidates added with {@link registerKernel}, in registration order. */
+const registered: KernelCandidate[] = [];
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const RESERVED_IDS = new Set(['auto', 'ts', 'js', 'wasm']);
+
+/**
+ * Adds a kernel to the candidates {@link selectKernel} considers (onnxruntime's `registerBackend` pattern): it is
+ * tried in priority order among the built-ins (wasm-simd 0, ts-blocked 1; lower first, ties keep built-ins first,
+ * then registration order), can be asked for by id (`prefer`, env `ABC_KERNEL`), and is skipped with its
+ * {@link KernelCandidate.unavailableReason} where it cannot run. Registering an id again replaces the earlier
+ * registration; a built-in id cannot be registered. Registration does not change a default kernel that
+ * `getDefaultKernel()` has already chosen: register at startup, before the first network is created (or call
+ * `setDefaultKernel(selectKernel().kernel)` afterwards).
+ *
+ * @example
+ * registerKernel({
+ *   id: 'my-blas', priority: -1,
+ *   unavailableReason: () => (blas ? null : 'my-blas is not installed'),
+ *   create: () => new MyBlasKernel(blas), createAsync: async () => new MyBlasKernel(blas),
+ * });
+ */
+export function registerKernel(candidate: KernelCandidate): void {
+  const id = candidate?.id;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id) || RESERVED_IDS.has(id)) {
+    throw new RangeError(
+      `invalid GEMM kernel id ${JSON.stringify(id)}: use lower-case letters, digits, '.', '_' or '-', not auto, ts, js or wasm`,
+    );
+  }
+  if ((KERNEL_IDS as readonly string[]).includes(id)) {
+    throw new RangeError(`GEMM kernel ${id} is built in and cannot be registered again`);
+  }
+  if (typeof candidate.priority !== 'number' || !Number.isFinite(candidate.priority)) {
+    throw new RangeError(`GEMM kernel ${id}: priority must be a finite number, got ${String(candidate.priority)}`);
+  }
+  for (const f of ['unavailableReason', 'create', 'createAsync'] as const) {
+    if (typeof candidate[f] !== 'function') throw new TypeError(`GEMM kernel ${id}: ${f} must be a function`);
+  }
+  const i = registered.findIndex((c) => c.id === id);
+  if (i >= 0) registered.splice(i, 1);
+  registered.push(candidate);
+}
+
+/** Removes a kernel added with {@link registerKernel}; returns whether it was registered (built-ins stay). */
+export function unregisterKernel(id: string): boolean {
+  const i = registered.findIndex((c) => c.id === id);
+  if (i < 0) return false;
+  registered.splice(i, 1);
+  return true;
+}
+
+/** Every candidate, built-in and registered, in the order `'auto'` selection tries them (priority, lower first). */
+export function listKernelCandidates(): KernelCandidate[] {
+  // Array.prototype.sort is stable: equal priorities keep the built-ins first, then registration order.
+  return [...KERNEL_CANDIDATES, ...registered].sort((a, b) => a.priority - b.priority);
+}
+
+/**
+ * Normalises a preference (`'ts'` → `'ts-blocked'`, `'wasm'` → `'wasm-simd'`, case-insensitive); a registered id
+ * is accepted too. Throws on an unknown name, listing the known ones.
+ */
+export function parseKernelPreference(value: string): KernelName | 'auto' {
   const v = value.trim().toLowerCase();
   if (v === '' || v === 'auto') return 'auto';
   if (v === 'ts' || v === 'ts-blocked' || v === 'js') return 'ts-blocked';
   if (v === 'wasm' || v === 'wasm-simd') return 'wasm-simd';
-  throw new RangeError(`unknown GEMM kernel "${value}": use one of auto, ${KERNEL_IDS.join(', ')} (or ts, wasm)`);
+  const known = listKernelCandidates().map((c) => c.id);
+  if (known.includes(v)) return v;
+  throw new RangeError(`unknown GEMM kernel "${value}": use one of auto, ${known.join(', ')} (or ts, wasm)`);
 }
 
 function envPreference(): string | undefined {
@@ -90,7 +171,7 @@ function envPreference(): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
 
-function order(options: SelectKernelOptions): { list: KernelCandidate[]; preferred: KernelId | 'auto'; source: KernelSelection['source'] } {
+function order(options: SelectKernelOptions): { list: KernelCandidate[]; preferred: KernelName | 'auto'; source: KernelSelection['source'] } {
   let source: KernelSelection['source'] = 'default';
   let raw: string | undefined = options.prefer;
   if (raw !== undefined) source = 'option';
@@ -100,7 +181,7 @@ function order(options: SelectKernelOptions): { list: KernelCandidate[]; preferr
   }
   const preferred = raw === undefined ? 'auto' : parseKernelPreference(raw);
   if (preferred === 'auto') source = 'default';
-  const list = [...KERNEL_CANDIDATES].sort((a, b) => a.priority - b.priority);
+  const list = listKernelCandidates();
   if (preferred !== 'auto') {
     const i = list.findIndex((c) => c.id === preferred);
     list.unshift(...list.splice(i, 1));
@@ -120,9 +201,28 @@ function finish(failed: KernelReason[], list: readonly KernelCandidate[], chosen
   return [...failed, { id: chosen.id, selected: true }, ...passed];
 }
 
-function fail(opts: SelectKernelOptions, preferred: KernelId | 'auto', source: KernelSelection['source'], c: KernelCandidate, why: string): void {
+function fail(opts: SelectKernelOptions, preferred: KernelName | 'auto', source: KernelSelection['source'], c: KernelCandidate, why: string): void {
   if (opts.strict && c.id === preferred) {
     throw new Error(`GEMM kernel ${c.id} (requested by ${describe(source)}) is unavailable: ${why}`);
+  }
+}
+
+/** A candidate's unavailableReason; a probe that throws (a registered one may) counts as unavailable with its message. */
+function probe(c: KernelCandidate): string | null {
+  try {
+    return c.unavailableReason();
+  } catch (e) {
+    return `its availability probe threw: ${(e as Error)?.message ?? String(e)}`;
+  }
+}
+
+/** As {@link probe}, with the candidate's async probe where it has one. */
+async function probeAsync(c: KernelCandidate): Promise<string | null> {
+  if (typeof c.unavailableReasonAsync !== 'function') return probe(c);
+  try {
+    return await c.unavailableReasonAsync();
+  } catch (e) {
+    return `its availability probe threw: ${(e as Error)?.message ?? String(e)}`;
   }
 }
 
@@ -141,13 +241,13 @@ export function selectKernel(options: SelectKernelOptions | KernelPreference = {
   const { list, preferred, source } = order(opts);
   const failed: KernelReason[] = [];
   for (const c of list) {
-    let why = c.unavailableReason();
+    let why = probe(c);
     if (why === null) {
       try {
         const kernel = c.create();
         return { kernel, id: c.id, reasons: finish(failed, list, c), source };
       } catch (e) {
-        why = (e as Error).message;
+        why = (e as Error)?.message ?? String(e);
       }
     }
     fail(opts, preferred, source, c, why);
@@ -162,13 +262,13 @@ export async function selectKernelAsync(options: SelectKernelOptions | KernelPre
   const { list, preferred, source } = order(opts);
   const failed: KernelReason[] = [];
   for (const c of list) {
-    let why = c.unavailableReason();
+    let why = await probeAsync(c);
     if (why === null) {
       try {
         const kernel = await c.createAsync();
         return { kernel, id: c.id, reasons: finish(failed, list, c), source };
       } catch (e) {
-        why = (e as Error).message;
+        why = (e as Error)?.message ?? String(e);
       }
     }
     fail(opts, preferred, source, c, why);
