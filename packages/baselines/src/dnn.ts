@@ -1,5 +1,5 @@
 import { BaseDetector, tensor, ValidationError, type DenseExportSpec, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
-import { Adam, checkTrainableRange, DenseNetwork, type Activation } from '@abc/models/engine';
+import { checkTrainableRange, DenseNetwork, type Activation } from '@abc/models/engine';
 
 /** DNN parameters (defaults follow the paper's other networks: Adam 1e-3, batch 100, 300 epochs, 20% validation). */
 export type DNNParams = {
@@ -75,7 +75,7 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
     const d = X.cols;
     const labels = y!;
     const net = new DenseNetwork({ sizes: [d, p.hidden[0], p.hidden[1], 1], activations: [p.activation, p.activation, 'linear'] }).initGlorot(ctx.rng);
-    const adam = new Adam(net.size, { lr: p.lr });
+    const adam = net.createAdam({ lr: p.lr });
     const { train, val } = stratifiedSplit(labels, p.validationFraction, ctx.rng);
     const B = Math.min(p.batchSize, train.length);
     const xb = new Float32Array(B * d);

@@ -15,7 +15,6 @@ import {
   type Params,
   type Random,
 } from '@abc/core';
-import { Adam } from './engine/adam.js';
 import { DenseNetwork } from './engine/dense.js';
 import { checkTrainableRange } from './engine/range.js';
 import { ReconstructionObjective, rowDistance, sampleLoss, type ObjectiveKind } from './engine/losses.js';
@@ -324,7 +323,7 @@ export async function trainReconstruction(
   const rng = ctx.rng;
   const d = X.cols;
   const net = new DenseNetwork(reconstructionSpec(d, p)).initGlorot(rng);
-  const adam = new Adam(net.size, { lr: p.lr, beta1: p.beta1, beta2: p.beta2, eps: p.eps });
+  const adam = net.createAdam({ lr: p.lr, beta1: p.beta1, beta2: p.beta2, eps: p.eps });
   const obj = new ReconstructionObjective(setup.kind, p.distance, d);
   const { train, val } = p.validationFraction > 0 ? stratifiedSplit(labels, p.validationFraction, rng) : { train: Uint32Array.from({ length: X.rows }, (_, i) => i), val: new Uint32Array(0) };
   const nTrain = train.length;

@@ -80,8 +80,8 @@ describe('wasm-simd-2t (two threads, Node only)', () => {
     expect(make({ mode: 'never' }).threaded).toBe(false);
   });
 
-  it('reproduces the contract run of the one-thread kernel bit for bit', () => {
-    const a = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: createWasmSimdKernel() });
+  it('reproduces the contract run of the one-thread kernel (copying path) bit for bit', () => {
+    const a = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: createWasmSimdKernel(), arena: false });
     const b = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: make({ mode: 'always' }) });
     expect([b.firstLoss, b.lastLoss, b.score0]).toEqual([a.firstLoss, a.lastLoss, a.score0]);
   });

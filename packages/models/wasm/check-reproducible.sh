@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds the WebAssembly SIMD GEMM from wasm/gemm.c and compares it byte for byte with the committed
-# wasm/gemm.wasm, wasm/gemm-shared.wasm, src/engine/kernels/wasm-bytes.generated.ts and
-# wasm/wasm-bytes-shared.generated.ts.
+# Rebuilds the WebAssembly SIMD module from wasm/gemm.c and wasm/ops.c and compares it byte for byte with the
+# committed wasm/gemm.wasm, wasm/gemm-shared.wasm, src/engine/kernels/wasm-bytes.generated.ts and
+# src/engine/kernels/wasm-bytes-shared.generated.ts.
 # Exit 0: identical. Exit 1: a difference (commit the output of `bash packages/models/wasm/build.sh`).
 # Exit 2: the build failed. Without clang/lld: skips with exit 0 on a developer machine, but fails with
 # exit 3 under CI=true (CI must install the Debian packages clang and lld).
@@ -33,14 +33,14 @@ fi
 
 status=0
 for pair in "gemm.wasm:$here/gemm.wasm" "gemm-shared.wasm:$here/gemm-shared.wasm" \
-  "wasm-bytes.generated.ts:$kernels/wasm-bytes.generated.ts" "wasm-bytes-shared.generated.ts:$here/wasm-bytes-shared.generated.ts"; do
+  "wasm-bytes.generated.ts:$kernels/wasm-bytes.generated.ts" "wasm-bytes-shared.generated.ts:$kernels/wasm-bytes-shared.generated.ts"; do
   built="$tmp/${pair%%:*}"
   committed="${pair#*:}"
   if [ ! -f "$committed" ]; then
     echo "check-reproducible: FAIL: $committed is missing (run: bash packages/models/wasm/build.sh)" >&2
     status=1
   elif ! cmp -s "$built" "$committed"; then
-    echo "check-reproducible: FAIL: ${committed#"$pkg"/} differs from a fresh build of wasm/gemm.c" >&2
+    echo "check-reproducible: FAIL: ${committed#"$pkg"/} differs from a fresh build of wasm/gemm.c + ops.c" >&2
     echo "  committed: $(wc -c <"$committed") bytes, sha256 $(sha256sum "$committed" | cut -d' ' -f1)" >&2
     echo "  rebuilt:   $(wc -c <"$built") bytes, sha256 $(sha256sum "$built" | cut -d' ' -f1)" >&2
     echo "  compiler:  $("$CLANG" --version | head -n1); committed with: $(sed -n 's#^// Built with: ##p' "$committed_ts")" >&2

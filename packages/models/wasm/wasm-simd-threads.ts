@@ -16,8 +16,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { GemmKernel } from '../src/engine/kernels/gemm.js';
-import { decodeBase64 } from '../src/engine/kernels/wasm-simd.js';
-import { WASM_GEMM_SHARED_BASE64 } from './wasm-bytes-shared.generated.js';
+import { align16, copyIn, copyOut, decodeBase64 } from '../src/engine/kernels/wasm-util.js';
+import { WASM_GEMM_SHARED_BASE64 } from '../src/engine/kernels/wasm-bytes-shared.generated.js';
 
 interface GemmExports {
   gemm(...args: number[]): void;
@@ -69,9 +69,6 @@ for (;;) {
 }
 `;
 
-function align16(x: number): number {
-  return (x + 15) & ~15;
-}
 
 /** The two-thread kernel. Create with {@link createWasmSimdThreadsKernel}; call {@link dispose} when done. */
 export class WasmSimdThreadsGemmKernel implements GemmKernel {
@@ -262,21 +259,6 @@ export class WasmSimdThreadsGemmKernel implements GemmKernel {
   }
 }
 
-function copyIn(dst: Float32Array, at: number, src: Float32Array, off: number, rows: number, cols: number, ld: number): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(off, off + rows * cols), at);
-    return;
-  }
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), at + r * cols);
-}
-
-function copyOut(src: Float32Array, at: number, dst: Float32Array, off: number, rows: number, cols: number, ld: number): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(at, at + rows * cols), off);
-    return;
-  }
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(at + r * cols, at + (r + 1) * cols), off + r * ld);
-}
 
 /** Creates the two-thread kernel (Node only). See the module comment for `mode`. */
 export function createWasmSimdThreadsKernel(options: WasmSimdThreadsOptions = {}): WasmSimdThreadsGemmKernel {

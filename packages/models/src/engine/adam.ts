@@ -8,15 +8,25 @@ export interface AdamOptions {
   beta2?: number;
   /** Added to the denominator (default 1e-8). */
   eps?: number;
+  /**
+   * Where the moments are allocated (default `new Float32Array`). {@link DenseNetwork.createAdam} passes its
+   * arena's allocator, so the update runs in wasm when parameters, gradients and moments share an arena.
+   */
+  allocate?: (length: number) => Float32Array;
 }
+
+import { arenaOf } from './kernels/arena.js';
 
 /**
  * Adam (Kingma & Ba 2015) over one flat parameter vector, with the same update order and float32 state as
  * PyTorch's `torch.optim.Adam` (single-tensor path): `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
  * `p ← p − (lr / (1−β1ᵗ)) · m / (sqrt(v) / sqrt(1−β2ᵗ) + eps)`.
  *
+ * When `params`, `grads` and the moments are views of one compute arena (an optimizer made by
+ * `net.createAdam()` on the wasm-simd kernel), the update runs there in float32 SIMD; otherwise in this loop.
+ *
  * @example
- * const opt = new Adam(net.params.length, { lr: 1e-3 });
+ * const opt = net.createAdam({ lr: 1e-3 });   // or new Adam(net.params.length, { lr: 1e-3 })
  * opt.step(net.params, net.grads);
  */
 export class Adam {
@@ -34,8 +44,9 @@ export class Adam {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+    const allocate = options.allocate ?? ((n: number) => new Float32Array(n));
+    this.m = allocate(size);
+    this.v = allocate(size);
   }
 
   /** One update of `params` in place from `grads` (same length as at construction). */
@@ -45,6 +56,11 @@ export class Adam {
     const bc1 = 1 - Math.pow(beta1, this.t);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.t));
     const stepSize = this.lr / bc1;
+    const arena = arenaOf(params, grads, m, v);
+    if (arena && params.length === m.length && grads.length === m.length) {
+      arena.adamStep(params, grads, m, v, { beta1, beta2, stepSize, bc2Sqrt, eps });
+      return;
+    }
     const f = Math.fround;
     const omb1 = 1 - beta1;
     const omb2 = 1 - beta2;

@@ -1,4 +1,4 @@
-import { Adam } from './adam.js';
+import type { Adam } from './adam.js';
 import { DenseNetwork } from './dense.js';
 import { Lcg32, lcgUniform } from './init.js';
 import type { GemmKernel } from './kernels/gemm.js';
@@ -29,6 +29,8 @@ export interface ContractOptions {
   /** Rows per inference call, one timed pass each (default [100, 1000], as the reference). */
   inferBatches?: number[];
   kernel?: GemmKernel;
+  /** Keep the network in the kernel's compute arena when it has one (default true; false: the copying path). */
+  arena?: boolean;
   /** A clock in milliseconds (default `performance.now`). */
   now?: () => number;
   /** A CPU-time clock in milliseconds (in Node, from the process's cpuUsage); optional. */
@@ -60,10 +62,10 @@ export function runReferenceContract(options: ContractOptions = {}): ContractRes
   const sizes = [...CONTRACT_SIZES];
   const net = new DenseNetwork(
     { sizes, activations: ['tanh', 'tanh', 'tanh', 'tanh', 'tanh', 'linear'] },
-    { kernel: options.kernel },
+    { kernel: options.kernel, arena: options.arena },
   );
   for (let l = 0; l < net.layers.length; l++) lcgUniform(net.weights(l), sizes[l], sizes[l + 1], lcg);
-  const adam = new Adam(net.size, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const adam = net.createAdam({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const obj = new ReconstructionObjective('abc', 'squaredL2', D);
   const step = (b: number): number => {
     const off = b * B * D;

@@ -1,7 +1,8 @@
 import type { Activation, Random } from '@abc/core';
 import { getDefaultKernel, type GemmKernel } from './kernels/gemm.js';
+import type { ComputeArena } from './kernels/arena.js';
 import { glorotUniform } from './init.js';
-import type { Adam } from './adam.js';
+import { Adam, type AdamOptions } from './adam.js';
 
 export type { Activation };
 
@@ -35,6 +36,11 @@ export type LossFn = (output: Float32Array, rows: number, cols: number, dOutput:
 export interface DenseNetworkOptions {
   /** The GEMM kernel (default: {@link getDefaultKernel}). */
   kernel?: GemmKernel;
+  /**
+   * Keep the buffers in the kernel's compute arena when it offers one (default true): the wasm-simd kernel then
+   * runs the whole step in its memory with no copies. False keeps ordinary arrays (the copying path).
+   */
+  arena?: boolean;
   /** Initial parameters (copied); default all zero — call {@link DenseNetwork.initGlorot} to initialise. */
   params?: Float32Array;
 }
@@ -47,10 +53,15 @@ const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu', 'linear']
  * optimizer sees one vector. Workspaces are sized for the largest batch seen and reused: the forward and
  * backward passes allocate nothing once warm. Runs in Node and the browser (no Node-only module).
  *
+ * When the kernel offers a {@link ComputeArena} (wasm-simd with shared memory), `params`, `grads`, the
+ * workspaces and the moments of an optimizer made by {@link createAdam} are views of the arena's memory (views
+ * on a SharedArrayBuffer that stay valid for the network's life), and the bias, activation, gradient and Adam
+ * passes run there too: a training step copies only the input batch in.
+ *
  * @example
  * const net = new DenseNetwork({ sizes: [784, 300, 20, 300, 784], activations: ['tanh', 'tanh', 'tanh', 'linear'] });
  * net.initGlorot(new Random(1));
- * const opt = new Adam(net.params.length, { lr: 1e-3 });
+ * const opt = net.createAdam({ lr: 1e-3 });
  * const loss = net.trainStep(batch, 0, 100, (out, rows, cols, dOut) => myLoss(out, rows, cols, dOut), opt);
  * const recon = net.predict(X, rows);   // Float32Array rows × 784
  */
@@ -62,12 +73,16 @@ export class DenseNetwork {
   readonly kernel: GemmKernel;
   readonly inputSize: number;
   readonly outputSize: number;
+  /** The compute arena holding this network's buffers, or null (ordinary arrays). */
+  readonly arena: ComputeArena | null;
 
   private capacity = 0;
+  /** The input batch copied into the arena (arena only), so both passes read it in place. */
+  private inputStage: Float32Array = new Float32Array(0);
   /** acts[l] = output of layer l (rows × sizes[l+1]). */
   private acts: Float32Array[] = [];
-  private deltaA = new Float32Array(0);
-  private deltaB = new Float32Array(0);
+  private deltaA: Float32Array = new Float32Array(0);
+  private deltaB: Float32Array = new Float32Array(0);
   private input: Float32Array | null = null;
   private inputOffset = 0;
   private rows = 0;
@@ -93,16 +108,28 @@ export class DenseNetwork {
     this.layers = layers;
     this.inputSize = sizes[0];
     this.outputSize = sizes[sizes.length - 1];
-    this.params = new Float32Array(offset);
-    this.grads = new Float32Array(offset);
-    this.colSum = new Float64Array(Math.max(...sizes));
-    if (options.params) {
-      if (options.params.length !== offset) {
-        throw new RangeError(`DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
-      }
-      this.params.set(options.params);
+    if (options.params && options.params.length !== offset) {
+      throw new RangeError(`DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
     }
     this.kernel = options.kernel ?? getDefaultKernel();
+    this.arena = options.arena === false ? null : (this.kernel.createArena?.() ?? null);
+    this.params = this.allocate(offset);
+    this.grads = this.allocate(offset);
+    this.colSum = new Float64Array(Math.max(...sizes));
+    if (options.params) this.params.set(options.params);
+  }
+
+  /** A zero-filled buffer of `length` floats: in the arena when there is one. */
+  allocate(length: number): Float32Array {
+    return this.arena ? this.arena.alloc(length) : new Float32Array(length);
+  }
+
+  /**
+   * An Adam optimizer for this network's parameters whose moments live next to them (in the arena when there is
+   * one, so the update runs in wasm). Equivalent to `new Adam(net.size, options)` otherwise.
+   */
+  createAdam(options: Omit<AdamOptions, 'allocate'> = {}): Adam {
+    return new Adam(this.size, { ...options, allocate: (n) => this.allocate(n) });
   }
 
   /** Number of parameters (weights and biases). */
@@ -136,10 +163,11 @@ export class DenseNetwork {
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
     this.capacity = rows;
-    this.acts = this.layers.map((L) => new Float32Array(rows * L.outputSize));
+    this.acts = this.layers.map((L) => this.allocate(rows * L.outputSize));
     const maxSize = Math.max(...this.spec.sizes);
-    this.deltaA = new Float32Array(rows * maxSize);
-    this.deltaB = new Float32Array(rows * maxSize);
+    this.deltaA = this.allocate(rows * maxSize);
+    this.deltaB = this.allocate(rows * maxSize);
+    if (this.arena) this.inputStage = this.allocate(rows * this.inputSize);
   }
 
   /**
@@ -152,6 +180,7 @@ export class DenseNetwork {
     this.input = X;
     this.inputOffset = xOffset;
     this.rows = rows;
+    if (this.arena) return this.forwardInArena(this.arena, X, xOffset, rows);
     const p = this.params;
     let src = X;
     let srcOff = xOffset;
@@ -173,6 +202,59 @@ export class DenseNetwork {
     return this.acts[this.layers.length - 1];
   }
 
+  private forwardInArena(arena: ComputeArena, X: Float32Array, xOffset: number, rows: number): Float32Array {
+    let src = X;
+    let srcOff = xOffset;
+    if (!arena.owns(X)) {
+      // One copy of the batch, read in place by the first layer's forward and weight-gradient products.
+      const stage = this.inputStage;
+      stage.set(X.subarray(xOffset, xOffset + rows * this.inputSize));
+      src = stage;
+      srcOff = 0;
+      this.input = stage;
+      this.inputOffset = 0;
+    }
+    const p = this.params;
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l];
+      const out = this.acts[l];
+      const n = L.outputSize;
+      arena.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 0, out, 0, n);
+      arena.biasActivate(L.activation, out, 0, rows, n, p, L.bOffset);
+      src = out;
+      srcOff = 0;
+    }
+    return this.acts[this.layers.length - 1];
+  }
+
+  private backwardInArena(arena: ComputeArena, dOutput: Float32Array, dInput: Float32Array | undefined): void {
+    const rows = this.rows;
+    const p = this.params;
+    const g = this.grads;
+    const last = this.layers.length - 1;
+    let dA: Float32Array = dOutput;
+    if (!arena.owns(dOutput)) {
+      this.deltaA.set(dOutput.subarray(0, rows * this.outputSize));
+      dA = this.deltaA;
+    }
+    for (let l = last; l >= 0; l--) {
+      const L = this.layers[l];
+      const n = L.outputSize;
+      const k = L.inputSize;
+      const dZ = l === last ? this.deltaA : dA;
+      // dZ = dA ⊙ act'(y) and the bias gradient (its column sums), in one pass.
+      arena.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, g, L.bOffset);
+      const prev = l === 0 ? this.input! : this.acts[l - 1];
+      const prevOff = l === 0 ? this.inputOffset : 0;
+      arena.gemm(true, false, k, n, rows, 1, prev, prevOff, k, dZ, 0, n, 0, g, L.wOffset, n);
+      if (l > 0 || dInput) {
+        const target = l > 0 ? (dZ === this.deltaA ? this.deltaB : this.deltaA) : dInput!;
+        arena.gemm(false, true, rows, k, n, 1, dZ, 0, n, p, L.wOffset, n, 0, target, 0, k);
+        dA = target;
+      }
+    }
+  }
+
   /**
    * Backward pass after {@link forward}: from dLoss/dOutput (rows × outputSize) fills `grads` (overwriting
    * them) and, when `dInput` is given, writes dLoss/dInput (rows × inputSize) into it.
@@ -180,6 +262,7 @@ export class DenseNetwork {
   backward(dOutput: Float32Array, dInput?: Float32Array): void {
     const rows = this.rows;
     if (this.input === null) throw new Error('DenseNetwork.backward: call forward first');
+    if (this.arena) return this.backwardInArena(this.arena, dOutput, dInput);
     const p = this.params;
     const g = this.grads;
     let dA: Float32Array = dOutput;
@@ -221,11 +304,11 @@ export class DenseNetwork {
     return value;
   }
 
-  private dOutBuf = new Float32Array(0);
+  private dOutBuf: Float32Array = new Float32Array(0);
   /** A reusable buffer for dLoss/dOutput of `rows` rows. */
   lossGradBuffer(rows: number): Float32Array {
     const need = rows * this.outputSize;
-    if (this.dOutBuf.length < need) this.dOutBuf = new Float32Array(need);
+    if (this.dOutBuf.length < need) this.dOutBuf = this.allocate(need);
     return this.dOutBuf;
   }
 
@@ -245,9 +328,9 @@ export class DenseNetwork {
     return result;
   }
 
-  /** A copy with the same spec, parameters and kernel (fresh workspaces, zero gradients). */
+  /** A copy with the same spec, parameters and kernel (fresh workspaces, zero gradients, its own arena). */
   clone(): DenseNetwork {
-    return new DenseNetwork(this.spec, { kernel: this.kernel, params: this.params });
+    return new DenseNetwork(this.spec, { kernel: this.kernel, params: this.params, arena: this.arena !== null });
   }
 }
 

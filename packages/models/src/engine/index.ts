@@ -38,3 +38,5 @@ export {
   type TfjsTensor,
   type TfjsKernelOptions,
 } from './kernels/tfjs.js';
+export { arenaOf, type ComputeArena } from './kernels/arena.js';
+export { WasmArena, createWasmArena, precompileWasmArena, wasmArenaUnavailableReason } from './kernels/wasm-arena.js';

@@ -7,6 +7,7 @@
  * (`new DenseNetwork(spec, { kernel })`) or with {@link setDefaultKernel}; the models never call anything else.
  */
 
+import type { ComputeArena } from './arena.js';
 import { selectKernel } from './select.js';
 
 /**
@@ -41,6 +42,11 @@ export interface GemmKernel {
     cOffset: number,
     ldc: number,
   ): void;
+  /**
+   * Optional: a new {@link ComputeArena} (memory this kernel computes in place, with the element-wise passes),
+   * or null where it cannot make one here. A network whose kernel offers one keeps all its buffers there.
+   */
+  createArena?(): ComputeArena | null;
 }
 
 const MR = 4; // rows of op(A) per micro-tile

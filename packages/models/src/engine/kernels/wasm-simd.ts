@@ -8,7 +8,12 @@
  * which is then re-created). At the contract's shapes the copies cost about 2-4% of the GEMM time (about 1-2% of a
  * training step, measured by bench/kernels.ts); keeping the network's buffers in wasm memory would remove them.
  */
+import type { ComputeArena } from './arena.js';
 import type { GemmKernel } from './gemm.js';
+import { align16, copyIn, copyOut, decodeBase64 } from './wasm-util.js';
+import { createWasmArena, precompileWasmArena } from './wasm-arena.js';
+
+export { decodeBase64 };
 import { WASM_GEMM_BASE64, WASM_GEMM_SHA256, WASM_GEMM_SIZE } from './wasm-bytes.generated.js';
 
 export { WASM_GEMM_SHA256, WASM_GEMM_SIZE };
@@ -35,28 +40,6 @@ interface GemmExports {
 }
 
 const PAGE = 65536;
-
-/** Decodes base64 without Buffer or atob (both absent in some runtimes). */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const lookup = new Uint8Array(128);
-  for (let i = 0; i < alphabet.length; i++) lookup[alphabet.charCodeAt(i)] = i;
-  let len = text.length;
-  while (len > 0 && text[len - 1] === '=') len--;
-  const out = new Uint8Array(Math.floor((len * 3) / 4));
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < len; i++) {
-    acc = (acc << 6) | lookup[text.charCodeAt(i)];
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
 
 /** The embedded module's bytes (a fresh copy). */
 export function wasmGemmBytes(): Uint8Array<ArrayBuffer> {
@@ -126,6 +109,14 @@ export class WasmSimdGemmKernel implements GemmKernel {
     this.ensure(this.base);
   }
 
+  /**
+   * A resident-buffer arena on a shared memory (see wasm-arena.ts), or null where shared memory is off (a
+   * browser page that is not cross-origin isolated): the network then stays on this copying kernel.
+   */
+  createArena(): ComputeArena | null {
+    return createWasmArena();
+  }
+
   /** Bytes of linear memory now held (grows with the largest product seen). */
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
@@ -189,28 +180,6 @@ export class WasmSimdGemmKernel implements GemmKernel {
   }
 }
 
-function align16(x: number): number {
-  return (x + 15) & ~15;
-}
-
-/** Copies a rows × cols matrix with row stride ld from src[off] into dst[at] densely (row stride cols). */
-function copyIn(dst: Float32Array, at: number, src: Float32Array, off: number, rows: number, cols: number, ld: number): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(off, off + rows * cols), at);
-    return;
-  }
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), at + r * cols);
-}
-
-/** Copies the dense rows × cols matrix at src[at] out to dst[off] with row stride ld. */
-function copyOut(src: Float32Array, at: number, dst: Float32Array, off: number, rows: number, cols: number, ld: number): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(at, at + rows * cols), off);
-    return;
-  }
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(at + r * cols, at + (r + 1) * cols), off + r * ld);
-}
-
 /** A WebAssembly SIMD kernel, compiled synchronously (throws with the reason where it cannot run). */
 export function createWasmSimdKernel(): WasmSimdGemmKernel {
   const reason = wasmSimdUnavailableReason();
@@ -228,6 +197,8 @@ export async function createWasmSimdKernelAsync(): Promise<WasmSimdGemmKernel> {
   const reason = wasmSimdUnavailableReason();
   if (reason) throw new Error(`wasm-simd kernel unavailable: ${reason}`);
   const memory = newMemory();
+  // Compile the arena's module too, so networks can create arenas synchronously on a browser's main thread.
+  await precompileWasmArena().catch(() => undefined);
   const instance = await WebAssembly.instantiate(await compileAsync(), { env: { memory } });
   return new WasmSimdGemmKernel(instance, memory);
 }

@@ -1,0 +1,280 @@
+/**
+ * The WebAssembly SIMD compute arena: the module built from `wasm/gemm.c` + `wasm/ops.c` instantiated on its own
+ * shared `WebAssembly.Memory`, with a bump allocator for the network's buffers. A shared memory grows in place
+ * and never detaches the views already handed out, which is what lets a network keep `params`, `grads`, Adam's
+ * moments and its workspaces there for its whole life. Products and element-wise passes on those views run with
+ * no copy; foreign arrays passed to `gemm` go through a staging area.
+ *
+ * Where a shared memory cannot be made (a browser page that is not cross-origin isolated, where
+ * SharedArrayBuffer is off), {@link createWasmArena} returns null with the reason in
+ * {@link wasmArenaUnavailableReason}, and the network stays on ordinary arrays with the copying kernel.
+ *
+ * One arena per network: its memory is released with the network (garbage collected), and nothing is freed
+ * inside it (workspaces grow rarely: only when a larger batch arrives).
+ */
+import type { Activation } from '@abc/core';
+import { arenaOf, registerArenaBuffer, type ComputeArena } from './arena.js';
+import { align16, copyIn, copyOut, decodeBase64 } from './wasm-util.js';
+import { WASM_GEMM_SHARED_BASE64 } from './wasm-bytes-shared.generated.js';
+
+interface ArenaExports {
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    scratch: number,
+  ): void;
+  gemm_scratch_bytes(): number;
+  bias_act(act: number, c: number, rows: number, n: number, bias: number): void;
+  act_grad_colsum(act: number, y: number, dA: number, dZ: number, rows: number, n: number, colsum: number): void;
+  activate(act: number, v: number, count: number): void;
+  adam_step(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): void;
+  __heap_base: WebAssembly.Global;
+}
+
+const PAGE = 65536;
+/** The module's declared maximum (build.sh: --max-memory=1 GiB). */
+const MAX_PAGES = 16384;
+const ACT_CODE: Record<Activation, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
+
+let compiled: WebAssembly.Module | null = null;
+let compiling: Promise<WebAssembly.Module> | null = null;
+let unavailable: string | null | undefined;
+
+/** Why no arena can be made here (no SharedArrayBuffer, no shared wasm memory, no SIMD), or null when it can. */
+export function wasmArenaUnavailableReason(): string | null {
+  if (unavailable !== undefined) return unavailable;
+  unavailable = probe();
+  return unavailable;
+}
+
+function probe(): string | null {
+  if (typeof WebAssembly !== 'object') return 'WebAssembly is not available in this runtime';
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (a browser page must be cross-origin isolated)';
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch (e) {
+    return `a shared WebAssembly.Memory cannot be created here: ${(e as Error).message}`;
+  }
+  try {
+    if (!WebAssembly.validate(decodeBase64(WASM_GEMM_SHARED_BASE64))) return 'the embedded shared-memory wasm module does not validate here (SIMD or threads unsupported)';
+  } catch (e) {
+    return `WebAssembly validation failed: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+/** Compiles the shared-memory module ahead of time (lets a browser's main thread create arenas synchronously). */
+export async function precompileWasmArena(): Promise<void> {
+  if (compiled || wasmArenaUnavailableReason()) return;
+  compiling ??= WebAssembly.compile(decodeBase64(WASM_GEMM_SHARED_BASE64)).then((m) => (compiled = m));
+  await compiling;
+}
+
+/**
+ * A new arena, or null where none can be made here (the reason: {@link wasmArenaUnavailableReason}, or a
+ * synchronous compile refused on a browser's main thread before {@link precompileWasmArena} ran).
+ */
+export function createWasmArena(): WasmArena | null {
+  if (wasmArenaUnavailableReason()) return null;
+  try {
+    compiled ??= new WebAssembly.Module(decodeBase64(WASM_GEMM_SHARED_BASE64));
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
+    return new WasmArena(new WebAssembly.Instance(compiled, { env: { memory } }), memory);
+  } catch {
+    return null;
+  }
+}
+
+/** See the module comment. Create with {@link createWasmArena}. Single-threaded, not re-entrant. */
+export class WasmArena implements ComputeArena {
+  readonly name = 'wasm-simd';
+  private readonly x: ArenaExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly scratch: number;
+  private top: number;
+  private f32: Float32Array;
+  private stagePtr = 0;
+  private stageBytes = 0;
+
+  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+    this.x = instance.exports as unknown as ArenaExports;
+    this.memory = memory;
+    this.scratch = align16(Number(this.x.__heap_base.value));
+    this.top = align16(this.scratch + this.x.gemm_scratch_bytes());
+    this.f32 = this.view();
+    this.ensure(this.top);
+  }
+
+  /** Bytes of memory the arena holds now. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Bytes handed out so far (allocations and staging, with alignment). */
+  get allocatedBytes(): number {
+    return this.top;
+  }
+
+  private view(): Float32Array {
+    const buffer = this.memory.buffer;
+    registerArenaBuffer(buffer, this);
+    return new Float32Array(buffer);
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) {
+        throw new RangeError(`wasm arena: ${bytes} bytes needed, above its ${MAX_PAGES * PAGE} byte limit (use a smaller batch)`);
+      }
+      this.memory.grow(pages);
+    }
+    // A grown shared memory gives a new, longer buffer object; earlier views stay valid on the old one.
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = this.view();
+  }
+
+  private reserveBytes(bytes: number): number {
+    const ptr = align16(this.top);
+    this.ensure(ptr + bytes);
+    this.top = ptr + bytes;
+    return ptr;
+  }
+
+  alloc(length: number): Float32Array {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`wasm arena: cannot allocate ${length} floats`);
+    const ptr = this.reserveBytes(length * 4);
+    // Fresh pages are zero and nothing is reused, so the view starts zero-filled.
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  owns(a: Float32Array): boolean {
+    // Views made before a growth sit on an earlier buffer object of the same memory: all are registered.
+    return a.buffer === this.f32.buffer || arenaOf(a) === this;
+  }
+
+  /** Byte address of a[offset] in the arena. */
+  private ptr(a: Float32Array, offset: number): number {
+    return a.byteOffset + offset * 4;
+  }
+
+  private staging(bytes: number): number {
+    if (bytes > this.stageBytes) {
+      this.stageBytes = Math.max(bytes, this.stageBytes * 2);
+      this.stagePtr = this.reserveBytes(this.stageBytes);
+    }
+    return this.stagePtr;
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float32Array,
+    aOffset: number,
+    lda: number,
+    B: Float32Array,
+    bOffset: number,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    cOffset: number,
+    ldc: number,
+  ): void {
+    if (m <= 0 || n <= 0) return;
+    const useAB = k > 0 && alpha !== 0;
+    const residentA = !useAB || this.owns(A);
+    const residentB = !useAB || this.owns(B);
+    const residentC = this.owns(C);
+    if (residentA && residentB && residentC) {
+      this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, useAB ? this.ptr(A, aOffset) : 0, lda, useAB ? this.ptr(B, bOffset) : 0, ldb, beta, this.ptr(C, cOffset), ldc, this.scratch);
+      return;
+    }
+    // Foreign operands: copy them densely into the staging area (one region, grown on demand).
+    const aRows = transA ? k : m;
+    const aCols = transA ? m : k;
+    const bRows = transB ? n : k;
+    const bCols = transB ? k : n;
+    const aBytes = residentA ? 0 : align16(aRows * aCols * 4);
+    const bBytes = residentB ? 0 : align16(bRows * bCols * 4);
+    const cBytes = residentC ? 0 : align16(m * n * 4);
+    const base = this.staging(aBytes + bBytes + cBytes);
+    const f32 = this.f32;
+    let aPtr = 0;
+    let aLd = lda;
+    let bPtr = 0;
+    let bLd = ldb;
+    let cPtr: number;
+    let cLd = ldc;
+    if (useAB) {
+      if (residentA) aPtr = this.ptr(A, aOffset);
+      else {
+        aPtr = base;
+        aLd = aCols;
+        copyIn(f32, aPtr >> 2, A, aOffset, aRows, aCols, lda);
+      }
+      if (residentB) bPtr = this.ptr(B, bOffset);
+      else {
+        bPtr = base + aBytes;
+        bLd = bCols;
+        copyIn(f32, bPtr >> 2, B, bOffset, bRows, bCols, ldb);
+      }
+    }
+    if (residentC) cPtr = this.ptr(C, cOffset);
+    else {
+      cPtr = base + aBytes + bBytes;
+      cLd = n;
+      if (beta !== 0) copyIn(f32, cPtr >> 2, C, cOffset, m, n, ldc);
+    }
+    this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, aPtr, aLd, bPtr, bLd, beta, cPtr, cLd, this.scratch);
+    if (!residentC) copyOut(f32, cPtr >> 2, C, cOffset, m, n, ldc);
+  }
+
+  biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void {
+    this.check(C, bias);
+    this.x.bias_act(ACT_CODE[act], this.ptr(C, cOffset), rows, n, this.ptr(bias, biasOffset));
+  }
+
+  /** `v[offset .. offset+count) = act(v)` in place (a view of this arena). */
+  activate(act: Activation, v: Float32Array, offset: number, count: number): void {
+    this.check(v);
+    this.x.activate(ACT_CODE[act], this.ptr(v, offset), count);
+  }
+
+  activationGradColSum(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, rows: number, n: number, colSum: Float32Array, colSumOffset: number): void {
+    this.check(y, dA, dZ, colSum);
+    this.x.act_grad_colsum(ACT_CODE[act], y.byteOffset, dA.byteOffset, dZ.byteOffset, rows, n, this.ptr(colSum, colSumOffset));
+  }
+
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    c: { beta1: number; beta2: number; stepSize: number; bc2Sqrt: number; eps: number },
+  ): void {
+    this.check(params, grads, m, v);
+    const n = params.length;
+    if (grads.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm arena: adamStep needs four arrays of one length');
+    // Coefficients enter as float32, as in PyTorch's float kernels.
+    this.x.adam_step(params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset, n, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.bc2Sqrt, c.eps);
+  }
+
+  private check(...arrays: Float32Array[]): void {
+    for (const a of arrays) if (!this.owns(a)) throw new Error('wasm arena: an element-wise pass got an array that does not live in this arena');
+  }
+}
