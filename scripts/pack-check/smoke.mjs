@@ -9,6 +9,7 @@ import { saveFile, loadFile } from '@abc/core/node';
 import { checkDetector } from '@abc/core/testing';
 import { ABC } from '@abc/models';
 import { Adam } from '@abc/models/engine';
+import { createThreadedWasmKernel } from '@abc/models/node';
 import '@abc/baselines';
 import { OnnxDetector, inspectOnnx, loadRuntime, toOnnx } from '@abc/onnx-export';
 import { auroc, makeToyData } from '@abc/eval';
@@ -18,7 +19,7 @@ import { searchDetectors } from '@abc/search';
 const require = createRequire(import.meta.url);
 const ok = (what) => console.log(`ok  ${what}`);
 
-for (const [name, fn] of Object.entries({ saveFile, loadFile, checkDetector, readCsvFile, searchDetectors })) {
+for (const [name, fn] of Object.entries({ saveFile, loadFile, checkDetector, readCsvFile, searchDetectors, createThreadedWasmKernel })) {
   assert.equal(typeof fn, 'function', name);
 }
 assert.equal(typeof Adam, 'function', 'Adam');
@@ -26,7 +27,7 @@ for (const pkg of ['@abc/core', '@abc/models', '@abc/baselines', '@abc/onnx-expo
   const resolved = import.meta.resolve(pkg);
   assert.match(resolved, /\/node_modules\/@abc\/[^/]+\/dist\/index\.js$/, `${pkg} resolves to dist: ${resolved}`);
 }
-ok('every entry point imports from dist (core, core/node, core/testing, models, models/engine, baselines, onnx-export, eval, eval/node, search)');
+ok('every entry point imports from dist (core, core/node, core/testing, models, models/engine, models/node, baselines, onnx-export, eval, eval/node, search)');
 
 const names = listDetectors().map((d) => d.name);
 for (const n of ['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'gtb', 'rusboost']) assert.ok(names.includes(n), `registry has ${n}: ${names}`);

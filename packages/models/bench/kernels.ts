@@ -1,44 +1,43 @@
 /**
  * GEMM kernels side by side: GFLOP/s per kernel at the contract network's shapes (batch 100,
- * 784-300-100-20-100-300-784; forward NN, weight-gradient TN, input-gradient NT, and TT), training samples/s of
- * the PyTorch reference contract per kernel (with the share of the step spent in GEMM), and PyTorch's
- * one-thread figure from shared/bench/torch_reference.py when Debian's python3-torch is installed.
- * Everything is measured in one process, interleaved, so ratios are comparable on a loaded machine.
+ * 784-300-100-20-100-300-784; forward NN, weight-gradient TN, input-gradient NT, and TT), what the copies of the
+ * copying kernel cost, and the non-GEMM work of a step (TypeScript passes vs the arena's wasm passes).
+ * Training and inference per configuration against PyTorch: bench/speed.ts.
  *
  * Run: pnpm exec tsx --conditions=@abc/source bench/kernels.ts
- * Env: N (rows for training, default 20,000), ROUNDS (interleaved rounds, default 2; best round is kept),
- *      KERNELS (comma list, default "ts-blocked,wasm-simd,wasm-simd-2t"; the last is the Node-only two-thread
- *      variant, forced on unless THREADS_MODE=auto), TRAIN_KERNELS (the kernels trained, default KERNELS), GEMM_SECONDS (per shape and round, default 0.2),
+ * Env: ROUNDS (interleaved rounds, default 2; best round is kept),
+ *      KERNELS (comma list, default "ts-blocked,wasm-simd,arena,arena-2t": wasm-simd copies its operands per call,
+ *      arena computes on operands resident in a compute arena, arena-2t adds the worker thread of wasm-simd-2t),
+ *      GEMM_SECONDS (per shape and round, default 0.2),
  *      TORCH=0 to skip PyTorch, TORCH_REFERENCE (path of torch_reference.py), PYTHON (default /usr/bin/python3).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Adam } from '../src/engine/adam.js';
-import { runReferenceContract } from '../src/engine/contract.js';
 import { activate, activationGrad } from '../src/engine/dense.js';
 import { wasmGemmBytes } from '../src/engine/kernels/wasm-simd.js';
 import type { GemmKernel } from '../src/engine/kernels/gemm.js';
 import { selectKernel, type KernelId } from '../src/engine/kernels/select.js';
-import { createWasmSimdThreadsKernel, type WasmSimdThreadsGemmKernel } from '../wasm/wasm-simd-threads.js';
+import { createWasmArena, type WasmArena } from '../src/engine/kernels/wasm-arena.js';
+import { WorkerSplitter } from '../src/node/threads.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const N = Number(process.env.N ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const GEMM_SECONDS = Number(process.env.GEMM_SECONDS ?? 0.2);
-type BenchKernel = KernelId | 'wasm-simd-2t';
-const KERNELS = (process.env.KERNELS ?? 'ts-blocked,wasm-simd,wasm-simd-2t').split(',').map((s) => s.trim()) as BenchKernel[];
+type BenchKernel = KernelId | 'arena' | 'arena-2t';
+const KERNELS = (process.env.KERNELS ?? 'ts-blocked,wasm-simd,arena,arena-2t').split(',').map((s) => s.trim()) as BenchKernel[];
 const SIZES = [784, 300, 100, 20, 100, 300, 784];
 const BATCH = 100;
 
-const threadKernels: WasmSimdThreadsGemmKernel[] = [];
+const splitters: WorkerSplitter[] = [];
 function kernelFor(id: BenchKernel): GemmKernel {
-  if (id === 'wasm-simd-2t') {
-    // Two threads always (THREADS_MODE=auto to let its calibration decide), to measure what the worker gives.
-    const k = createWasmSimdThreadsKernel({ mode: (process.env.THREADS_MODE as 'auto' | 'always' | undefined) ?? 'always' });
-    threadKernels.push(k);
-    return k;
+  if (id === 'arena' || id === 'arena-2t') {
+    const arena = createWasmArena();
+    if (!arena) throw new Error('no wasm arena here (shared WebAssembly memory unavailable)');
+    if (id === 'arena-2t') {
+      const sp = new WorkerSplitter(arena, { minFlops: 0 });
+      if (!sp.warmUp()) throw new Error('the worker did not start');
+      arena.setSplitter(sp);
+      splitters.push(sp);
+    }
+    return Object.assign(arena, { benchName: id });
   }
   return selectKernel({ prefer: id, strict: true }).kernel;
 }
@@ -106,96 +105,29 @@ function bestSlice(call: () => void, seconds: number, clock: () => number = cpuN
   return best;
 }
 
-/** Seconds per call of one product (best of the timed slices; CPU time, wall time for wasm-simd-2t). */
+/** Seconds per call of one product (best of the timed slices; CPU time, wall time for arena-2t). */
 function timeGemm(kernel: GemmKernel, s: Shape, seconds: number): number {
   const { transA, transB, m, n, k } = s;
-  const A = new Float32Array(m * k).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  const B = new Float32Array(k * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
-  const C = new Float32Array(m * n);
+  // Operands live in the arena for the arena kernels (no copies), in ordinary arrays otherwise.
+  const alloc = (len: number) => ('alloc' in kernel ? (kernel as WasmArena).alloc(len) : new Float32Array(len));
+  const fill = (a: Float32Array, p: number) => {
+    for (let i = 0; i < a.length; i++) a[i] = ((i * p) % 1000) / 1000 - 0.5; // in place: map() would copy out of the arena
+    return a;
+  };
+  const A = fill(alloc(m * k), 7919);
+  const B = fill(alloc(k * n), 104729);
+  const C = alloc(m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const call = () => kernel.gemm(transA, transB, m, n, k, 1, A, 0, lda, B, 0, ldb, 0, C, 0, n);
-  return bestSlice(call, seconds, kernel.name === 'wasm-simd-2t' ? wallNow : cpuNow);
-}
-
-/** A kernel wrapper that adds up the time spent inside gemm. */
-class TimedKernel implements GemmKernel {
-  readonly name: string;
-  ms = 0;
-  calls = 0;
-  constructor(private readonly inner: GemmKernel) {
-    this.name = inner.name;
-  }
-  gemm(...args: Parameters<GemmKernel['gemm']>): void {
-    const t0 = performance.now();
-    this.inner.gemm(...args);
-    this.ms += performance.now() - t0;
-    this.calls++;
-  }
-}
-
-interface TrainFigure {
-  wall: number;
-  cpu: number;
-  first: number;
-  last: number;
-  score0: number;
-  /** Share of the timed epoch spent inside gemm. */
-  gemmShare: number;
-}
-
-function train(kernel: TimedKernel): TrainFigure {
-  const marks: { wall: number; cpu: number; gemm: number }[] = [];
-  const r = runReferenceContract({
-    n: N,
-    inferBatches: [],
-    kernel,
-    now: () => {
-      const u = process.cpuUsage();
-      const m = { wall: performance.now(), cpu: (u.user + u.system) / 1000, gemm: kernel.ms };
-      marks.push(m);
-      return m.wall;
-    },
-  });
-  const cpuSeconds = (marks[1].cpu - marks[0].cpu) / 1000;
-  const gemmShare = (marks[1].gemm - marks[0].gemm) / (marks[1].wall - marks[0].wall);
-  return { wall: N / r.trainSeconds, cpu: N / cpuSeconds, first: r.firstLoss, last: r.lastLoss, score0: r.score0, gemmShare };
-}
-
-interface TorchFigure {
-  wall: number;
-  cpu: number;
-  first: number;
-  last: number;
-}
-
-function torch(): TorchFigure | string {
-  if (process.env.TORCH === '0') return 'skipped (TORCH=0)';
-  const python = process.env.PYTHON ?? '/usr/bin/python3';
-  const script =
-    process.env.TORCH_REFERENCE ??
-    [resolve(here, '../../../../shared/bench/torch_reference.py'), resolve(here, '../../../shared/bench/torch_reference.py')].find(existsSync);
-  if (!script || !existsSync(script)) return 'torch_reference.py not found (set TORCH_REFERENCE)';
-  if (!existsSync(python)) return `${python} not found`;
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'python3-torch is not installed (apt-get install -y python3-torch)';
-  const run = spawnSync(python, [script, '1'], { encoding: 'utf8', env: { ...process.env, N: String(N) }, maxBuffer: 1 << 20 });
-  if (run.status !== 0) return `torch_reference.py failed: ${run.stderr.slice(-500)}`;
-  const out = run.stdout;
-  const num = (re: RegExp) => Number(re.exec(out)?.[1]);
-  return {
-    wall: num(/-> (\d+) samples\/s wall/),
-    cpu: num(/wall, (\d+) samples\/cpu-s \(loss/),
-    first: num(/loss first ([\d.]+)/),
-    last: num(/last ([\d.]+)\)/),
-  };
+  return bestSlice(call, seconds, (kernel as { benchName?: string }).benchName === 'arena-2t' ? wallNow : cpuNow);
 }
 
 const pad = (s: string | number, w: number) => String(s).padStart(w);
 const ids = KERNELS;
 const kernels = new Map(ids.map((id) => [id, kernelFor(id)] as const));
 console.log(
-  `@abc/models kernels bench, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}, N = ${N}, rounds ${ROUNDS} (best kept)`,
+  `@abc/models kernels bench, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}, rounds ${ROUNDS} (best kept)`,
 );
 console.log(`kernel selection here: ${selectKernel().id} (${selectKernel().reasons.map((r) => `${r.id}: ${r.selected ? 'selected' : r.reason}`).join('; ')})`);
 
@@ -211,7 +143,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   });
 }
-console.log(`\nGEMM GFLOP/s by CPU time (wall time for wasm-simd-2t; fastest 4 ms slice, best of ${ROUNDS} rounds), batch ${BATCH}, network ${SIZES.join('-')}:`);
+console.log(`\nGEMM GFLOP/s by CPU time (wall time for arena-2t; fastest 4 ms slice, best of ${ROUNDS} rounds), batch ${BATCH}, network ${SIZES.join('-')}:`);
 const ratioOf = ids.includes('wasm-simd') && ids.includes('ts-blocked');
 console.log(`  ${'product'.padEnd(10)} ${'form'.padEnd(4)} ${'m x n x k'.padEnd(14)} ${ids.map((id) => pad(id, 11)).join(' ')}${ratioOf ? '   wasm/ts' : ''}`);
 const stepSeconds = new Map<BenchKernel, number>(ids.map((id) => [id, 0]));
@@ -281,62 +213,30 @@ if (ids.includes('wasm-simd')) {
   const wasmStep = ids.includes('wasm-simd') ? stepSeconds.get('wasm-simd')! : NaN;
   const other = tTanh + tGrad + tAdam;
   console.log(
-    `  non-GEMM work per step (CPU time): tanh ${(tTanh * 1000).toFixed(2)} ms (${hidden} values), tanh' ${(tGrad * 1000).toFixed(2)} ms, ` +
+    `  non-GEMM work per step, TypeScript passes (CPU time): tanh ${(tTanh * 1000).toFixed(2)} ms (${hidden} values), tanh' ${(tGrad * 1000).toFixed(2)} ms, ` +
       `Adam ${(tAdam * 1000).toFixed(2)} ms (${params} parameters); with wasm-simd GEMM (${(wasmStep * 1000).toFixed(2)} ms) ` +
       `these alone cap training at ${(BATCH / (wasmStep + other)).toFixed(0)} samples/s`,
   );
-}
-
-// 2. Training on the PyTorch contract, per kernel, interleaved with PyTorch round by round. The load on a shared
-// machine changes from second to second, so each round's ratio (taken minutes apart from no other) is printed,
-// and the median ratio is the figure to quote; TRAIN_KERNELS narrows the kernels trained (ts-blocked is slow).
-const trainIds = (process.env.TRAIN_KERNELS ? process.env.TRAIN_KERNELS.split(',').map((s) => s.trim()) : ids) as BenchKernel[];
-console.log(`\nPyTorch contract, train one epoch of N = ${N} (10 warm-up batches), ${ROUNDS} interleaved rounds:`);
-const trainAll = new Map<string, TrainFigure[]>(trainIds.map((id) => [id, []]));
-const torchAll: TorchFigure[] = [];
-let torchNote = '';
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-for (let round = 0; round < ROUNDS; round++) {
-  const t = torch();
-  if (typeof t === 'string') torchNote = t;
-  else torchAll.push(t);
-  const parts: string[] = [];
-  if (typeof t !== 'string') parts.push(`PyTorch 1t ${t.wall} wall / ${t.cpu} per cpu-s`);
-  for (const id of trainIds) {
-    const timed = new TimedKernel(kernels.get(id)!);
-    const f = train(timed);
-    trainAll.get(id)!.push(f);
-    const vs = typeof t === 'string' ? '' : ` (${(f.wall / t.wall).toFixed(2)}x wall, ${(f.cpu / t.cpu).toFixed(2)}x cpu)`;
-    parts.push(`${id} ${f.wall.toFixed(0)} wall / ${f.cpu.toFixed(0)} per cpu-s${vs}`);
-  }
-  console.log(`  round ${round + 1}: ${parts.join('; ')}`);
-}
-for (const id of trainIds) {
-  const all = trainAll.get(id)!;
-  const f = all.reduce((a, b) => (b.wall > a.wall ? b : a));
-  console.log(
-    `  ${id.padEnd(12)} best ${pad(f.wall.toFixed(0), 6)} samples/s wall, ${pad(f.cpu.toFixed(0), 6)} per cpu-s (median ${median(all.map((x) => x.wall)).toFixed(0)} / ${median(all.map((x) => x.cpu)).toFixed(0)}); ` +
-      `GEMM about ${(f.gemmShare * 100).toFixed(0)}% of the step; loss first ${f.first.toFixed(2)} last ${f.last.toFixed(2)}, score[0] ${f.score0.toFixed(3)}`,
-  );
-}
-if (torchAll.length === 0) console.log(`  PyTorch: ${torchNote}`);
-else {
-  const best = torchAll.reduce((a, b) => (b.wall > a.wall ? b : a));
-  console.log(
-    `  ${'PyTorch 1t'.padEnd(12)} best ${pad(best.wall, 6)} samples/s wall, ${pad(best.cpu, 6)} per cpu-s (median ${median(torchAll.map((x) => x.wall)).toFixed(0)} / ${median(torchAll.map((x) => x.cpu)).toFixed(0)}); loss first ${best.first} last ${best.last}`,
-  );
-  for (const id of trainIds) {
-    const all = trainAll.get(id)!;
-    if (all.length !== torchAll.length) continue; // PyTorch failed in some round: no paired ratios
-    const rw = all.map((f, i) => f.wall / torchAll[i].wall);
-    const rc = all.map((f, i) => f.cpu / torchAll[i].cpu);
+  // The same passes in a compute arena (wasm SIMD, in place).
+  const arena = createWasmArena();
+  if (arena) {
+    const ya = arena.alloc(hidden);
+    ya.set(y);
+    const da = arena.alloc(hidden).fill(0.01);
+    const sums = arena.alloc(hidden);
+    const Pa = arena.alloc(params).fill(0.01);
+    const Ga = arena.alloc(params).fill(0.001);
+    const adamA = new Adam(params, { lr: 1e-3, allocate: (n) => arena.alloc(n) });
+    const aTanh = bestSlice(() => arena.activate('tanh', ya, 0, hidden), GEMM_SECONDS);
+    const aGrad = bestSlice(() => arena.activationGradColSum('tanh', ya, da, da, BATCH, hidden / BATCH, sums, 0), GEMM_SECONDS);
+    const aAdam = bestSlice(() => adamA.step(Pa, Ga), GEMM_SECONDS);
     console.log(
-      `  ratio ${id} / PyTorch 1 thread, median of ${rw.length} rounds: ${median(rw).toFixed(2)}x wall, ${median(rc).toFixed(2)}x per cpu-s ` +
-        `(rounds: ${rw.map((r) => r.toFixed(2)).join(', ')} wall)`,
+      `  the same in the wasm arena: tanh ${(aTanh * 1000).toFixed(3)} ms (${(tTanh / aTanh).toFixed(1)}x), tanh' + bias sums ${(aGrad * 1000).toFixed(3)} ms, ` +
+        `Adam ${(aAdam * 1000).toFixed(3)} ms (${(tAdam / aAdam).toFixed(1)}x)`,
     );
   }
 }
-for (const k of threadKernels) k.dispose();
+
+// Training and inference per configuration, with PyTorch on one and two threads: bench/speed.ts.
+console.log('\ntraining and inference samples/s per configuration vs PyTorch: pnpm --filter @abc/models bench:speed');
+for (const sp of splitters) sp.release();

@@ -42,6 +42,19 @@ interface ArenaExports {
   __heap_base: WebAssembly.Global;
 }
 
+/**
+ * Runs part of a product on another thread over the arena's memory (see src/node/threads.ts). Pointers are
+ * byte addresses in the arena; the helper uses its own packing scratch.
+ */
+export interface GemmSplitter {
+  /** Products under this many floating-point operations (2·m·n·k) stay on the calling thread. */
+  readonly minFlops: number;
+  /** Starts `gemm(...)` on the helper thread; false when it cannot now (the caller then computes all of it). */
+  start(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean;
+  /** Waits until the started part is done. */
+  join(): void;
+}
+
 const PAGE = 65536;
 /** The module's declared maximum (build.sh: --max-memory=1 GiB). */
 const MAX_PAGES = 16384;
@@ -90,7 +103,7 @@ export function createWasmArena(): WasmArena | null {
   try {
     compiled ??= new WebAssembly.Module(decodeBase64(WASM_GEMM_SHARED_BASE64));
     const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
-    return new WasmArena(new WebAssembly.Instance(compiled, { env: { memory } }), memory);
+    return new WasmArena(new WebAssembly.Instance(compiled, { env: { memory } }), memory, compiled);
   } catch {
     return null;
   }
@@ -106,14 +119,38 @@ export class WasmArena implements ComputeArena {
   private f32: Float32Array;
   private stagePtr = 0;
   private stageBytes = 0;
+  private splitter: GemmSplitter | null = null;
+  /** The compiled module (a helper thread instantiates it on {@link wasmMemory}). */
+  readonly wasmModule: WebAssembly.Module;
 
-  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, module: WebAssembly.Module) {
+    this.wasmModule = module;
     this.x = instance.exports as unknown as ArenaExports;
     this.memory = memory;
     this.scratch = align16(Number(this.x.__heap_base.value));
     this.top = align16(this.scratch + this.x.gemm_scratch_bytes());
     this.f32 = this.view();
     this.ensure(this.top);
+  }
+
+  /** The arena's shared memory (for a helper thread). */
+  get wasmMemory(): WebAssembly.Memory {
+    return this.memory;
+  }
+
+  /** Bytes of packing scratch one thread's products need. */
+  get scratchBytes(): number {
+    return this.x.gemm_scratch_bytes();
+  }
+
+  /** Reserves `bytes` raw bytes (16-byte aligned) and returns their address (a helper's scratch, a control block). */
+  allocBytes(bytes: number): number {
+    return this.reserveBytes(bytes);
+  }
+
+  /** Lets large products be split across a helper thread (null: one thread). Results stay bit-identical. */
+  setSplitter(splitter: GemmSplitter | null): void {
+    this.splitter = splitter;
   }
 
   /** Bytes of memory the arena holds now. */
@@ -201,7 +238,14 @@ export class WasmArena implements ComputeArena {
     const residentB = !useAB || this.owns(B);
     const residentC = this.owns(C);
     if (residentA && residentB && residentC) {
-      this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, useAB ? this.ptr(A, aOffset) : 0, lda, useAB ? this.ptr(B, bOffset) : 0, ldb, beta, this.ptr(C, cOffset), ldc, this.scratch);
+      const ta = transA ? 1 : 0;
+      const tb = transB ? 1 : 0;
+      const a = useAB ? this.ptr(A, aOffset) : 0;
+      const b = useAB ? this.ptr(B, bOffset) : 0;
+      const c = this.ptr(C, cOffset);
+      const sp = this.splitter;
+      if (sp && useAB && 2 * m * n * k >= sp.minFlops && this.split(sp, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+      this.x.gemm(ta, tb, m, n, useAB ? k : 0, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
       return;
     }
     // Foreign operands: copy them densely into the staging area (one region, grown on demand).
@@ -242,6 +286,24 @@ export class WasmArena implements ComputeArena {
     }
     this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, aPtr, aLd, bPtr, bLd, beta, cPtr, cLd, this.scratch);
     if (!residentC) copyOut(f32, cPtr >> 2, C, cOffset, m, n, ldc);
+  }
+
+  /**
+   * Splits C in two (by columns when n ≥ m, else by rows, on tile boundaries): the helper takes the second part.
+   * The depth blocking depends on k alone, so every element sums in the one-thread order (bit-identical).
+   */
+  private split(sp: GemmSplitter, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean {
+    if (n >= m && n >= 16) {
+      const n0 = Math.ceil(n / 2 / 8) * 8;
+      if (!sp.start(ta, tb, m, n - n0, k, alpha, a, lda, b + (tb ? n0 * ldb : n0) * 4, ldb, beta, c + n0 * 4, ldc)) return false;
+      this.x.gemm(ta, tb, m, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
+    } else if (m >= 8) {
+      const m0 = Math.ceil(m / 2 / 4) * 4;
+      if (!sp.start(ta, tb, m - m0, n, k, alpha, a + (ta ? m0 : m0 * lda) * 4, lda, b, ldb, beta, c + m0 * ldc * 4, ldc)) return false;
+      this.x.gemm(ta, tb, m0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
+    } else return false;
+    sp.join();
+    return true;
   }
 
   biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void {

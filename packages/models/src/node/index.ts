@@ -1,0 +1,11 @@
+/**
+ * `@abc/models/node`: what only Node can run — the two-thread WebAssembly kernel (`wasm-simd-2t`, on
+ * `node:worker_threads`). Everything else of `@abc/models` is browser-safe and lives in the main entry.
+ *
+ * @example
+ * import { registerThreadedWasmKernel } from '@abc/models/node';
+ * registerThreadedWasmKernel();   // networks created from now on split large products across two threads where it pays
+ *
+ * @module @abc/models/node
+ */
+export * from './threads.js';
