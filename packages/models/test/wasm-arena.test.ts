@@ -186,6 +186,34 @@ describe('wasm compute arena', () => {
     }
   });
 
+  it('the reconstruction objective in the arena matches the TypeScript loop (each kind and distance)', () => {
+    const arena = newArena();
+    const rng = new Random(12);
+    const rows = 13;
+    const cols = 787; // a tail after the vectors
+    const target = randomInto(new Float32Array(2 + rows * cols), rng, 0, 1);
+    const outJs = randomInto(new Float32Array(rows * cols), rng, 0, 1);
+    const outA = arena.alloc(rows * cols);
+    outA.set(outJs);
+    const labels = Uint8Array.from({ length: rows }, (_, i) => i % 3 === 0 ? 1 : 0);
+    for (const kind of ['ae', 'abc', 'lrc'] as const) {
+      for (const distance of ['meanSquared', 'squaredL2', 'l2'] as const) {
+        const a = new ReconstructionObjective(kind, distance, cols);
+        const b = new ReconstructionObjective(kind, distance, cols);
+        const dA = arena.alloc(rows * cols);
+        const dJ = new Float32Array(rows * cols);
+        const va = a.compute(outA, target, 2, labels, rows, dA);
+        const vj = b.compute(outJs, target, 2, labels, rows, dJ);
+        expect(Math.abs(va - vj)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(vj)));
+        for (let i = 0; i < rows; i++) expect(Math.abs(a.L[i] - b.L[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, b.L[i]));
+        let differ = 0;
+        for (let i = 0; i < rows * cols; i++) if (dA[i] !== dJ[i]) differ++;
+        // Same formula rounded once; only a last-bit difference of L (summation order) can move a value.
+        expect(differ).toBeLessThanOrEqual(rows * cols * 0.001);
+      }
+    }
+  });
+
   it('refuses an element-wise pass on an array outside the arena, with a message that says so', () => {
     const arena = newArena();
     expect(() => arena.biasActivate('tanh', new Float32Array(4), 0, 1, 4, arena.alloc(4), 0)).toThrow(/does not live in this arena/);

@@ -139,7 +139,7 @@ describe('wasm-simd kernel: availability and embedded module', () => {
   it('exports only what the loader needs and imports only its memory', () => {
     const mod = new WebAssembly.Module(wasmGemmBytes());
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['__heap_base', 'act_grad_colsum', 'activate', 'adam_step', 'bias_act', 'gemm', 'gemm_scratch_bytes']);
+    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['__heap_base', 'act_grad_colsum', 'activate', 'adam_step', 'bias_act', 'gemm', 'gemm_scratch_bytes', 'row_sqdiff', 'scale_diff']);
   });
 
   it('loads asynchronously too', async () => {

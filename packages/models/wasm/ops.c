@@ -8,10 +8,11 @@
  *   act_grad_colsum   dZ = dA * act'(y) from the layer's output y, and the column sums of dZ (bias gradient)
  *   activate          v = act(v) (element-wise, any length)
  *   adam_step         one Adam update in PyTorch's order, float32 arithmetic
+ *   row_sqdiff, scale_diff   the reconstruction losses: per-row sums of squared differences, and their gradient
  *
  * Activations: 0 linear, 1 tanh, 2 sigmoid, 3 relu (ACT_* below; the TS side maps names to these codes).
  * tanh and exp follow Cephes' tanhf / expf (S. L. Moshier), vectorised: relative error within a few float32
- * ulps of the exact value (test/wasm-ops.test.ts measures it against Math.tanh / Math.exp). NaN propagates.
+ * ulps of the exact value (test/wasm-arena.test.ts measures it against Math.tanh / Math.exp). NaN propagates.
  */
 #include <wasm_simd128.h>
 
@@ -167,5 +168,53 @@ __attribute__((export_name("adam_step"))) void adam_step(float *p, const float *
     m[i] = mi;
     v[i] = vi;
     p[i] = p[i] - step * (mi / denom);
+  }
+}
+
+/*
+ * Reconstruction losses: sums[i] = sum over j of (r[i,j] - x[i,j])^2, in float64 (as the TS objective sums), and
+ * d[i,j] = coef[i] * (r[i,j] - x[i,j]) computed in float64 and rounded once to float32 (bit-identical to the TS
+ * loop). Row stride cols for r, x and d.
+ */
+static inline v128_t hi_to_lo(v128_t v) { return wasm_i32x4_shuffle(v, v, 2, 3, 0, 1); }
+
+__attribute__((export_name("row_sqdiff"))) void row_sqdiff(const float *r, const float *x, int rows, int cols, double *sums) {
+  for (int i = 0; i < rows; i++) {
+    const float *ri = r + i * cols;
+    const float *xi = x + i * cols;
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0;
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      v128_t rv = wasm_v128_load(ri + j), xv = wasm_v128_load(xi + j);
+      v128_t dlo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(rv), wasm_f64x2_promote_low_f32x4(xv));
+      v128_t dhi = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(hi_to_lo(rv)), wasm_f64x2_promote_low_f32x4(hi_to_lo(xv)));
+      a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(dlo, dlo));
+      a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(dhi, dhi));
+    }
+    double s = (wasm_f64x2_extract_lane(a0, 0) + wasm_f64x2_extract_lane(a1, 0)) + (wasm_f64x2_extract_lane(a0, 1) + wasm_f64x2_extract_lane(a1, 1));
+    for (; j < cols; j++) {
+      double d = (double)ri[j] - (double)xi[j];
+      s += d * d;
+    }
+    sums[i] = s;
+  }
+}
+
+__attribute__((export_name("scale_diff"))) void scale_diff(const float *r, const float *x, int rows, int cols, const double *coef, float *d) {
+  for (int i = 0; i < rows; i++) {
+    const float *ri = r + i * cols;
+    const float *xi = x + i * cols;
+    float *di = d + i * cols;
+    double ci = coef[i];
+    v128_t c = wasm_f64x2_splat(ci);
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      v128_t rv = wasm_v128_load(ri + j), xv = wasm_v128_load(xi + j);
+      v128_t lo = wasm_f64x2_mul(c, wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(rv), wasm_f64x2_promote_low_f32x4(xv)));
+      v128_t hi = wasm_f64x2_mul(c, wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(hi_to_lo(rv)), wasm_f64x2_promote_low_f32x4(hi_to_lo(xv))));
+      v128_t flo = wasm_f32x4_demote_f64x2_zero(lo), fhi = wasm_f32x4_demote_f64x2_zero(hi);
+      wasm_v128_store(di + j, wasm_i32x4_shuffle(flo, fhi, 0, 1, 4, 5));
+    }
+    for (; j < cols; j++) di[j] = (float)(ci * ((double)ri[j] - (double)xi[j]));
   }
 }

@@ -1,4 +1,5 @@
 import type { Distance } from '@abc/core';
+import { arenaOf } from './kernels/arena.js';
 
 export type { Distance };
 
@@ -38,11 +39,15 @@ export function rowDistanceGrad(
   out: Float32Array,
   outOff: number,
 ): void {
-  let f: number;
-  if (distance === 'meanSquared') f = (2 * scale) / cols;
-  else if (distance === 'squaredL2') f = 2 * scale;
-  else f = L > 0 ? scale / L : 0;
+  const f = distanceGradFactor(distance, cols, L, scale);
   for (let j = 0; j < cols; j++) out[outOff + j] = f * (r[rOff + j] - x[xOff + j]);
+}
+
+/** `scale · dL/dr = f · (r − x)`: the factor f of one row for each distance. */
+function distanceGradFactor(distance: Distance, cols: number, L: number, scale: number): number {
+  if (distance === 'meanSquared') return (2 * scale) / cols;
+  if (distance === 'squaredL2') return 2 * scale;
+  return L > 0 ? scale / L : 0;
 }
 
 /**
@@ -93,6 +98,8 @@ export function sampleLossGrad(kind: ObjectiveKind, L: number, anomaly: boolean)
 export class ReconstructionObjective {
   L = new Float64Array(0);
   loss = new Float64Array(0);
+  private sq = new Float64Array(0);
+  private coef = new Float64Array(0);
 
   constructor(
     readonly kind: ObjectiveKind,
@@ -119,6 +126,28 @@ export class ReconstructionObjective {
     }
     let total = 0;
     const inv = 1 / rows;
+    const arena = arenaOf(output, dOutput);
+    if (arena?.squaredDiffRows && arena.scaleDiffRows && output.byteOffset % 16 === 0) {
+      // The same arithmetic with the two passes over rows × cols in wasm (output and dOutput live there).
+      if (this.sq.length < rows) {
+        this.sq = new Float64Array(rows);
+        this.coef = new Float64Array(rows);
+      }
+      arena.squaredDiffRows(output, target, tOff, rows, cols, this.sq);
+      for (let i = 0; i < rows; i++) {
+        const isAnomaly = anomaly !== null && anomaly[i] === 1;
+        const s = this.sq[i];
+        const L = this.distance === 'meanSquared' ? s / cols : this.distance === 'l2' ? Math.sqrt(s) : s;
+        const l = sampleLoss(this.kind, L, isAnomaly);
+        this.L[i] = L;
+        this.loss[i] = l;
+        total += l;
+        const g = sampleLossGrad(this.kind, L, isAnomaly) * inv;
+        this.coef[i] = distanceGradFactor(this.distance, cols, L, g);
+      }
+      arena.scaleDiffRows(output, target, tOff, rows, cols, this.coef, dOutput);
+      return total * inv;
+    }
     for (let i = 0; i < rows; i++) {
       const isAnomaly = anomaly !== null && anomaly[i] === 1;
       const L = rowDistance(this.distance, target, tOff + i * cols, output, i * cols, cols);

@@ -2,7 +2,8 @@
  * Two threads for the WebAssembly engine (Node only: `node:worker_threads`). The kernel `wasm-simd-2t` gives
  * each network a compute arena (src/engine/kernels/wasm-arena.ts) with a helper worker attached: products of at
  * least `minFlops` are split in two, the worker computing one part in the arena's shared memory while the
- * calling thread computes the other, so nothing is copied and results are bit-identical to one thread.
+ * calling thread computes the other, so nothing is copied and results are bit-identical to one thread; the
+ * Adam update of a large network is split the same way.
  *
  * "Never slower than one thread by default": in `mode: 'auto'` (the default) one product of the contract's
  * largest shape is timed on one and on two threads, once per process, and the worker is used only if two
@@ -41,14 +42,16 @@ export interface ThreadsCalibration {
   useWorker: boolean;
 }
 
-// Control block (Int32 slots): 0 job sequence (main), 1 done sequence (worker), 2 quit, 3 ready, 4.. arguments.
+// Control block (Int32 slots): 0 job sequence (main), 1 done sequence (worker), 2 quit, 3 ready, 4 job kind
+// (0 gemm, 1 adam), 5.. arguments.
 const CTRL_SLOTS = 32;
-const ARG = 4;
+const KIND = 4;
+const ARG = 5;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctrl: at, scratch, spin } = workerData;
-const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+const { gemm, adam_step: adam } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, at, ${CTRL_SLOTS});
 const f32 = new Float32Array(memory.buffer, at, ${CTRL_SLOTS});
 let seen = Atomics.load(ctrl, 0);
@@ -61,8 +64,13 @@ for (;;) {
   seen = Atomics.load(ctrl, 0);
   if (Atomics.load(ctrl, 2) !== 0) break;
   const a = ${ARG};
-  gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], f32[a + 5], ctrl[a + 6], ctrl[a + 7],
-       ctrl[a + 8], ctrl[a + 9], f32[a + 10], ctrl[a + 11], ctrl[a + 12], scratch);
+  if (ctrl[${KIND}] === 1) {
+    adam(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], f32[a + 5], f32[a + 6], f32[a + 7], f32[a + 8],
+         f32[a + 9], f32[a + 10], f32[a + 11]);
+  } else {
+    gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], f32[a + 5], ctrl[a + 6], ctrl[a + 7],
+         ctrl[a + 8], ctrl[a + 9], f32[a + 10], ctrl[a + 11], ctrl[a + 12], scratch);
+  }
   Atomics.store(ctrl, 1, seen);
   Atomics.notify(ctrl, 1);
 }
@@ -135,6 +143,7 @@ export class WorkerSplitter implements GemmSplitter {
     const ctrl = this.ctrl;
     if (Atomics.load(ctrl, 3) !== 1) return false;
     const f = this.ctrlF32;
+    ctrl[KIND] = 0;
     ctrl[ARG] = ta;
     ctrl[ARG + 1] = tb;
     ctrl[ARG + 2] = m;
@@ -148,11 +157,30 @@ export class WorkerSplitter implements GemmSplitter {
     f[ARG + 10] = beta;
     ctrl[ARG + 11] = c;
     ctrl[ARG + 12] = ldc;
-    this.seq = (this.seq + 1) | 0;
-    Atomics.store(ctrl, 0, this.seq);
-    Atomics.notify(ctrl, 0);
-    this.lastUse = performance.now();
+    this.dispatch();
     return true;
+  }
+
+  startAdam(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): boolean {
+    if (!this.worker || Atomics.load(this.ctrl, 3) !== 1) return false;
+    const ctrl = this.ctrl;
+    const f = this.ctrlF32;
+    ctrl[KIND] = 1;
+    ctrl[ARG] = p;
+    ctrl[ARG + 1] = g;
+    ctrl[ARG + 2] = m;
+    ctrl[ARG + 3] = v;
+    ctrl[ARG + 4] = n;
+    [b1, b2, omb1, omb2, step, bc2, eps].forEach((x, i) => (f[ARG + 5 + i] = x));
+    this.dispatch();
+    return true;
+  }
+
+  private dispatch(): void {
+    this.seq = (this.seq + 1) | 0;
+    Atomics.store(this.ctrl, 0, this.seq);
+    Atomics.notify(this.ctrl, 0);
+    this.lastUse = performance.now();
   }
 
   join(): void {

@@ -34,6 +34,14 @@ export interface ComputeArena extends GemmKernel {
     colSum: Float32Array,
     colSumOffset: number,
   ): void;
+  /**
+   * Reconstruction losses, optional: `sums[i] = Σⱼ (r[i, j] − x[i, j])²` in float64 over rows × cols (r the
+   * arena's view; x any array, read from xOffset), with the same result as the TypeScript loop up to summation
+   * order.
+   */
+  squaredDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): void;
+  /** Optional: `d[i, j] = coef[i] · (r[i, j] − x[i, j])` in float64, rounded once (r and d the arena's views). */
+  scaleDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void;
   /** One Adam update (see {@link Adam}); all four arrays the arena's views of equal length. */
   adamStep(
     params: Float32Array,

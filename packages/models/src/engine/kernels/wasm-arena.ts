@@ -38,6 +38,8 @@ interface ArenaExports {
   bias_act(act: number, c: number, rows: number, n: number, bias: number): void;
   act_grad_colsum(act: number, y: number, dA: number, dZ: number, rows: number, n: number, colsum: number): void;
   activate(act: number, v: number, count: number): void;
+  row_sqdiff(r: number, x: number, rows: number, cols: number, sums: number): void;
+  scale_diff(r: number, x: number, rows: number, cols: number, coef: number, d: number): void;
   adam_step(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): void;
   __heap_base: WebAssembly.Global;
 }
@@ -51,6 +53,8 @@ export interface GemmSplitter {
   readonly minFlops: number;
   /** Starts `gemm(...)` on the helper thread; false when it cannot now (the caller then computes all of it). */
   start(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean;
+  /** Starts Adam on `n` parameters (byte addresses) on the helper thread; false when it cannot now. */
+  startAdam?(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): boolean;
   /** Waits until the started part is done. */
   join(): void;
 }
@@ -120,6 +124,8 @@ export class WasmArena implements ComputeArena {
   private stagePtr = 0;
   private stageBytes = 0;
   private splitter: GemmSplitter | null = null;
+  private lossStage: Float32Array | null = null;
+  private rowScratch: Float64Array | null = null;
   /** The compiled module (a helper thread instantiates it on {@link wasmMemory}). */
   readonly wasmModule: WebAssembly.Module;
 
@@ -322,6 +328,39 @@ export class WasmArena implements ComputeArena {
     this.x.act_grad_colsum(ACT_CODE[act], y.byteOffset, dA.byteOffset, dZ.byteOffset, rows, n, this.ptr(colSum, colSumOffset));
   }
 
+  /** `x` as an arena view: itself when it is one, else its rows copied into a staging view kept for reuse. */
+  private resident(x: Float32Array, xOffset: number, length: number): Float32Array {
+    if (this.owns(x)) return x.subarray(xOffset, xOffset + length);
+    if (!this.lossStage || this.lossStage.length < length) this.lossStage = this.alloc(length);
+    const stage = this.lossStage.subarray(0, length);
+    stage.set(x.subarray(xOffset, xOffset + length));
+    return stage;
+  }
+
+  private rows64(rows: number): Float64Array {
+    if (!this.rowScratch || this.rowScratch.length < rows) {
+      const f = this.alloc(rows * 2); // 16-byte aligned, so a valid Float64Array
+      this.rowScratch = new Float64Array(f.buffer, f.byteOffset, rows);
+    }
+    return this.rowScratch;
+  }
+
+  squaredDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): void {
+    this.check(r);
+    const xs = this.resident(x, xOffset, rows * cols);
+    const out = this.rows64(rows);
+    this.x.row_sqdiff(r.byteOffset, xs.byteOffset, rows, cols, out.byteOffset);
+    sums.set(out.subarray(0, rows));
+  }
+
+  scaleDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void {
+    this.check(r, d);
+    const xs = this.resident(x, xOffset, rows * cols);
+    const c = this.rows64(rows);
+    c.set(coef.subarray(0, rows));
+    this.x.scale_diff(r.byteOffset, xs.byteOffset, rows, cols, c.byteOffset, d.byteOffset);
+  }
+
   adamStep(
     params: Float32Array,
     grads: Float32Array,
@@ -332,8 +371,17 @@ export class WasmArena implements ComputeArena {
     this.check(params, grads, m, v);
     const n = params.length;
     if (grads.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm arena: adamStep needs four arrays of one length');
-    // Coefficients enter as float32, as in PyTorch's float kernels.
-    this.x.adam_step(params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset, n, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.bc2Sqrt, c.eps);
+    // Coefficients enter as float32, as in PyTorch's float kernels. Element-wise, so a split changes no bit.
+    const [p, g, mp, vp] = [params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset];
+    const k = [c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.bc2Sqrt, c.eps] as const;
+    const sp = this.splitter;
+    const half = (n >> 3) << 2; // a multiple of 4 near n / 2: both parts stay on whole vectors
+    if (sp?.startAdam && half >= 32768 && sp.startAdam(p + half * 4, g + half * 4, mp + half * 4, vp + half * 4, n - half, ...k)) {
+      this.x.adam_step(p, g, mp, vp, half, ...k);
+      sp.join();
+      return;
+    }
+    this.x.adam_step(p, g, mp, vp, n, ...k);
   }
 
   private check(...arrays: Float32Array[]): void {
