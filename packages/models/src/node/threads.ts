@@ -223,20 +223,20 @@ export function calibrateThreads(): ThreadsCalibration {
   const A = arena.alloc(m * k).fill(0.5);
   const B = arena.alloc(k * n).fill(0.25);
   const C = arena.alloc(m * n);
+  // Ten back-to-back products per sample (the worker stays awake, as within a training step), best of 5
+  // alternating rounds after a warm-up of both paths: one slow sample on a shared machine decides nothing.
   const time = (two: boolean) => {
     arena.setSplitter(two ? splitter : null);
-    let best = Infinity;
-    for (let r = 0; r < 5; r++) {
-      const t0 = performance.now();
-      arena.gemm(false, false, m, n, k, 1, A, 0, k, B, 0, n, 0, C, 0, n);
-      best = Math.min(best, performance.now() - t0);
-    }
-    return best / 1000;
+    const t0 = performance.now();
+    for (let r = 0; r < 10; r++) arena.gemm(false, false, m, n, k, 1, A, 0, k, B, 0, n, 0, C, 0, n);
+    return (performance.now() - t0) / 10 / 1000;
   };
   let oneThread = Infinity;
   let twoThreads = Infinity;
   if (splitter.warmUp()) {
-    for (let round = 0; round < 3; round++) {
+    time(false);
+    time(true);
+    for (let round = 0; round < 5; round++) {
       oneThread = Math.min(oneThread, time(false));
       twoThreads = Math.min(twoThreads, time(true));
     }
