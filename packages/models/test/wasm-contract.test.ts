@@ -3,16 +3,23 @@ import { runReferenceContract } from '../src/engine/contract.js';
 import { DenseNetwork } from '../src/engine/dense.js';
 import { TsGemmKernel } from '../src/engine/kernels/gemm.js';
 import { createWasmSimdKernel } from '../src/engine/kernels/wasm-simd.js';
+import { createThreadedWasmKernel } from '../src/node/threads.js';
 import { Random } from '@abc/core';
 
 describe('PyTorch reference contract on the wasm-simd kernel (shared/bench/README.md)', () => {
-  it('reproduces first/last batch loss and the score of row 0 at N = 2,000 to the printed digits', () => {
-    const kernel = createWasmSimdKernel();
-    const r = runReferenceContract({ n: 2000, inferBatches: [1000], kernel });
-    expect(r.firstLoss.toFixed(2)).toBe('46.79');
-    expect(r.lastLoss.toFixed(2)).toBe('33.66');
-    expect(r.score0.toFixed(3)).toBe('62.188');
-  });
+  // Every configuration of the kernel: the arena (the default), the copying path, and two threads.
+  for (const [label, run] of [
+    ['in its arena', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createWasmSimdKernel() })],
+    ['on the copying path (arena: false)', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createWasmSimdKernel(), arena: false })],
+    ['on two threads (wasm-simd-2t)', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createThreadedWasmKernel({ mode: 'always', minFlops: 0 }) })],
+  ] as const) {
+    it(`reproduces first/last batch loss and the score of row 0 at N = 2,000 to the printed digits, ${label}`, () => {
+      const r = run();
+      expect(r.firstLoss.toFixed(2)).toBe('46.79');
+      expect(r.lastLoss.toFixed(2)).toBe('33.66');
+      expect(r.score0.toFixed(3)).toBe('62.188');
+    });
+  }
 
   it('is repeatable: two runs give bit-identical losses and scores', () => {
     const a = runReferenceContract({ n: 300, warm: 2, inferBatches: [100], kernel: createWasmSimdKernel() });
