@@ -92,6 +92,13 @@ describe('abc reproduce', () => {
     }
     expect(code).toBe(130);
     expect(await records(out)).toHaveLength(2);
+    // --report-only writes the tables of what is recorded, running nothing.
+    expect(existsSync(join(out, 'report.md'))).toBe(false);
+    const partial = await reproduce(['--out', out, '--report-only']);
+    expect(partial.code).toBe(0);
+    expect(partial.out.join('\n')).toMatch(/Wrote .*report\.md/);
+    expect(await records(out)).toHaveLength(2);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/2D-Toy/);
     const rest = await reproduce(argv);
     expect(rest.out.join('\n')).toContain('4 runs done, 2 already recorded');
     expect(await records(out)).toHaveLength(6);

@@ -1,7 +1,7 @@
 import '@abc/models';
 import '@abc/baselines';
 import { AbortError } from '@abc/core';
-import { parseDatasets, reproduce, type RunnerEvent } from '@abc/eval/node';
+import { parseDatasets, reproduce, writeReport, type RunnerEvent } from '@abc/eval/node';
 import { methodLabel, type Setting } from '@abc/eval';
 import type { CifarTestSetChoice } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
@@ -32,7 +32,8 @@ Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--setting
   --known-counts LIST  setting 3's known anomalies in training (default 10,50,100,500,1000,5000,all)
   --setting3-datasets LIST  datasets of setting 3 (default mnist, the paper's; the requested ones without it)
   --seed N             seed of run 0 (default 0)
-  --no-report          skip report.md / report.html (write them later with another call)
+  --no-report          skip report.md / report.html (write them later with --report-only)
+  --report-only        only write report.md / report.html (and figures) from the runs recorded in --out
 
 A progress line is printed per finished run (a bar on a terminal). Ctrl-C stops cleanly (exit 130);
 rerun the same command to resume.
@@ -148,6 +149,7 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       'setting3-datasets': { type: 'string' },
       seed: { type: 'string' },
       'no-report': { type: 'boolean' },
+      'report-only': { type: 'boolean' },
     },
     'reproduce',
   );
@@ -156,6 +158,12 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
     return 0;
   }
   const outDir = required(values, 'out', 'reproduce');
+  if (values['report-only']) {
+    // Tables of what is recorded so far (a reproduction still running, or stopped part-way), running nothing.
+    const report = await writeReport(outDir);
+    out(`Wrote ${report.files.join(', ')}`);
+    return 0;
+  }
   const cifarTest = str(values, 'cifar-test');
   if (cifarTest !== undefined && !['auto', 'exact', 'lossy-jpeg', 'holdout'].includes(cifarTest)) {
     throw new UsageError(`--cifar-test takes auto, exact, lossy-jpeg or holdout, got "${cifarTest}"`);
