@@ -1,16 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BaseDetector,
-  registerDetector,
-  unregisterDetector,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  type ParamSpace,
-  type Params,
-  type Supervision,
-} from '@abc/core';
+import { BaseDetector, type Labels, type Matrix, type ParamSpace, type Params } from '@abc/core';
 import {
   METHOD_IDS,
   methodParams,
@@ -23,6 +12,7 @@ import {
   toySplit,
   type MethodSpec,
 } from '../src/index.js';
+import { registerMeanDetectors } from './fixtures/mean-detector.js';
 
 /** Rows as strings, to compare sets of rows. */
 function rowSet(m: Matrix): Set<string> {
@@ -41,73 +31,19 @@ const space: ParamSpace = BaseDetector.withCommonParams({
   validationFraction: { type: 'float', default: 0.1, description: 'unused' },
 });
 
-/** Distance to the normal mean (minus that to the anomaly mean when supervised); records what it was fitted on. */
-class Spy extends BaseDetector<Params, { mu: number[]; nu: number[] | null; history: { epoch: number; lossNormal: number; lossAnomaly: number }[] }> {
-  readonly name: string = 'spy-unsup';
-  readonly supervision: Supervision = 'unsupervised';
-  constructor(params?: Partial<Params>) {
-    super(space, params);
-  }
-  get history() {
-    return this.fitted ? this.model.history : [];
-  }
-  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext) {
-    seen.X = X;
-    seen.y = y;
-    seen.params = this.getParams();
-    const mean = (keep: (i: number) => boolean): number[] => {
-      const m = new Array(X.cols).fill(0);
-      let n = 0;
-      for (let i = 0; i < X.rows; i++) {
-        if (!keep(i)) continue;
-        n++;
-        for (let j = 0; j < X.cols; j++) m[j] += X.data[i * X.cols + j];
-      }
-      return m.map((v) => v / Math.max(1, n));
-    };
-    const epochs = this.params.maxEpochs as number;
-    const history = [];
-    for (let e = 1; e <= epochs; e++) {
-      history.push({ epoch: e, lossNormal: 1 / e, lossAnomaly: -e });
-      ctx.progress({ step: e, totalSteps: epochs, unit: 'epoch', metrics: {} });
-    }
-    const supervised = this.supervision === 'supervised' && y;
-    return { mu: mean((i) => !y || y[i] === 0), nu: supervised ? mean((i) => y![i] === 1) : null, history };
-  }
-  protected scoreModel(model: { mu: number[]; nu: number[] | null }, X: Matrix): Float32Array {
-    const out = new Float32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let a = 0;
-      let b = 0;
-      for (let j = 0; j < X.cols; j++) {
-        const v = X.data[i * X.cols + j];
-        a += (v - model.mu[j]) ** 2;
-        if (model.nu) b += (v - model.nu[j]) ** 2;
-      }
-      out[i] = model.nu ? Math.sqrt(a) - Math.sqrt(b) : Math.sqrt(a);
-    }
-    return out;
-  }
-  protected modelToState(): ModelState {
-    return { meta: {}, tensors: {} };
-  }
-  protected modelFromState(): never {
-    throw new Error('not needed');
-  }
-}
-class SupSpy extends Spy {
-  override readonly name = 'spy-sup';
-  override readonly supervision: Supervision = 'supervised';
-}
-
+let unregister = () => {};
 beforeAll(() => {
-  registerDetector({ name: 'spy-unsup', supervision: 'unsupervised', hasProbability: false, description: 'test', paramSpace: space, create: (p) => new Spy(p) }, { replace: true });
-  registerDetector({ name: 'spy-sup', supervision: 'supervised', hasProbability: false, description: 'test', paramSpace: space, create: (p) => new SupSpy(p) }, { replace: true });
+  // Distance to the normal mean (minus that to the anomaly mean when supervised); records what it was fitted on.
+  unregister = registerMeanDetectors(
+    { unsupervised: 'spy-unsup', supervised: 'spy-sup' },
+    {
+      space,
+      onFit: (X, y, params) => Object.assign(seen, { X, y, params }),
+      epochRecord: (e) => ({ epoch: e, lossNormal: 1 / e, lossAnomaly: -e }),
+    },
+  );
 });
-afterAll(() => {
-  unregisterDetector('spy-unsup');
-  unregisterDetector('spy-sup');
-});
+afterAll(() => unregister());
 
 const split = toySplit(400, 3);
 

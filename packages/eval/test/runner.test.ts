@@ -1,20 +1,10 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BaseDetector,
-  registerDetector,
-  unregisterDetector,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  type ParamSpace,
-  type Params,
-  type Supervision,
-} from '@abc/core';
+import { BaseDetector, type ParamSpace } from '@abc/core';
 import { aggregateResults, meanStd, runKey, toySplit, type ExperimentRecord, type MethodSpec, type Results } from '../src/index.js';
 import { readRuns, runExperiments, type DatasetSource, type RunnerEvent } from '../src/node/index.js';
+import { registerMeanDetectors } from './fixtures/mean-detector.js';
 import { tempDir } from './fixtures/paths.js';
 
 const space: ParamSpace = BaseDetector.withCommonParams({
@@ -22,71 +12,12 @@ const space: ParamSpace = BaseDetector.withCommonParams({
   delayMs: { type: 'int', default: 0, min: 0, description: 'sleep per epoch' },
 });
 
-/** Distance to the normal mean, minus the distance to the anomaly mean when supervised; a seeded jitter. */
-class Toy extends BaseDetector<Params, { mu: number[]; nu: number[] | null; jitter: number; history: { epoch: number }[] }> {
-  readonly name: string = 'rt-unsup';
-  readonly supervision: Supervision = 'unsupervised';
-  constructor(params?: Partial<Params>) {
-    super(space, params);
-  }
-  get history() {
-    return this.fitted ? this.model.history : [];
-  }
-  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext) {
-    const mean = (keep: (i: number) => boolean): number[] => {
-      const m = new Array(X.cols).fill(0);
-      let n = 0;
-      for (let i = 0; i < X.rows; i++) {
-        if (!keep(i)) continue;
-        n++;
-        for (let j = 0; j < X.cols; j++) m[j] += X.data[i * X.cols + j];
-      }
-      return m.map((v) => v / Math.max(1, n));
-    };
-    const epochs = this.params.maxEpochs as number;
-    const history = [];
-    for (let e = 1; e <= epochs; e++) {
-      history.push({ epoch: e });
-      if ((this.params.delayMs as number) > 0) await new Promise((r) => setTimeout(r, this.params.delayMs as number));
-      ctx.progress({ step: e, totalSteps: epochs, unit: 'epoch', metrics: {} });
-    }
-    const sup = this.supervision === 'supervised' && y;
-    return { mu: mean((i) => !y || y[i] === 0), nu: sup ? mean((i) => y![i] === 1) : null, jitter: ctx.rng.float(), history };
-  }
-  protected scoreModel(model: { mu: number[]; nu: number[] | null; jitter: number }, X: Matrix): Float32Array {
-    const out = new Float32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let a = 0;
-      let b = 0;
-      for (let j = 0; j < X.cols; j++) {
-        const v = X.data[i * X.cols + j];
-        a += (v - model.mu[j] - model.jitter * 0.3) ** 2;
-        if (model.nu) b += (v - model.nu[j]) ** 2;
-      }
-      out[i] = model.nu ? Math.sqrt(a) - Math.sqrt(b) : Math.sqrt(a);
-    }
-    return out;
-  }
-  protected modelToState(): ModelState {
-    return { meta: {}, tensors: {} };
-  }
-  protected modelFromState(): never {
-    throw new Error('not needed');
-  }
-}
-class SupToy extends Toy {
-  override readonly name = 'rt-sup';
-  override readonly supervision: Supervision = 'supervised';
-}
-
+let unregister = () => {};
 beforeAll(() => {
-  registerDetector({ name: 'rt-unsup', supervision: 'unsupervised', hasProbability: false, description: 'test', paramSpace: space, create: (p) => new Toy(p) }, { replace: true });
-  registerDetector({ name: 'rt-sup', supervision: 'supervised', hasProbability: false, description: 'test', paramSpace: space, create: (p) => new SupToy(p) }, { replace: true });
+  // Distance to the normal mean, minus the distance to the anomaly mean when supervised; a seeded jitter.
+  unregister = registerMeanDetectors({ unsupervised: 'rt-unsup', supervised: 'rt-sup' }, { space, jitter: true });
 });
-afterAll(() => {
-  unregisterDetector('rt-unsup');
-  unregisterDetector('rt-sup');
-});
+afterAll(() => unregister());
 
 const methods: MethodSpec[] = [
   { id: 'sup', detector: 'rt-sup' },
