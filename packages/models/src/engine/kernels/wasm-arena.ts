@@ -199,7 +199,8 @@ export class WasmArena implements ComputeArena {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`wasm arena: cannot allocate ${length} floats`);
     const ptr = this.reserveBytes(length * 4);
     // Fresh pages are zero and nothing is reused, so the view starts zero-filled.
-    return new Float32Array(this.memory.buffer, ptr, length);
+    // On the registered buffer object (see view()), so owns() and arenaOf() recognise the view.
+    return new Float32Array(this.f32.buffer, ptr, length);
   }
 
   owns(a: Float32Array): boolean {
