@@ -86,7 +86,8 @@ function isEntryPoint(argv1: string): boolean {
 }
 if (invokedDirectly) {
   // Networks use both cores where a timed product says two threads are faster (wasm-simd-2t, 'auto'); the
-  // calibration runs once, when the first network is made. ABC_KERNEL=wasm-simd keeps one thread.
+  // calibration runs once, when the first network is made. ABC_KERNEL=wasm-simd keeps one thread. (@abc/models'
+  // Node entry registers it as well; saying it here keeps the CLI's choice explicit.)
   registerThreadedWasmKernel();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

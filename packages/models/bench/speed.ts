@@ -79,10 +79,10 @@ for (const id of CONFIGS) {
     configs.push({ id, threads: 1, what: 'wasm GEMM copying A, B, C per call; JS passes (before the arena)', rows: N, run: () => ours(k, N, false) });
   } else if (id === 'wasm-simd') {
     const k = createWasmSimdKernel();
-    configs.push({ id, threads: 1, what: 'default in a library: arena, everything in wasm, one thread', rows: N, run: () => ours(k, N, true) });
+    configs.push({ id, threads: 1, what: 'arena, everything in wasm, one thread (the browser default)', rows: N, run: () => ours(k, N, true) });
   } else if (id === 'wasm-simd-2t') {
     const k = createThreadedWasmKernel({ mode: 'always' });
-    configs.push({ id, threads: 2, what: 'default of the CLI (auto mode chose threads here: see below): arena + a worker', rows: N, run: () => ours(k, N, true) });
+    configs.push({ id, threads: 2, what: 'Node default where its calibration (above) says two threads pay: arena + a worker', rows: N, run: () => ours(k, N, true) });
   } else if (id === 'tfjs-cpu') {
     const k = await tfjsKernel();
     if (typeof k === 'string') console.log(`tfjs-cpu: ${k}`);

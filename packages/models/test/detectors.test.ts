@@ -223,10 +223,13 @@ describe('browser safety', () => {
     const walk = (dir: string) => {
       for (const f of readdirSync(dir)) {
         const p = join(dir, f);
-        // src/node/ is the Node-only entry (@abc/models/node): the browser entry never imports it.
+        // src/node/ (@abc/models/node) and src/index.node.ts (the `node` condition of @abc/models) are the
+        // Node-only entries: the browser entry never imports them.
         if (statSync(p).isDirectory()) {
           if (p !== join(__dirname, '..', 'src', 'node')) walk(p);
+          continue;
         }
+        if (p === join(__dirname, '..', 'src', 'index.node.ts')) continue;
         else if (p.endsWith('.ts')) files.push(p);
       }
     };

@@ -1,0 +1,13 @@
+/**
+ * The Node entry of `@abc/models` (picked by the `node` export condition): everything of the browser-safe entry,
+ * and the two-thread kernel `wasm-simd-2t` registered, so networks made in Node use both cores where a timed
+ * product shows that two threads are faster here, and one thread otherwise (see `@abc/models/node`).
+ * `ABC_KERNEL=wasm-simd` keeps one thread.
+ *
+ * @module @abc/models
+ */
+import { registerThreadedWasmKernel } from './node/threads.js';
+
+export * from './index.js';
+
+registerThreadedWasmKernel();

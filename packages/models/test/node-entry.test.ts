@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { listKernelCandidates } from '../src/engine/kernels/select.js';
+
+describe('the Node entry of @abc/models', () => {
+  it('registers the two-thread kernel (wasm-simd-2t) and exports the detectors', async () => {
+    const models = await import('@abc/models');
+    expect(typeof models.ABC).toBe('function');
+    const c = listKernelCandidates().find((k) => k.id === 'wasm-simd-2t');
+    expect(c).toBeDefined();
+    expect(c!.priority).toBeLessThan(0); // ahead of wasm-simd (0): used where its calibration says two threads pay
+  });
+});
