@@ -9,3 +9,4 @@
  * @module @abc/models/node
  */
 export * from './threads.js';
+export * from './tfjs-node.js';

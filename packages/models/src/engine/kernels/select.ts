@@ -162,7 +162,12 @@ export function parseKernelPreference(value: string): KernelName | 'auto' {
   if (v === 'wasm' || v === 'wasm-simd') return 'wasm-simd';
   const known = listKernelCandidates().map((c) => c.id);
   if (known.includes(v)) return v;
-  throw new RangeError(`unknown GEMM kernel "${value}": use one of auto, ${known.join(', ')} (or ts, wasm)`);
+  const hint = v.startsWith('tfjs')
+    ? '; tfjs kernels exist once registered: in Node by installing @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu, anywhere with registerTfjsKernel(tf)'
+    : v === 'wasm-simd-2t'
+      ? '; wasm-simd-2t exists in Node (the node entry of @abc/models, or registerThreadedWasmKernel())'
+      : '';
+  throw new RangeError(`unknown GEMM kernel "${value}": use one of auto, ${known.join(', ')} (or ts, wasm)${hint}`);
 }
 
 function envPreference(): string | undefined {
