@@ -86,7 +86,8 @@ export class DenseNetwork {
   private input: Float32Array | null = null;
   private inputOffset = 0;
   private rows = 0;
-  private colSum = new Float64Array(0);
+  /** The products and element-wise passes of a step: the arena's (wasm, in place), or the kernel and JavaScript. */
+  private readonly passes: StepPasses;
 
   constructor(spec: NetworkSpec, options: DenseNetworkOptions = {}) {
     const { sizes, activations } = spec;
@@ -115,7 +116,7 @@ export class DenseNetwork {
     this.arena = options.arena === false ? null : (this.kernel.createArena?.() ?? null);
     this.params = this.allocate(offset);
     this.grads = this.allocate(offset);
-    this.colSum = new Float64Array(Math.max(...sizes));
+    this.passes = this.arena ?? new JsPasses(this.kernel, Math.max(...sizes));
     if (options.params) this.params.set(options.params);
   }
 
@@ -180,79 +181,27 @@ export class DenseNetwork {
     this.input = X;
     this.inputOffset = xOffset;
     this.rows = rows;
-    if (this.arena) return this.forwardInArena(this.arena, X, xOffset, rows);
-    const p = this.params;
-    let src = X;
-    let srcOff = xOffset;
-    for (let l = 0; l < this.layers.length; l++) {
-      const L = this.layers[l];
-      const out = this.acts[l];
-      const n = L.outputSize;
-      // out = bias rows, then out += src · W
-      const bo = L.bOffset;
-      for (let i = 0; i < rows; i++) {
-        const row = i * n;
-        for (let j = 0; j < n; j++) out[row + j] = p[bo + j];
-      }
-      this.kernel.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 1, out, 0, n);
-      activate(L.activation, out, rows * n);
-      src = out;
-      srcOff = 0;
-    }
-    return this.acts[this.layers.length - 1];
-  }
-
-  private forwardInArena(arena: ComputeArena, X: Float32Array, xOffset: number, rows: number): Float32Array {
-    let src = X;
-    let srcOff = xOffset;
-    if (!arena.owns(X)) {
-      // One copy of the batch, read in place by the first layer's forward and weight-gradient products.
-      const stage = this.inputStage;
-      stage.set(X.subarray(xOffset, xOffset + rows * this.inputSize));
-      src = stage;
-      srcOff = 0;
-      this.input = stage;
+    if (this.arena && !this.arena.owns(X)) {
+      // One copy of the batch into the arena, read in place by the first layer's forward and weight-gradient products.
+      this.inputStage.set(X.subarray(xOffset, xOffset + rows * this.inputSize));
+      this.input = this.inputStage;
       this.inputOffset = 0;
     }
+    const passes = this.passes;
     const p = this.params;
+    let src = this.input;
+    let srcOff = this.inputOffset;
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l];
       const out = this.acts[l];
       const n = L.outputSize;
-      arena.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 0, out, 0, n);
-      arena.biasActivate(L.activation, out, 0, rows, n, p, L.bOffset);
+      // out = act(src · W + b)
+      passes.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 0, out, 0, n);
+      passes.biasActivate(L.activation, out, 0, rows, n, p, L.bOffset);
       src = out;
       srcOff = 0;
     }
     return this.acts[this.layers.length - 1];
-  }
-
-  private backwardInArena(arena: ComputeArena, dOutput: Float32Array, dInput: Float32Array | undefined): void {
-    const rows = this.rows;
-    const p = this.params;
-    const g = this.grads;
-    const last = this.layers.length - 1;
-    let dA: Float32Array = dOutput;
-    if (!arena.owns(dOutput)) {
-      this.deltaA.set(dOutput.subarray(0, rows * this.outputSize));
-      dA = this.deltaA;
-    }
-    for (let l = last; l >= 0; l--) {
-      const L = this.layers[l];
-      const n = L.outputSize;
-      const k = L.inputSize;
-      const dZ = l === last ? this.deltaA : dA;
-      // dZ = dA ⊙ act'(y) and the bias gradient (its column sums), in one pass.
-      arena.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, g, L.bOffset);
-      const prev = l === 0 ? this.input! : this.acts[l - 1];
-      const prevOff = l === 0 ? this.inputOffset : 0;
-      arena.gemm(true, false, k, n, rows, 1, prev, prevOff, k, dZ, 0, n, 0, g, L.wOffset, n);
-      if (l > 0 || dInput) {
-        const target = l > 0 ? (dZ === this.deltaA ? this.deltaB : this.deltaA) : dInput!;
-        arena.gemm(false, true, rows, k, n, 1, dZ, 0, n, p, L.wOffset, n, 0, target, 0, k);
-        dA = target;
-      }
-    }
   }
 
   /**
@@ -262,33 +211,30 @@ export class DenseNetwork {
   backward(dOutput: Float32Array, dInput?: Float32Array): void {
     const rows = this.rows;
     if (this.input === null) throw new Error('DenseNetwork.backward: call forward first');
-    if (this.arena) return this.backwardInArena(this.arena, dOutput, dInput);
+    const passes = this.passes;
     const p = this.params;
     const g = this.grads;
+    const last = this.layers.length - 1;
     let dA: Float32Array = dOutput;
-    for (let l = this.layers.length - 1; l >= 0; l--) {
+    if (this.arena && !this.arena.owns(dOutput)) {
+      this.deltaA.set(dOutput.subarray(0, rows * this.outputSize));
+      dA = this.deltaA;
+    }
+    for (let l = last; l >= 0; l--) {
       const L = this.layers[l];
       const n = L.outputSize;
       const k = L.inputSize;
-      const dZ = l === this.layers.length - 1 ? this.deltaA : dA; // in place below the output layer
-      // dZ = dA ⊙ act'(y), computed from the layer's output y.
-      activationGrad(L.activation, this.acts[l], dA, dZ, rows * n);
+      const dZ = l === last ? this.deltaA : dA; // in place below the output layer
+      // dZ = dA ⊙ act'(y) from the layer's output y, and the bias gradient (the column sums of dZ).
+      passes.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, g, L.bOffset);
       const prev = l === 0 ? this.input : this.acts[l - 1];
       const prevOff = l === 0 ? this.inputOffset : 0;
       // gW = prevᵀ · dZ   ([k × rows] · [rows × n])
-      this.kernel.gemm(true, false, k, n, rows, 1, prev, prevOff, k, dZ, 0, n, 0, g, L.wOffset, n);
-      // gb = column sums of dZ
-      const cs = this.colSum;
-      cs.fill(0, 0, n);
-      for (let i = 0; i < rows; i++) {
-        const row = i * n;
-        for (let j = 0; j < n; j++) cs[j] += dZ[row + j];
-      }
-      for (let j = 0; j < n; j++) g[L.bOffset + j] = cs[j];
+      passes.gemm(true, false, k, n, rows, 1, prev, prevOff, k, dZ, 0, n, 0, g, L.wOffset, n);
       // dPrev = dZ · Wᵀ   ([rows × n] · [n × k])
       if (l > 0 || dInput) {
         const target = l > 0 ? (dZ === this.deltaA ? this.deltaB : this.deltaA) : dInput!;
-        this.kernel.gemm(false, true, rows, k, n, 1, dZ, 0, n, p, L.wOffset, n, 0, target, 0, k);
+        passes.gemm(false, true, rows, k, n, 1, dZ, 0, n, p, L.wOffset, n, 0, target, 0, k);
         dA = target;
       }
     }
@@ -331,6 +277,44 @@ export class DenseNetwork {
   /** A copy with the same spec, parameters and kernel (fresh workspaces, zero gradients, its own arena). */
   clone(): DenseNetwork {
     return new DenseNetwork(this.spec, { kernel: this.kernel, params: this.params, arena: this.arena !== null });
+  }
+}
+
+/** What one training step runs: products, bias + activation, activation gradient + bias sums. */
+type StepPasses = Pick<ComputeArena, 'gemm' | 'biasActivate' | 'activationGradColSum'>;
+
+/** {@link StepPasses} on ordinary arrays: the kernel's products, element-wise passes in JavaScript. */
+class JsPasses implements StepPasses {
+  private readonly colSum: Float64Array;
+
+  constructor(
+    private readonly kernel: GemmKernel,
+    maxWidth: number,
+  ) {
+    this.colSum = new Float64Array(maxWidth);
+  }
+
+  gemm(...args: Parameters<GemmKernel['gemm']>): void {
+    this.kernel.gemm(...args);
+  }
+
+  biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void {
+    for (let i = 0; i < rows; i++) {
+      const row = cOffset + i * n;
+      for (let j = 0; j < n; j++) C[row + j] += bias[biasOffset + j];
+    }
+    activate(act, cOffset === 0 ? C : C.subarray(cOffset), rows * n);
+  }
+
+  activationGradColSum(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, rows: number, n: number, colSum: Float32Array, colSumOffset: number): void {
+    activationGrad(act, y, dA, dZ, rows * n);
+    const cs = this.colSum; // summed in float64, stored once
+    cs.fill(0, 0, n);
+    for (let i = 0; i < rows; i++) {
+      const row = i * n;
+      for (let j = 0; j < n; j++) cs[j] += dZ[row + j];
+    }
+    for (let j = 0; j < n; j++) colSum[colSumOffset + j] = cs[j];
   }
 }
 

@@ -133,7 +133,8 @@ export class ReconstructionObjective {
         this.sq = new Float64Array(rows);
         this.coef = new Float64Array(rows);
       }
-      arena.squaredDiffRows(output, target, tOff, rows, cols, this.sq);
+      // The target rows come back as an arena view (staged once when they live elsewhere), reused below.
+      const resident = arena.squaredDiffRows(output, target, tOff, rows, cols, this.sq);
       for (let i = 0; i < rows; i++) {
         const isAnomaly = anomaly !== null && anomaly[i] === 1;
         const s = this.sq[i];
@@ -145,7 +146,7 @@ export class ReconstructionObjective {
         const g = sampleLossGrad(this.kind, L, isAnomaly) * inv;
         this.coef[i] = distanceGradFactor(this.distance, cols, L, g);
       }
-      arena.scaleDiffRows(output, target, tOff, rows, cols, this.coef, dOutput);
+      arena.scaleDiffRows(output, resident, 0, rows, cols, this.coef, dOutput);
       return total * inv;
     }
     for (let i = 0; i < rows; i++) {

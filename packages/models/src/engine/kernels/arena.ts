@@ -37,9 +37,10 @@ export interface ComputeArena extends GemmKernel {
   /**
    * Reconstruction losses, optional: `sums[i] = Σⱼ (r[i, j] − x[i, j])²` in float64 over rows × cols (r the
    * arena's view; x any array, read from xOffset), with the same result as the TypeScript loop up to summation
-   * order.
+   * order. Returns x's rows as a view of the arena (x itself, or its copy in a staging area that stays valid until
+   * the next call stages something), so a following {@link scaleDiffRows} on the same rows copies nothing.
    */
-  squaredDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): void;
+  squaredDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): Float32Array;
   /** Optional: `d[i, j] = coef[i] · (r[i, j] − x[i, j])` in float64, rounded once (r and d the arena's views). */
   scaleDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void;
   /** One Adam update (see {@link Adam}); all four arrays the arena's views of equal length. */

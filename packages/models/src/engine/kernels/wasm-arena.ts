@@ -14,26 +14,11 @@
  */
 import type { Activation } from '@abc/core';
 import { arenaOf, registerArenaBuffer, type ComputeArena } from './arena.js';
-import { align16, copyIn, copyOut, decodeBase64 } from './wasm-util.js';
+import { align16, decodeBase64, gemmInWasm, type WasmGemmExport, type WasmGemmHost } from './wasm-util.js';
 import { WASM_GEMM_SHARED_BASE64 } from './wasm-bytes-shared.generated.js';
 
 interface ArenaExports {
-  gemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    scratch: number,
-  ): void;
+  gemm: WasmGemmExport;
   gemm_scratch_bytes(): number;
   bias_act(act: number, c: number, rows: number, n: number, bias: number): void;
   act_grad_colsum(act: number, y: number, dA: number, dZ: number, rows: number, n: number, colsum: number): void;
@@ -126,6 +111,7 @@ export class WasmArena implements ComputeArena {
   private splitter: GemmSplitter | null = null;
   private lossStage: Float32Array | null = null;
   private rowScratch: Float64Array | null = null;
+  private readonly host: WasmGemmHost;
   /** The compiled module (a helper thread instantiates it on {@link wasmMemory}). */
   readonly wasmModule: WebAssembly.Module;
 
@@ -137,6 +123,13 @@ export class WasmArena implements ComputeArena {
     this.top = align16(this.scratch + this.x.gemm_scratch_bytes());
     this.f32 = this.view();
     this.ensure(this.top);
+    this.host = {
+      gemmExport: this.x.gemm,
+      scratch: this.scratch,
+      staging: (bytes) => this.staging(bytes),
+      memoryView: () => this.f32,
+      owns: (a) => this.owns(a),
+    };
   }
 
   /** The arena's shared memory (for a helper thread). */
@@ -241,10 +234,7 @@ export class WasmArena implements ComputeArena {
   ): void {
     if (m <= 0 || n <= 0) return;
     const useAB = k > 0 && alpha !== 0;
-    const residentA = !useAB || this.owns(A);
-    const residentB = !useAB || this.owns(B);
-    const residentC = this.owns(C);
-    if (residentA && residentB && residentC) {
+    if ((!useAB || (this.owns(A) && this.owns(B))) && this.owns(C)) {
       const ta = transA ? 1 : 0;
       const tb = transB ? 1 : 0;
       const a = useAB ? this.ptr(A, aOffset) : 0;
@@ -255,44 +245,8 @@ export class WasmArena implements ComputeArena {
       this.x.gemm(ta, tb, m, n, useAB ? k : 0, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
       return;
     }
-    // Foreign operands: copy them densely into the staging area (one region, grown on demand).
-    const aRows = transA ? k : m;
-    const aCols = transA ? m : k;
-    const bRows = transB ? n : k;
-    const bCols = transB ? k : n;
-    const aBytes = residentA ? 0 : align16(aRows * aCols * 4);
-    const bBytes = residentB ? 0 : align16(bRows * bCols * 4);
-    const cBytes = residentC ? 0 : align16(m * n * 4);
-    const base = this.staging(aBytes + bBytes + cBytes);
-    const f32 = this.f32;
-    let aPtr = 0;
-    let aLd = lda;
-    let bPtr = 0;
-    let bLd = ldb;
-    let cPtr: number;
-    let cLd = ldc;
-    if (useAB) {
-      if (residentA) aPtr = this.ptr(A, aOffset);
-      else {
-        aPtr = base;
-        aLd = aCols;
-        copyIn(f32, aPtr >> 2, A, aOffset, aRows, aCols, lda);
-      }
-      if (residentB) bPtr = this.ptr(B, bOffset);
-      else {
-        bPtr = base + aBytes;
-        bLd = bCols;
-        copyIn(f32, bPtr >> 2, B, bOffset, bRows, bCols, ldb);
-      }
-    }
-    if (residentC) cPtr = this.ptr(C, cOffset);
-    else {
-      cPtr = base + aBytes + bBytes;
-      cLd = n;
-      if (beta !== 0) copyIn(f32, cPtr >> 2, C, cOffset, m, n, ldc);
-    }
-    this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, aPtr, aLd, bPtr, bLd, beta, cPtr, cLd, this.scratch);
-    if (!residentC) copyOut(f32, cPtr >> 2, C, cOffset, m, n, ldc);
+    // Foreign operands: copied densely into the staging area (one region, grown on demand).
+    gemmInWasm(this.host, transA, transB, m, n, k, alpha, A, aOffset, lda, B, bOffset, ldb, beta, C, cOffset, ldc);
   }
 
   /**
@@ -346,12 +300,13 @@ export class WasmArena implements ComputeArena {
     return this.rowScratch;
   }
 
-  squaredDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): void {
+  squaredDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): Float32Array {
     this.check(r);
     const xs = this.resident(x, xOffset, rows * cols);
     const out = this.rows64(rows);
     this.x.row_sqdiff(r.byteOffset, xs.byteOffset, rows, cols, out.byteOffset);
     sums.set(out.subarray(0, rows));
+    return xs;
   }
 
   scaleDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void {

@@ -4,13 +4,14 @@
  * base64 in `wasm-bytes.generated.ts` so it loads in Node and the browser with neither `fs` nor `fetch`.
  *
  * Each kernel owns one `WebAssembly.Memory`: the packing scratch is allocated once, A, B and C are copied in
- * per call into regions that grow only when a larger product arrives (growing detaches the Float32Array view,
- * which is then re-created). At the contract's shapes the copies cost about 2-4% of the GEMM time (about 1-2% of a
- * training step, measured by bench/kernels.ts); keeping the network's buffers in wasm memory would remove them.
+ * per call into one staging region that grows only when a larger product arrives (growing detaches the
+ * Float32Array view, which is then re-created), by the same code as an arena's foreign operands
+ * ({@link gemmInWasm}). At the contract's shapes the copies cost about 2-4% of the GEMM time; networks avoid them
+ * altogether by keeping their buffers in the arena this kernel offers ({@link WasmSimdGemmKernel.createArena}).
  */
 import type { ComputeArena } from './arena.js';
 import type { GemmKernel } from './gemm.js';
-import { align16, copyIn, copyOut, decodeBase64 } from './wasm-util.js';
+import { align16, decodeBase64, gemmInWasm, type WasmGemmExport, type WasmGemmHost } from './wasm-util.js';
 import { createWasmArena, precompileWasmArena } from './wasm-arena.js';
 
 export { decodeBase64 };
@@ -19,22 +20,7 @@ import { WASM_GEMM_BASE64, WASM_GEMM_SHA256, WASM_GEMM_SIZE } from './wasm-bytes
 export { WASM_GEMM_SHA256, WASM_GEMM_SIZE };
 
 interface GemmExports {
-  gemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    scratch: number,
-  ): void;
+  gemm: WasmGemmExport;
   gemm_scratch_bytes(): number;
   __heap_base: WebAssembly.Global;
 }
@@ -97,6 +83,8 @@ export class WasmSimdGemmKernel implements GemmKernel {
   /** First byte of the A/B/C region (after stack, data and packing scratch). */
   private readonly base: number;
   private f32: Float32Array;
+  /** Operands are staged from `base` on (nothing else lives in this memory, so every call reuses the region). */
+  private readonly host: WasmGemmHost;
 
   /** Use {@link createWasmSimdKernel} or {@link createWasmSimdKernelAsync}. */
   constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
@@ -107,6 +95,16 @@ export class WasmSimdGemmKernel implements GemmKernel {
     this.base = align16(heap + this.exports.gemm_scratch_bytes());
     this.f32 = new Float32Array(memory.buffer);
     this.ensure(this.base);
+    this.host = {
+      gemmExport: this.exports.gemm,
+      scratch: this.scratch,
+      staging: (bytes) => {
+        this.ensure(this.base + bytes);
+        return this.base;
+      },
+      memoryView: () => this.f32,
+      owns: () => false, // the memory is private: callers' arrays are never views of it
+    };
   }
 
   /**
@@ -131,52 +129,8 @@ export class WasmSimdGemmKernel implements GemmKernel {
     if (this.f32.buffer !== this.memory.buffer) this.f32 = new Float32Array(this.memory.buffer);
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    A: Float32Array,
-    aOffset: number,
-    lda: number,
-    B: Float32Array,
-    bOffset: number,
-    ldb: number,
-    beta: number,
-    C: Float32Array,
-    cOffset: number,
-    ldc: number,
-  ): void {
-    if (m <= 0 || n <= 0) return;
-    const useAB = k > 0 && alpha !== 0;
-    // Stored shapes (rows × cols) of A and B as the caller laid them out.
-    const aRows = transA ? k : m;
-    const aCols = transA ? m : k;
-    const bRows = transB ? n : k;
-    const bCols = transB ? k : n;
-    const aBytes = useAB ? align16(aRows * aCols * 4) : 0;
-    const bBytes = useAB ? align16(bRows * bCols * 4) : 0;
-    const aPtr = this.base;
-    const bPtr = aPtr + aBytes;
-    const cPtr = bPtr + bBytes;
-    this.ensure(cPtr + m * n * 4);
-    const f32 = this.f32;
-    if (useAB) {
-      copyIn(f32, aPtr >> 2, A, aOffset, aRows, aCols, lda);
-      copyIn(f32, bPtr >> 2, B, bOffset, bRows, bCols, ldb);
-    }
-    // beta = 0: C is write-only (the kernel zeroes its copy), so nothing needs copying in.
-    if (beta !== 0) copyIn(f32, cPtr >> 2, C, cOffset, m, n, ldc);
-    if (useAB) {
-      this.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, aCols, bPtr, bCols, beta, cPtr, n, this.scratch);
-    } else if (beta !== 1) {
-      this.exports.gemm(0, 0, m, n, 0, alpha, 0, 1, 0, 1, beta, cPtr, n, this.scratch);
-    } else {
-      return; // C unchanged
-    }
-    copyOut(f32, cPtr >> 2, C, cOffset, m, n, ldc);
+  gemm(...args: Parameters<GemmKernel['gemm']>): void {
+    gemmInWasm(this.host, ...args);
   }
 }
 
