@@ -4,7 +4,6 @@
  */
 import type { GemmKernel } from './gemm.js';
 
-
 /** Decodes base64 without Buffer or atob (both absent in some runtimes). */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
