@@ -17,7 +17,7 @@ import {
 } from '@abc/core';
 import { DenseNetwork } from './engine/dense.js';
 import { checkTrainableRange } from './engine/range.js';
-import { ReconstructionObjective, rowDistance, sampleLoss, type ObjectiveKind } from './engine/losses.js';
+import { ReconstructionObjective, batchDistances, sampleLoss, type ObjectiveKind } from './engine/losses.js';
 
 /** Parameters shared by ABC, AE, DAE and LRC (the paper's defaults). */
 export interface ReconstructionParams extends Params {
@@ -262,8 +262,7 @@ export function reconstructionErrors(model: ReconstructionModel, X: Matrix): Flo
   const B = 1024;
   for (let s = 0; s < X.rows; s += B) {
     const rows = Math.min(B, X.rows - s);
-    const r = net.forward(X.data, s * d, rows);
-    for (let i = 0; i < rows; i++) out[s + i] = rowDistance(distance, X.data, (s + i) * d, r, i * d, d);
+    batchDistances(distance, net.forward(X.data, s * d, rows), X.data, s * d, rows, d, out, s);
   }
   return out;
 }
@@ -426,11 +425,12 @@ function evaluate(net: DenseNetwork, X: Float32Array, y: Uint8Array, rows: numbe
   const d = net.inputSize;
   const s = emptySums();
   const B = 1024;
+  const errors = new Float64Array(Math.min(B, rows));
   for (let start = 0; start < rows; start += B) {
     const r = Math.min(B, rows - start);
-    const out = net.forward(X, start * d, r);
+    batchDistances(distance, net.forward(X, start * d, r), X, start * d, r, d, errors);
     for (let i = 0; i < r; i++) {
-      const L = rowDistance(distance, X, (start + i) * d, out, i * d, d);
+      const L = errors[i];
       const anomaly = y[start + i] === 1;
       const l = sampleLoss(kind, L, anomaly);
       s.loss += l;

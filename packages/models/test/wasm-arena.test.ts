@@ -4,7 +4,7 @@ import { Adam } from '../src/engine/adam.js';
 import { arenaOf } from '../src/engine/kernels/arena.js';
 import { DenseNetwork, GRAD_FLUSH, activate, activationGrad } from '../src/engine/dense.js';
 import { NaiveGemmKernel, TsGemmKernel, type GemmKernel } from '../src/engine/kernels/gemm.js';
-import { ReconstructionObjective } from '../src/engine/losses.js';
+import { ReconstructionObjective, batchDistances, rowDistance } from '../src/engine/losses.js';
 import { runReferenceContract } from '../src/engine/contract.js';
 import { createWasmArena, wasmArenaUnavailableReason, type WasmArena } from '../src/engine/kernels/wasm-arena.js';
 import { createWasmSimdKernel } from '../src/engine/kernels/wasm-simd.js';
@@ -255,6 +255,28 @@ describe('wasm compute arena', () => {
         for (let i = 0; i < rows * cols; i++) if (dA[i] !== dJ[i]) differ++;
         // Same formula rounded once; only a last-bit difference of L (summation order) can move a value.
         expect(differ).toBeLessThanOrEqual(rows * cols * 0.001);
+      }
+    }
+  });
+
+  it('batchDistances: the arena path (output in the arena) and the TypeScript path agree for each distance, at an offset', () => {
+    const arena = newArena();
+    const rng = new Random(13);
+    const rows = 11;
+    const cols = 787;
+    const target = randomInto(new Float32Array(5 + rows * cols), rng, 0, 1);
+    const outJs = randomInto(new Float32Array(rows * cols), rng, 0, 1);
+    const outA = arena.alloc(rows * cols);
+    outA.set(outJs);
+    for (const distance of ['meanSquared', 'squaredL2', 'l2'] as const) {
+      const viaArena = new Float64Array(rows + 3).fill(-1);
+      const viaJs = new Float64Array(rows + 3).fill(-1);
+      batchDistances(distance, outA, target, 5, rows, cols, viaArena, 2);
+      batchDistances(distance, outJs, target, 5, rows, cols, viaJs, 2);
+      expect([viaArena[0], viaArena[1], viaArena[rows + 2]]).toEqual([-1, -1, -1]); // outside out[2 .. 2 + rows)
+      for (let i = 0; i < rows; i++) {
+        expect(viaJs[2 + i]).toBe(rowDistance(distance, target, 5 + i * cols, outJs, i * cols, cols));
+        expect(Math.abs(viaArena[2 + i] - viaJs[2 + i])).toBeLessThanOrEqual(1e-12 * viaJs[2 + i]);
       }
     }
   });

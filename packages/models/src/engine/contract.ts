@@ -2,7 +2,7 @@ import type { Adam } from './adam.js';
 import { DenseNetwork } from './dense.js';
 import { Lcg32, lcgUniform } from './init.js';
 import type { GemmKernel } from './kernels/gemm.js';
-import { ReconstructionObjective, rowDistance } from './losses.js';
+import { ReconstructionObjective, batchDistances } from './losses.js';
 
 /** What {@link runReferenceContract} measures and prints (see shared/bench/README.md). */
 export interface ContractResult {
@@ -86,13 +86,12 @@ export function runReferenceContract(options: ContractOptions = {}): ContractRes
   const trainSeconds = (now() - t0) / 1000;
   const trainCpuSeconds = (cpuNow() - c0) / 1000;
   // Inference: per batch size one warm pass, then one timed pass (as the reference does).
-  const scores = new Float32Array(n);
+  const scores = new Float64Array(n);
   const infer: { batch: number; seconds: number; cpuSeconds: number }[] = [];
   for (const inferBatch of inferBatches) {
     const pass = () => {
       for (let s = 0; s + inferBatch <= n; s += inferBatch) {
-        const y = net.forward(X, s * D, inferBatch);
-        for (let i = 0; i < inferBatch; i++) scores[s + i] = rowDistance('squaredL2', X, (s + i) * D, y, i * D, D);
+        batchDistances('squaredL2', net.forward(X, s * D, inferBatch), X, s * D, inferBatch, D, scores, s);
       }
     };
     pass();
@@ -102,8 +101,7 @@ export function runReferenceContract(options: ContractOptions = {}): ContractRes
     infer.push({ batch: inferBatch, seconds: (now() - t1) / 1000, cpuSeconds: (cpuNow() - c1) / 1000 });
   }
   if (inferBatches.length === 0) {
-    const y = net.forward(X, 0, 1);
-    scores[0] = rowDistance('squaredL2', X, 0, y, 0, D);
+    batchDistances('squaredL2', net.forward(X, 0, 1), X, 0, 1, D, scores);
   }
   return { n, firstLoss: first, lastLoss: last, score0: scores[0], trainSeconds, trainCpuSeconds, infer };
 }

@@ -25,6 +25,37 @@ export function rowDistance(distance: Distance, x: Float32Array, xOff: number, r
 }
 
 /**
+ * L of `rows` rows at once: `output` (rows × cols from offset 0, a network's output) against the target rows
+ * `target[tOff...]`, into `out[outOff...]`. When `output` lives in a compute arena the squared differences are
+ * summed there (wasm, float64, the order of {@link ReconstructionObjective}'s fast path), else by
+ * {@link rowDistance}; both sum in float64 and agree up to summation order.
+ *
+ * @example
+ * const y = net.forward(X, 0, rows);
+ * batchDistances('squaredL2', y, X, 0, rows, net.outputSize, scores);
+ */
+export function batchDistances(
+  distance: Distance,
+  output: Float32Array,
+  target: Float32Array,
+  tOff: number,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+  outOff = 0,
+): void {
+  const arena = arenaOf(output);
+  if (arena?.squaredDiffRows && output.byteOffset % 16 === 0) {
+    const sums = out.subarray(outOff, outOff + rows);
+    arena.squaredDiffRows(output, target, tOff, rows, cols, sums);
+    if (distance === 'meanSquared') for (let i = 0; i < rows; i++) sums[i] /= cols;
+    else if (distance === 'l2') for (let i = 0; i < rows; i++) sums[i] = Math.sqrt(sums[i]);
+    return;
+  }
+  for (let i = 0; i < rows; i++) out[outOff + i] = rowDistance(distance, target, tOff + i * cols, output, i * cols, cols);
+}
+
+/**
  * Writes `scale · dL/dr` for one row into `out`. For `'l2'` at L = 0 the (sub)gradient 0 is used.
  */
 export function rowDistanceGrad(
