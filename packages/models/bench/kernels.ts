@@ -214,8 +214,10 @@ if (ids.includes('wasm-simd')) {
   const other = tTanh + tGrad + tAdam;
   console.log(
     `  non-GEMM work per step, TypeScript passes (CPU time): tanh ${(tTanh * 1000).toFixed(2)} ms (${hidden} values), tanh' ${(tGrad * 1000).toFixed(2)} ms, ` +
-      `Adam ${(tAdam * 1000).toFixed(2)} ms (${params} parameters); with wasm-simd GEMM (${(wasmStep * 1000).toFixed(2)} ms) ` +
-      `these alone cap training at ${(BATCH / (wasmStep + other)).toFixed(0)} samples/s`,
+      `Adam ${(tAdam * 1000).toFixed(2)} ms (${params} parameters)` +
+      (Number.isNaN(wasmStep)
+        ? ''
+        : `; with wasm-simd GEMM (${(wasmStep * 1000).toFixed(2)} ms) these alone cap training at ${(BATCH / (wasmStep + other)).toFixed(0)} samples/s`),
   );
   // The same passes in a compute arena (wasm SIMD, in place).
   const arena = createWasmArena();
