@@ -78,7 +78,7 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
     const adam = net.createAdam({ lr: p.lr });
     const { train, val } = stratifiedSplit(labels, p.validationFraction, ctx.rng);
     const B = Math.min(p.batchSize, train.length);
-    const xb = new Float32Array(B * d);
+    const xb = net.allocate(B * d); // in the network's arena when it has one: the forward pass reads it in place
     const tb = new Uint8Array(B);
     const valX = gather(X, val);
     const valY = Uint8Array.from(val, (i) => labels[i]);

@@ -327,8 +327,10 @@ export async function trainReconstruction(
   const { train, val } = p.validationFraction > 0 ? stratifiedSplit(labels, p.validationFraction, rng) : { train: Uint32Array.from({ length: X.rows }, (_, i) => i), val: new Uint32Array(0) };
   const nTrain = train.length;
   const B = Math.min(p.batchSize, nTrain);
-  const xb = new Float32Array(B * d);
-  const xin = setup.noiseSd > 0 ? new Float32Array(B * d) : xb;
+  // The batch buffers live next to the network (in its arena when it has one), so neither the forward pass nor
+  // the loss copies the batch in again.
+  const xb = net.allocate(B * d);
+  const xin = setup.noiseSd > 0 ? net.allocate(B * d) : xb;
   const lb = new Uint8Array(B);
   const valX = new Float32Array(val.length * d);
   const valY = new Uint8Array(val.length);

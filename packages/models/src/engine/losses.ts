@@ -21,6 +21,11 @@ export function rowDistance(distance: Distance, x: Float32Array, xOff: number, r
     const d = r[rOff + j] - x[xOff + j];
     s += d * d;
   }
+  return fromSquaredSum(distance, s, cols);
+}
+
+/** L of one row from its sum of squared differences `s` over `cols` attributes. */
+function fromSquaredSum(distance: Distance, s: number, cols: number): number {
   return distance === 'meanSquared' ? s / cols : distance === 'l2' ? Math.sqrt(s) : s;
 }
 
@@ -48,8 +53,7 @@ export function batchDistances(
   if (arena?.squaredDiffRows && output.byteOffset % 16 === 0) {
     const sums = out.subarray(outOff, outOff + rows);
     arena.squaredDiffRows(output, target, tOff, rows, cols, sums);
-    if (distance === 'meanSquared') for (let i = 0; i < rows; i++) sums[i] /= cols;
-    else if (distance === 'l2') for (let i = 0; i < rows; i++) sums[i] = Math.sqrt(sums[i]);
+    for (let i = 0; i < rows; i++) sums[i] = fromSquaredSum(distance, sums[i], cols);
     return;
   }
   for (let i = 0; i < rows; i++) out[outOff + i] = rowDistance(distance, target, tOff + i * cols, output, i * cols, cols);
@@ -168,8 +172,7 @@ export class ReconstructionObjective {
       const resident = arena.squaredDiffRows(output, target, tOff, rows, cols, this.sq);
       for (let i = 0; i < rows; i++) {
         const isAnomaly = anomaly !== null && anomaly[i] === 1;
-        const s = this.sq[i];
-        const L = this.distance === 'meanSquared' ? s / cols : this.distance === 'l2' ? Math.sqrt(s) : s;
+        const L = fromSquaredSum(this.distance, this.sq[i], cols);
         const l = sampleLoss(this.kind, L, isAnomaly);
         this.L[i] = L;
         this.loss[i] = l;
