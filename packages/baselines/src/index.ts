@@ -1,6 +1,6 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
- * registry (`dnn`, `svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`), so `createDetector('iforest')` and model files of them work.
+ * registry (`dnn`, `svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`), so `createDetector('iforest')` and model files of them work.
  *
  * @module @abc/baselines
  */
@@ -16,6 +16,10 @@ export {
 } from './gtb.js';
 export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
 export { RUSBoost, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
+export { HBOS, type HBOSParams, type HBOSModel } from './hbos.js';
+export { ECOD, type ECODParams } from './ecod.js';
+export { COPOD, type COPODParams } from './copod.js';
+export { fitTails, scoreTails, skewnessSign, type TailModel, type TailCombiner } from './ecdf.js';
 export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
 export { sumTrees, leafCounts, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';
 export {
