@@ -6,7 +6,7 @@ const json = process.env.VITEST_JSON;
 
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'examples/*/vitest.config.ts', 'test/vitest.config.ts'],
     reporters: json ? ['default', 'json'] : ['default'],
     outputFile: json ? { json } : undefined,
   },

@@ -102,8 +102,9 @@ core=$(node -p "require('./packages/core/package.json').version")
 tar -xOzf "$TMP"/abc-models-*.tgz package/package.json | node -e '
   const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
   if (p.dependencies["@abc/core"] !== process.argv[1]) { console.log("packed @abc/models depends on @abc/core " + p.dependencies["@abc/core"]); process.exit(1); }
+  if (p.dependencies["@abc/engine"] !== process.argv[2]) { console.log("packed @abc/models depends on @abc/engine " + p.dependencies["@abc/engine"]); process.exit(1); }
   if (JSON.stringify(p.exports).includes("@abc/source")) { console.log("packed exports keep @abc/source"); process.exit(1); }
   console.log("  packed @abc/models@" + p.version + ": dependencies " + JSON.stringify(p.dependencies) + ", exports without @abc/source");
-' "$core" || fail "the packed package.json is wrong"
+' "$core" "$(node -p "require('./packages/engine/package.json').version")" || fail "the packed package.json is wrong"
 echo "publish dry run: ${#PUBLIC[@]} packages would be published (nothing was uploaded)"
 echo "release dry run OK in $(( $(date +%s) - start )) s"

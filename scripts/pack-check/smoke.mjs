@@ -8,8 +8,13 @@ import { BackendUnavailableError, MinMaxScaler, Pipeline, createDetector, listDe
 import { saveFile, loadFile } from '@abc/core/node';
 import { checkDetector } from '@abc/core/testing';
 import { ABC } from '@abc/models';
-import { Adam } from '@abc/models/engine';
-import { createThreadedWasmKernel } from '@abc/models/node';
+import { Adam } from '@abc/engine';
+import { createThreadedWasmKernel } from '@abc/engine/node';
+// The deprecated re-exports of one minor version still resolve to the same objects.
+import { Adam as DeprecatedAdam } from '@abc/models/engine';
+import { createThreadedWasmKernel as deprecatedThreaded } from '@abc/models/node';
+import { DNN, DNN as DeprecatedDNN } from '@abc/models';
+import { DNN as BaselinesDNN } from '@abc/baselines';
 import '@abc/baselines';
 import { OnnxDetector, inspectOnnx, loadRuntime, toOnnx } from '@abc/onnx-export';
 import { auroc, makeToyData } from '@abc/eval';
@@ -23,12 +28,16 @@ for (const [name, fn] of Object.entries({ saveFile, loadFile, checkDetector, rea
   assert.equal(typeof fn, 'function', name);
 }
 assert.equal(typeof Adam, 'function', 'Adam');
-for (const pkg of ['@abc/core', '@abc/models', '@abc/baselines', '@abc/onnx-export', '@abc/eval', '@abc/search']) {
+assert.equal(DeprecatedAdam, Adam, '@abc/models/engine re-exports @abc/engine');
+assert.equal(deprecatedThreaded, createThreadedWasmKernel, '@abc/models/node re-exports @abc/engine/node');
+assert.equal(BaselinesDNN, DNN, "@abc/baselines' DNN re-exports @abc/models'");
+assert.equal(DeprecatedDNN, DNN);
+for (const pkg of ['@abc/core', '@abc/engine', '@abc/models', '@abc/baselines', '@abc/onnx-export', '@abc/eval', '@abc/search']) {
   const resolved = import.meta.resolve(pkg);
   // (@abc/models has a Node entry, dist/index.node.js, that also registers the two-thread kernel)
   assert.match(resolved, /\/node_modules\/@abc\/[^/]+\/dist\/index(\.node)?\.js$/, `${pkg} resolves to dist: ${resolved}`);
 }
-ok('every entry point imports from dist (core, core/node, core/testing, models, models/engine, models/node, baselines, onnx-export, eval, eval/node, search)');
+ok('every entry point imports from dist (core, core/node, core/testing, engine, engine/node, models, models/engine and models/node (deprecated), baselines, onnx-export, eval, eval/node, search)');
 
 const names = listDetectors().map((d) => d.name);
 for (const n of ['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'gtb', 'rusboost']) assert.ok(names.includes(n), `registry has ${n}: ${names}`);

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import '@abc/models';
-import { registerThreadedWasmKernel } from '@abc/models/node';
+import { registerThreadedWasmKernel } from '@abc/engine/node';
 import '@abc/baselines';
 import { runDemo, demoHelp } from './commands/demo.js';
 import { runEvaluate, evaluateHelp } from './commands/evaluate.js';

@@ -31,6 +31,32 @@ describe('abc command line', () => {
     expect(f.err).toMatch(/--jsn/);
   });
 
+  it('an unknown ABC_KERNEL is bad input (exit 2, one line naming the known kernels), not a crash', async () => {
+    // A fresh process: the engine picks its default kernel once per process.
+    const root = resolve(__dirname, '../../..');
+    const dir = await mkdtemp(join(tmpdir(), 'abc-cli-kernel-'));
+    const csv = join(dir, 'kernel.csv');
+    await writeFile(csv, 'a,b\n0.1,0.2\n0.2,0.1\n0.15,0.18\n0.12,0.11\n');
+    const args = ['--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--detector', 'ae', '--data', csv, '--param', 'hidden=4', '--param', 'latent=1', '--param', 'maxEpochs=1', '--out', join(dir, 'k.abc')];
+    const r = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env: { ...process.env, ABC_KERNEL: 'cuda-blas' } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown GEMM kernel "cuda-blas": use one of auto, .*wasm-simd, ts/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 60_000);
+
+
+  it('lists the registered detectors with kinds and params', async () => {
+    const r = await run('list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^abc {2}\[supervised, probability\]/m);
+    expect(r.out).toMatch(/^ae {2}\[unsupervised\]/m);
+    expect(r.out).toMatch(/variant=ae {2}\(ae\|dae\)/);
+    const j = JSON.parse((await run('list', '--json')).out);
+    expect(j.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['abc', 'ae', 'dae', 'lrc']));
+  });
   it('lists the registered detectors with kinds and params', async () => {
     const r = await run('list');
     expect(r.code).toBe(0);

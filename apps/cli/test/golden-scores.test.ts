@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDetector, matrix, Random, type Matrix, type Params } from '@abc/core';
 import '@abc/models';
 import '@abc/baselines';
-import { selectKernel, setDefaultKernel } from '@abc/models/engine';
+import { selectKernel, setDefaultKernel } from '@abc/engine';
 
 const FIXTURE = new URL('./fixtures/golden-scores.json', import.meta.url);
 

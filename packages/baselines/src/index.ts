@@ -1,6 +1,6 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
- * registry (`dnn`, `svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`), so `createDetector('iforest')` and model files of them work.
+ * registry (`svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`), so `createDetector('iforest')` and model files of them work.
  *
  * @module @abc/baselines
  */
@@ -14,7 +14,7 @@ export {
   type GradientTreeBoostingParams,
   type GradientTreeBoostingModel,
 } from './gtb.js';
-export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
+export { DNN, type DNNParams, type DNNEpoch } from './deprecated-dnn.js';
 export { RUSBoost, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
 export { HBOS, type HBOSParams, type HBOSModel } from './hbos.js';
 export { ECOD, type ECODParams } from './ecod.js';

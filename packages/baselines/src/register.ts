@@ -2,7 +2,6 @@ import { hasDetector, registerDetector, type DetectorEntry } from '@abc/core';
 import { GradientTreeBoosting, type GradientTreeBoostingParams } from './gtb.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { RUSBoost, type RUSBoostParams } from './rusboost.js';
-import { DNN, type DNNParams } from './dnn.js';
 import { svmEntries } from './svm/register.js';
 import { HBOS, type HBOSParams } from './hbos.js';
 import { ECOD, type ECODParams } from './ecod.js';
@@ -10,14 +9,6 @@ import { COPOD, type COPODParams } from './copod.js';
 
 /** The registry entries of this package's detectors (names are final: see DESIGN.md, "Firm contracts"). */
 export const baselineEntries: readonly DetectorEntry[] = [
-  {
-    name: 'dnn',
-    supervision: 'supervised',
-    hasProbability: true,
-    description: 'DNN: three fully connected layers, sigmoid cross-entropy, Adam, early stopping; score = p(anomaly)',
-    paramSpace: DNN.paramSpace,
-    create: (p) => new DNN(p as Partial<DNNParams>),
-  },
   {
     name: 'iforest',
     supervision: 'unsupervised',

@@ -181,7 +181,7 @@ describe('SVM (C-SVC, RBF)', () => {
       const n = 37;
       const X = Float32Array.from({ length: n * d }, () => (rng.float() < 0.3 ? 0 : rng.normal(0, 3)));
       const w = sqDistEngine(X, n, d, 'wasm-simd');
-      const j = sqDistEngine(X, n, d, 'js');
+      const j = sqDistEngine(X, n, d, 'ts');
       const a = new Float64Array(n);
       const b = new Float64Array(n);
       for (let i = 0; i < n; i++) {
@@ -223,7 +223,7 @@ describe('SVM (C-SVC, RBF)', () => {
       Cp: 1, Cn: 1, gamma: 0.5, eps: 1e-3, maxIter: 1e6, cacheBytes: 1 << 20,
     };
     const a = await solveSmo({ ...prob, backend: 'wasm-simd' });
-    const b = await solveSmo({ ...prob, backend: 'js' });
+    const b = await solveSmo({ ...prob, backend: 'ts' });
     expect(Array.from(a.alpha)).toEqual(Array.from(b.alpha));
     expect(a.rho).toBe(b.rho);
     expect(a.converged).toBe(true);

@@ -15,9 +15,7 @@ import {
   type Params,
   type Random,
 } from '@abc/core';
-import { DenseNetwork } from './engine/dense.js';
-import { checkTrainableRange } from './engine/range.js';
-import { ReconstructionObjective, batchDistances, sampleLoss, type ObjectiveKind } from './engine/losses.js';
+import { DenseNetwork, ReconstructionObjective, batchDistances, checkTrainableRange, sampleLoss, type ObjectiveKind } from '@abc/engine';
 
 /** Parameters shared by ABC, AE, DAE and LRC (the paper's defaults). */
 export interface ReconstructionParams extends Params {

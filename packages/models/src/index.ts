@@ -1,13 +1,14 @@
 /**
- * `@abc/models`: ABC (Autoencoding Binary Classifiers), the autoencoder, the denoising autoencoder and the LRC
- * baseline, on the dense training engine exported as `@abc/models/engine`. Importing this module registers
- * the detectors `abc`, `ae`, `dae` and `lrc` in the core registry.
+ * `@abc/models`: the neural detectors: ABC (Autoencoding Binary Classifiers), the autoencoder, the denoising
+ * autoencoder, the LRC baseline and the DNN, on the dense training engine `@abc/engine`. Importing this module
+ * registers the detectors `abc`, `ae`, `dae`, `lrc` and `dnn` in the core registry.
  *
  * @module @abc/models
  */
 export { ABC, type ABCParams } from './abc.js';
 export { Autoencoder, DenoisingAutoencoder, type AutoencoderParams, type DenoisingAutoencoderParams } from './autoencoder.js';
 export { LRC, type LRCParams } from './lrc.js';
+export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
 export {
   ReconstructionDetector,
   reconstructionParamSpace,

@@ -2,8 +2,9 @@ import { hasDetector, registerDetector, type DetectorEntry } from '@abc/core';
 import { ABC } from './abc.js';
 import { Autoencoder, DenoisingAutoencoder } from './autoencoder.js';
 import { LRC } from './lrc.js';
+import { DNN } from './dnn.js';
 
-/** The registry entries of this package: `abc`, `ae`, `dae`, `lrc`. */
+/** The registry entries of this package: `abc`, `ae`, `dae`, `lrc`, `dnn`. */
 export const modelEntries: readonly DetectorEntry[] = [
   {
     name: 'abc',
@@ -37,10 +38,18 @@ export const modelEntries: readonly DetectorEntry[] = [
     paramSpace: LRC.paramSpace,
     create: (params) => new LRC(params as never),
   },
+  {
+    name: 'dnn',
+    supervision: 'supervised',
+    hasProbability: true,
+    description: 'DNN: three fully connected layers, sigmoid cross-entropy, Adam, early stopping; score = p(anomaly)',
+    paramSpace: DNN.paramSpace,
+    create: (params) => new DNN(params as never),
+  },
 ];
 
 /**
- * Registers `abc`, `ae`, `dae` and `lrc` in the core registry. Idempotent: a name already registered (by an
+ * Registers `abc`, `ae`, `dae`, `lrc` and `dnn` in the core registry. Idempotent: a name already registered (by an
  * earlier import of this package) is left alone. Runs on import of `@abc/models`.
  */
 export function registerModels(): void {

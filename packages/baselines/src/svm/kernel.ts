@@ -48,7 +48,7 @@ export function sqDist(A: Float32Array, i: number, B: Float32Array, j: number, d
 }
 
 /** Which implementation computes the distances: WebAssembly SIMD where the runtime has it, else JavaScript. */
-export type SqDistBackend = 'wasm-simd' | 'js';
+export type SqDistBackend = 'wasm-simd' | 'ts';
 
 /** Squared distances from one vector to every row of a fixed matrix (the training rows, or the support vectors). */
 export interface SqDistEngine {
@@ -87,18 +87,18 @@ export function hasWasmSimd(): boolean {
 
 /**
  * A distance engine over the n × d rows of X: the WebAssembly SIMD one (X copied once into its memory, rows
- * zero-padded to a multiple of 4) unless `backend` is 'js', SIMD is missing, or the rows do not fit in 2 GiB.
+ * zero-padded to a multiple of 4) unless `backend` is 'ts', SIMD is missing, or the rows do not fit in 2 GiB.
  * Both give bit-identical results (see {@link sqDist}).
  */
 export function sqDistEngine(X: Float32Array, n: number, d: number, backend: 'auto' | SqDistBackend = 'auto'): SqDistEngine {
-  if (backend !== 'js') {
+  if (backend !== 'ts') {
     const engine = wasmEngine(X, n, d);
     if (engine) return engine;
     if (backend === 'wasm-simd') throw new Error('WebAssembly SIMD is not available here');
   }
   const v = new Float32Array(4 * d);
   return {
-    backend: 'js',
+    backend: 'ts',
     fromRow(i, out) {
       for (let j = 0; j < n; j++) out[j] = sqDist(X, i, X, j, d);
     },
