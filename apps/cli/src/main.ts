@@ -15,6 +15,7 @@ import { runExport, exportHelp } from './commands/export.js';
 import { runReproduce, reproduceHelp } from './commands/reproduce.js';
 import { runSearch, searchHelp } from './commands/search.js';
 import { runList, listHelp } from './commands/list.js';
+import { runData, dataHelp } from './commands/data.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
 
@@ -26,6 +27,7 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   evaluate: { run: runEvaluate, help: evaluateHelp },
   search: { run: runSearch, help: searchHelp },
   reproduce: { run: runReproduce, help: reproduceHelp },
+  data: { run: runData, help: dataHelp },
   demo: { run: runDemo, help: demoHelp },
 };
 
@@ -44,7 +46,8 @@ read from abc.config.json { "plugins": [...] } or package.json "abc": { "plugins
 Training uses the WebAssembly SIMD engine on two threads where that is faster here (ABC_KERNEL=wasm-simd: one
 thread; ABC_KERNEL=ts: plain TypeScript).
 
-Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 unreadable model file, 4 backend unavailable, 130 interrupted.
+Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 unreadable model file, 4 backend unavailable,
+5 a download failed, 130 interrupted.
 `;
 
 /** Runs one command line; returns the exit code (used by the tests without spawning a process). */

@@ -1,13 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAL_DATA, realData } from '../../../packages/eval/test/fixtures/real-data.js';
 import { main } from '../src/main.js';
 
-const datasets = resolve(__dirname, '../../../../shared/datasets');
-const images = join(datasets, 'mnist/t10k-images-idx3-ubyte.gz');
-const labels = join(datasets, 'mnist/t10k-labels-idx1-ubyte.gz');
-const cifar = join(datasets, 'cifar10/test_partial_first1000.bin.gz');
+const MNIST = realData('mnist', { exactCopy: true });
+// test_partial_first1000.bin is in the project's copy only.
+const CIFAR = realData('cifar10', { exactCopy: true });
+const images = join(MNIST.dir ?? '', 'mnist/t10k-images-idx3-ubyte.gz');
+const labels = join(MNIST.dir ?? '', 'mnist/t10k-labels-idx1-ubyte.gz');
+const cifar = join(CIFAR.dir ?? '', 'cifar10/test_partial_first1000.bin.gz');
 let dir = '';
 
 async function run(...argv: string[]) {
@@ -22,8 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-describe('--data with the numeric arrays the loaders read (IDX, CIFAR-10)', () => {
-  it('fits ABC on MNIST IDX files (the paper\'s classes), evaluates known and unknown anomalies, scores', async () => {
+describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIFAR-10)`, () => {
+  it.skipIf(!MNIST.dir)('fits ABC on MNIST IDX files (the paper\'s classes), evaluates known and unknown anomalies, scores', async () => {
     const model = join(dir, 'mnist.abc');
     const fit = await run('fit', '--data', images, '--labels', labels, '--classes', '0,1,2,3,5,6,7,8,9', '--anomaly-classes', '0,2,6,8', '--detector', 'abc',
       '--param', 'hidden=64,32', '--param', 'latent=16', '--param', 'maxEpochs=3', '--scaler', 'none', '--out', model);
@@ -41,7 +44,7 @@ describe('--data with the numeric arrays the loaders read (IDX, CIFAR-10)', () =
     expect((await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n').length).toBe(1 + 982);
   }, 180_000);
 
-  it('fits an autoencoder on CIFAR-10 binary records (labels inside) and scores them', async () => {
+  it.skipIf(!CIFAR.dir)('fits an autoencoder on CIFAR-10 binary records (labels inside) and scores them', async () => {
     const model = join(dir, 'cifar.abc');
     const fit = await run('fit', '--data', cifar, '--classes', '1', '--detector', 'ae', '--param', 'hidden=32,16', '--param', 'latent=8', '--param', 'maxEpochs=2', '--out', model);
     expect(fit.code, fit.err).toBe(0);
@@ -51,7 +54,7 @@ describe('--data with the numeric arrays the loaders read (IDX, CIFAR-10)', () =
     expect(JSON.parse(r.out).rows).toBe(89 + 109);
   }, 120_000);
 
-  it('names misused flags (exit 2)', async () => {
+  it.skipIf(!MNIST.dir)('names misused flags (exit 2)', async () => {
     const a = await run('fit', '--data', images, '--label', 'digit', '--detector', 'abc', '--out', join(dir, 'x.abc'));
     expect(a.code).toBe(2);
     expect(a.err).toMatch(/IDX image file, not a CSV: give --anomaly-classes/);

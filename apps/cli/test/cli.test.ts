@@ -25,7 +25,7 @@ describe('abc command line', () => {
   it('names an unknown command and an unknown flag (exit 2)', async () => {
     const u = await run('fitt');
     expect(u.code).toBe(2);
-    expect(u.err).toMatch(/unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, demo/);
+    expect(u.err).toMatch(/unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, data, demo/);
     const f = await run('list', '--jsn');
     expect(f.code).toBe(2);
     expect(f.err).toMatch(/--jsn/);
@@ -48,15 +48,6 @@ describe('abc command line', () => {
   }, 60_000);
 
 
-  it('lists the registered detectors with kinds and params', async () => {
-    const r = await run('list');
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^abc {2}\[supervised, probability\]/m);
-    expect(r.out).toMatch(/^ae {2}\[unsupervised\]/m);
-    expect(r.out).toMatch(/variant=ae {2}\(ae\|dae\)/);
-    const j = JSON.parse((await run('list', '--json')).out);
-    expect(j.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['abc', 'ae', 'dae', 'lrc']));
-  });
   it('lists the registered detectors with kinds and params', async () => {
     const r = await run('list');
     expect(r.code).toBe(0);

@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasDetector } from '@abc/core';
 import type { ExperimentRecord, Results } from '@abc/eval';
 import { runReproduce } from '../src/commands/reproduce.js';
 import { exitCodeFor } from '../src/errors.js';
+import { REAL_DATA, realData } from '../../../packages/eval/test/fixtures/real-data.js';
 
-/** The real datasets: ../shared/datasets beside the repository root (in CI too). */
-const DATA = resolve(__dirname, '../../../../shared/datasets');
+/** The real datasets (../shared/datasets in CI; else ABC_DATA_DIR or the cache, else these tests skip). */
+const MNIST = realData('mnist', { exactCopy: true });
+// The lossy JPEG test set is in the project's copy only.
+const CIFAR = realData('cifar10', { exactCopy: true });
 let dir = '';
 
 beforeAll(async () => {
@@ -137,11 +140,11 @@ describe('abc reproduce', () => {
     expect(existsSync(join(out, 'figures', 'figure5.svg'))).toBe(true);
   }, 120_000);
 
-  it('reproduces MNIST end to end on reduced sizes from the real files', async () => {
+  it.skipIf(!MNIST.dir)(`${REAL_DATA} reproduces MNIST end to end on reduced sizes from the real files`, async () => {
     const out = join(dir, 'mnist');
     const r = await reproduce([
       '--datasets', 'mnist', '--settings', '1,2,3', '--runs', '1', '--methods', ['abc-ae', 'ae', ...optional.filter((m) => m === 'iforest')].join(','),
-      '--max-rows', '200', '--max-epochs', '2', '--known-counts', '10,all', '--data-dir', DATA, '--out', out,
+      '--max-rows', '200', '--max-epochs', '2', '--known-counts', '10,all', '--data-dir', MNIST.dir!, '--out', out,
     ]);
     expect(r.error).toBeUndefined();
     const recs = await records(out);
@@ -157,10 +160,10 @@ describe('abc reproduce', () => {
     expect(existsSync(join(out, 'figures', 'figure4-mnist.svg'))).toBe(true);
   }, 120_000);
 
-  it('reproduces CIFAR-10 end to end on reduced sizes, marking the lossy JPEG test set (or the hold-out)', async () => {
+  it.skipIf(!CIFAR.dir)(`${REAL_DATA} reproduces CIFAR-10 end to end on reduced sizes, marking the lossy JPEG test set (or the hold-out)`, async () => {
     const out = join(dir, 'cifar');
     const r = await reproduce([
-      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '150', '--max-epochs', '2', '--data-dir', DATA, '--out', out,
+      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '150', '--max-epochs', '2', '--data-dir', CIFAR.dir!, '--out', out,
     ]);
     expect(r.error).toBeUndefined();
     const [rec] = await records(out);
@@ -168,25 +171,27 @@ describe('abc reproduce', () => {
     expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/lossy-jpeg: the CIFAR-10 test images are JPEG/);
     const held = join(dir, 'cifar-holdout');
     const h = await reproduce([
-      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--cifar-test', 'holdout', '--data-dir', DATA, '--out', held, '--no-report',
+      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--cifar-test', 'holdout', '--data-dir', CIFAR.dir!, '--out', held, '--no-report',
     ]);
     expect(h.error).toBeUndefined();
     expect((await records(held))[0].testSet).toBe('holdout');
     // Another option on the same folder is refused rather than mixed in.
-    const mixed = await reproduce(['--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--data-dir', DATA, '--out', held]);
+    const mixed = await reproduce(['--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--data-dir', CIFAR.dir!, '--out', held]);
     expect(mixed.code).toBe(2);
     expect(mixed.error!.message).toMatch(/other options \(cifarTestSet/);
   }, 120_000);
 
-  it('needs a data folder for the datasets with files', async () => {
+  it('a missing dataset names `abc data fetch NAME` (and --download)', async () => {
     const saved = process.env.ABC_DATA_DIR;
-    delete process.env.ABC_DATA_DIR;
+    process.env.ABC_DATA_DIR = join(dir, 'empty-data');
     try {
       const r = await reproduce(['--datasets', 'toy2d,mnist', '--settings', '1', '--runs', '1', '--toy-size', '150', '--out', join(dir, 'nodata')]);
       expect(r.code).toBe(2);
-      expect(r.error!.message).toMatch(/mnist need --data-dir DIR \(or ABC_DATA_DIR\)/);
+      expect(r.error!.message).toMatch(/mnist not found \(missing .*train-images-idx3-ubyte\.gz.*\): fetch with `abc data fetch mnist` \(or rerun with --download\)/);
     } finally {
-      if (saved !== undefined) process.env.ABC_DATA_DIR = saved;
+      if (saved === undefined) delete process.env.ABC_DATA_DIR;
+      else process.env.ABC_DATA_DIR = saved;
     }
   });
+
 });

@@ -3,13 +3,14 @@
  *
  *     npx tsx --conditions=@abc/source bench/svm.ts [--n 10000] [--out /tmp/svm-bench]
  *
- * Data: the first n rows of MNIST's t10k set (784 pixels scaled to [0, 1]) from $ABC_DATA_DIR/mnist or
- * /work/shared/datasets/mnist; label 1 (known anomaly) for digits 0, 2, 6, 8 as in the paper. SVM fits on all n
+ * Data: the first n rows of MNIST's t10k set (784 pixels scaled to [0, 1]) from $ABC_DATA_DIR/mnist, the
+ * project's ../shared/datasets/mnist beside the repository, or the cache `abc data fetch mnist` fills; label 1 (known anomaly) for digits 0, 2, 6, 8 as in the paper. SVM fits on all n
  * rows with labels, OCSVM on all n rows (nu = 0.5, gamma 'scale'); each scores the same n rows. With --out the
  * float64 decision values are written there (svm.f64, ocsvm.f64) for the comparison in svm_sklearn.py.
  * Reports wall and CPU seconds (on a shared machine compare CPU seconds: both sides are single-threaded).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { matrix, type Matrix } from '@abc/core';
@@ -21,9 +22,10 @@ function arg(name: string, fallback: string): string {
 }
 
 function loadMnist(n: number): { X: Matrix; y: Uint8Array } {
-  const dirs = [process.env.ABC_DATA_DIR ? join(process.env.ABC_DATA_DIR, 'mnist') : '', '/work/shared/datasets/mnist'];
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'abc');
+  const dirs = [process.env.ABC_DATA_DIR ?? '', join(import.meta.dirname, '../../../../shared/datasets'), cache].map((d) => d && join(d, 'mnist'));
   const dir = dirs.find((d) => d && existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
-  if (!dir) throw new Error('MNIST t10k files not found (set ABC_DATA_DIR)');
+  if (!dir) throw new Error(`MNIST t10k files not found in ${dirs.filter(Boolean).join(', ')}: run \`pnpm abc data fetch mnist\` or set ABC_DATA_DIR`);
   const img = gunzipSync(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
   const lab = gunzipSync(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
   const d = 784;

@@ -24,9 +24,14 @@ p.add_argument("--n", type=int, default=10000)
 p.add_argument("--out", default="")
 p.add_argument("--which", default="svm,ocsvm")
 a = p.parse_args()
-base = os.path.join(os.environ.get("ABC_DATA_DIR", "/work/shared/datasets"), "mnist")
-if not os.path.exists(os.path.join(base, "t10k-images-idx3-ubyte.gz")):
-    base = "/work/shared/datasets/mnist"
+# ABC_DATA_DIR, the project's ../shared/datasets beside the repository, or the cache `abc data fetch` fills.
+here = os.path.dirname(os.path.abspath(__file__))
+cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "abc")
+candidates = [os.environ.get("ABC_DATA_DIR", ""), os.path.join(here, "../../../../shared/datasets"), cache]
+found = [c for c in candidates if c and os.path.exists(os.path.join(c, "mnist", "t10k-images-idx3-ubyte.gz"))]
+if not found:
+    raise SystemExit("MNIST t10k files not found: run `pnpm abc data fetch mnist` or set ABC_DATA_DIR")
+base = os.path.join(found[0], "mnist")
 with gzip.open(os.path.join(base, "t10k-images-idx3-ubyte.gz")) as f:
     img = np.frombuffer(f.read(), np.uint8, offset=16)
 with gzip.open(os.path.join(base, "t10k-labels-idx1-ubyte.gz")) as f:

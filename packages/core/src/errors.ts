@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'ABORTED'
   | 'UNSUPPORTED_EXPORT'
-  | 'UNKNOWN_DETECTOR';
+  | 'UNKNOWN_DETECTOR'
+  | 'DOWNLOAD';
 
 /** Base class of every error the framework throws on purpose. */
 export class AbcError extends Error {

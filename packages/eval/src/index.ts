@@ -13,6 +13,8 @@ export * from './datasets/idx.js';
 export * from './datasets/mnist.js';
 export * from './datasets/kdd.js';
 export * from './datasets/cifar.js';
+export * from './datasets/tar.js';
+export * from './datasets/catalogue.js';
 export * from './datasets/csv.js';
 export * from './datasets/splits.js';
 export * from './protocols/index.js';

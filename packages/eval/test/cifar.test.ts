@@ -7,7 +7,11 @@ import { DatasetFormatError } from '../src/datasets/checksums.js';
 import { CIFAR_RECORD_BYTES, parseCifar } from '../src/datasets/cifar.js';
 import { cifarSplit } from '../src/datasets/splits.js';
 import { loadCifar, loadCifarSplit, readDataFile, type LoadedCifar } from '../src/node/index.js';
-import { DATASETS, tempDir } from './fixtures/paths.js';
+import { tempDir } from './fixtures/paths.js';
+import { REAL_DATA, realData } from './fixtures/real-data.js';
+
+// Our copies (exact training images, the lossy JPEG and exact partial test files): a full CIFAR-10 skips these.
+const CIFAR = realData('cifar10', { exactCopy: true });
 
 function counts(labels: Uint8Array): Record<number, number> {
   const c: Record<number, number> = {};
@@ -35,10 +39,10 @@ const sizes = (s: { train: { normal: Matrix; known: Matrix }; test: { normal: Ma
   s.test.unknown.rows,
 ];
 
-describe('CIFAR-10 on the real files', () => {
+describe.skipIf(!CIFAR.dir)(`${REAL_DATA} CIFAR-10 on the real files`, () => {
   let cifar: LoadedCifar;
   beforeAll(async () => {
-    cifar = await loadCifar(DATASETS); // auto: no test_batch.bin here, so the lossy JPEG test set
+    cifar = await loadCifar(CIFAR.dir!); // auto: no test_batch.bin here, so the lossy JPEG test set
   }, 120_000);
 
   it('reads the exact training images and marks the JPEG test set lossy', () => {
@@ -47,7 +51,7 @@ describe('CIFAR-10 on the real files', () => {
     expect(cifar.testSet).toBe('lossy-jpeg');
     expect(cifar.test!.X.rows).toBe(3000);
     expect(counts(cifar.test!.labels)).toEqual({ 1: 1000, 5: 1000, 9: 1000 });
-    expect(cifar.files.test).toBe(join(DATASETS, 'cifar10', 'test_jpeg_q75_lossy.bin.gz'));
+    expect(cifar.files.test).toBe(join(CIFAR.dir!, 'cifar10', 'test_jpeg_q75_lossy.bin.gz'));
     expect(cifar.warnings).toEqual([]);
   });
 
@@ -73,7 +77,7 @@ describe('CIFAR-10 on the real files', () => {
   });
 
   it('the exact partial test file parses to its README counts', async () => {
-    const f = await readDataFile(join(DATASETS, 'cifar10', 'test_partial_first1000.bin.gz'));
+    const f = await readDataFile(join(CIFAR.dir!, 'cifar10', 'test_partial_first1000.bin.gz'));
     expect(f.warnings).toEqual([]);
     const d = parseCifar(f.bytes, f.path);
     expect(counts(d.labels)).toEqual({ 1: 89, 5: 86, 9: 109 });

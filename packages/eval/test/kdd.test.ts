@@ -6,7 +6,10 @@ import { DatasetFormatError } from '../src/datasets/checksums.js';
 import { KDD_NUMERIC_FEATURES, KDD_R2L_LABELS, parseKdd } from '../src/datasets/kdd.js';
 import { kddSplit } from '../src/datasets/splits.js';
 import { loadKdd, loadKddSplit, type LoadedKdd } from '../src/node/index.js';
-import { DATASETS, tempDir } from './fixtures/paths.js';
+import { tempDir } from './fixtures/paths.js';
+import { REAL_DATA, realData } from './fixtures/real-data.js';
+
+const KDD = realData('kdd99', { exactCopy: true });
 
 function count(labels: readonly string[]): Record<string, number> {
   const c: Record<string, number> = {};
@@ -21,10 +24,10 @@ function row(values: number[], label: string, proto = 'tcp'): string {
 }
 const zeros38 = () => new Array(38).fill(0);
 
-describe("KDD Cup '99 on the real files", () => {
+describe.skipIf(!KDD.dir)(`${REAL_DATA} KDD Cup '99 on the real files`, () => {
   let kdd: LoadedKdd;
   beforeAll(async () => {
-    kdd = await loadKdd(DATASETS);
+    kdd = await loadKdd(KDD.dir!);
   }, 120_000);
 
   it('reads every row, keeps 38 named features, verifies checksums', () => {

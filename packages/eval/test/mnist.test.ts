@@ -6,7 +6,10 @@ import { DatasetFormatError } from '../src/datasets/checksums.js';
 import { parseMnist } from '../src/datasets/mnist.js';
 import { mnistSplit } from '../src/datasets/splits.js';
 import { loadMnist, loadMnistSplit, type LoadedMnist } from '../src/node/index.js';
-import { DATASETS, tempDir } from './fixtures/paths.js';
+import { tempDir } from './fixtures/paths.js';
+import { REAL_DATA, realData } from './fixtures/real-data.js';
+
+const MNIST = realData('mnist', { exactCopy: true });
 
 const TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
 const TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
@@ -34,10 +37,10 @@ function tiny(n: number): { images: Uint8Array; labels: Uint8Array } {
   return { images: idx([n, 2, 2], pixels), labels: idx([n], Array.from({ length: n }, (_, i) => i % 10)) };
 }
 
-describe('MNIST on the real files', () => {
+describe.skipIf(!MNIST.dir)(`${REAL_DATA} MNIST on the real files`, () => {
   let mnist: LoadedMnist;
   beforeAll(async () => {
-    mnist = await loadMnist(DATASETS); // the parent folder: finds mnist/
+    mnist = await loadMnist(MNIST.dir!); // the parent folder: finds mnist/
   }, 120_000);
 
   it('parses 60,000 + 10,000 images of 28×28 with the README label counts and no checksum warning', () => {
@@ -46,7 +49,7 @@ describe('MNIST on the real files', () => {
     expect(counts(mnist.train.labels)).toEqual(TRAIN_COUNTS);
     expect(counts(mnist.test.labels)).toEqual(TEST_COUNTS);
     expect(mnist.warnings).toEqual([]);
-    expect(mnist.files.trainImages).toBe(join(DATASETS, 'mnist', 'train-images-idx3-ubyte.gz'));
+    expect(mnist.files.trainImages).toBe(join(MNIST.dir!, 'mnist', 'train-images-idx3-ubyte.gz'));
   });
 
   it('scales pixels to [0, 1]: the known training mean and std', () => {

@@ -1,6 +1,6 @@
 /**
- * Fuzz of the dataset parsers on small real slices of ../shared/datasets (MNIST IDX, CIFAR-10 binary, KDD
- * Cup '99 rows, a CSV made from KDD rows), mutated by bit flips, truncations, spliced headers and inserted
+ * Fuzz of the dataset parsers on small real slices of the datasets (MNIST IDX, CIFAR-10 binary, KDD Cup '99
+ * rows, a CSV made from KDD rows; generated stand-ins of the same formats where the real files are absent), mutated by bit flips, truncations, spliced headers and inserted
  * or deleted bytes. Every case must parse to a consistent result or raise a DatasetFormatError (a core
  * ValidationError); never another exception, and never slow (each case is timed). Seeded and bounded.
  */
@@ -21,7 +21,17 @@ import {
   readCsvChunks,
 } from '../src/index.js';
 import { readDataFile } from '../src/node/index.js';
-import { DATASETS, tempDir } from './fixtures/paths.js';
+import { tempDir } from './fixtures/paths.js';
+import { REAL_DATA, realData } from './fixtures/real-data.js';
+
+const fallback = 'fuzzing generated stand-ins instead';
+const REAL = {
+  mnist: realData('mnist', { fallback }),
+  kdd99: realData('kdd99', { fallback }),
+  // The exact partial test file exists only in the project's copy.
+  cifar10: realData('cifar10', { exactCopy: true, fallback }),
+};
+const onRealData = Object.values(REAL).every((r) => r.dir !== undefined);
 
 /** The first `n` bytes of a gzipped file's content (streamed: the rest is never decompressed). */
 async function gunzipHead(path: string, n: number): Promise<Uint8Array> {
@@ -59,12 +69,35 @@ let slices: Slices;
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
+/** Generated stand-ins in the real formats: n MNIST-like images and labels, 3 CIFAR records, KDD rows. */
+function generatedSlices(n: number): { img: Uint8Array; lab: Uint8Array; cifar: Uint8Array; kddText: string } {
+  const rng = new Random(11);
+  const bytes = (len: number) => Uint8Array.from({ length: len }, () => rng.int(256));
+  const img = new Uint8Array(16 + n * 784);
+  img.set(bytes(n * 784), 16);
+  const lab = new Uint8Array(8 + n);
+  lab.set(Uint8Array.from({ length: n }, () => rng.int(10)), 8);
+  const cifar = bytes(3 * 3073);
+  for (let r = 0; r < 3; r++) cifar[r * 3073] = rng.int(10);
+  const protocols = ['tcp', 'udp', 'icmp'];
+  const labels = ['normal', 'smurf', 'neptune', 'guess_passwd'];
+  const rows = Array.from({ length: 40 }, () => {
+    const numbers = Array.from({ length: 38 }, () => (rng.int(4) === 0 ? (rng.int(1000) / 100).toFixed(2) : String(rng.int(3))));
+    return [numbers[0], protocols[rng.int(3)], 'http', 'SF', ...numbers.slice(1), `${labels[rng.int(4)]}.`].join(',');
+  });
+  return { img, lab, cifar, kddText: rows.join('\n') + '\n' };
+}
+
 beforeAll(async () => {
   const n = 12;
-  const img = await gunzipHead(join(DATASETS, 'mnist/t10k-images-idx3-ubyte.gz'), 16 + n * 784);
-  const lab = await gunzipHead(join(DATASETS, 'mnist/t10k-labels-idx1-ubyte.gz'), 8 + n);
-  const cifar = await gunzipHead(join(DATASETS, 'cifar10/test_partial_first1000.bin.gz'), 3 * 3073);
-  const kddText = new TextDecoder().decode(await gunzipHead(join(DATASETS, 'kddcup99/corrected.gz'), 16_384));
+  const { img, lab, cifar, kddText } = onRealData
+    ? {
+        img: await gunzipHead(join(REAL.mnist.dir!, 'mnist/t10k-images-idx3-ubyte.gz'), 16 + n * 784),
+        lab: await gunzipHead(join(REAL.mnist.dir!, 'mnist/t10k-labels-idx1-ubyte.gz'), 8 + n),
+        cifar: await gunzipHead(join(REAL.cifar10.dir!, 'cifar10/test_partial_first1000.bin.gz'), 3 * 3073),
+        kddText: new TextDecoder().decode(await gunzipHead(join(REAL.kdd99.dir!, 'kddcup99/corrected.gz'), 16_384)),
+      }
+    : generatedSlices(n);
   const kddLines = kddText.split('\n').slice(0, 40);
   const csvLines = kddLines.slice(0, 30).map((l) => {
     const f = l.split(',');
@@ -146,7 +179,7 @@ async function fuzz(name: string, seed: number, base: Uint8Array, headerBytes: n
   return outcome;
 }
 
-describe('fuzz: dataset parsers on mutated real slices', () => {
+describe(onRealData ? `${REAL_DATA} fuzz: dataset parsers on mutated real slices` : 'fuzz: dataset parsers on mutated generated slices', () => {
   it('IDX / MNIST images and labels: only DatasetFormatError, shapes consistent when parsed', async () => {
     const { images, labels } = slices;
     const spliced = [

@@ -6,15 +6,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deserialize, matrix, MinMaxScaler, Pipeline, Random, serialize, StandardScaler, ValidationError, type Detector, type Matrix } from '@abc/core';
 import { parseKdd, parseMnistImages, parseMnistLabels } from '@abc/eval';
 import { ABC, Autoencoder, DenoisingAutoencoder, LRC } from '../src/index.js';
+import { REAL_DATA, realData } from '../../eval/test/fixtures/real-data.js';
 
-const DATASETS = fileURLToPath(new URL('../../../../shared/datasets', import.meta.url));
+const MNIST = realData('mnist');
+const KDD = realData('kdd99');
 const tiny = { hidden: [4], latent: 2, maxEpochs: 3, batchSize: 16, seed: 1 };
 const makers: [string, (p?: object) => Detector][] = [
   ['abc', (p) => new ABC({ ...tiny, ...p })],
@@ -149,13 +150,13 @@ describe('reliability: numerical safety of the reconstruction detectors', () => 
   });
 });
 
-describe('reliability: real data slices train without NaN', () => {
+describe.skipIf(!MNIST.dir || !KDD.dir)(`${REAL_DATA} reliability: real data slices train without NaN`, () => {
   let mnist: { X: Matrix; digits: Uint8Array };
   let kdd: { X: Matrix; anomaly: Uint8Array };
   beforeAll(async () => {
     const n = 400;
-    const img = await gunzipHead(join(DATASETS, 'mnist/t10k-images-idx3-ubyte.gz'), 16 + n * 784);
-    const lab = await gunzipHead(join(DATASETS, 'mnist/t10k-labels-idx1-ubyte.gz'), 8 + n);
+    const img = await gunzipHead(join(MNIST.dir!, 'mnist/t10k-images-idx3-ubyte.gz'), 16 + n * 784);
+    const lab = await gunzipHead(join(MNIST.dir!, 'mnist/t10k-labels-idx1-ubyte.gz'), 8 + n);
     const header = (magic: number, dims: number[]) => {
       const h = new DataView(new ArrayBuffer(4 + 4 * dims.length));
       h.setUint32(0, magic, false);
@@ -165,7 +166,7 @@ describe('reliability: real data slices train without NaN', () => {
     const X = parseMnistImages(new Uint8Array([...header(0x803, [n, 28, 28]), ...img.subarray(16)]));
     const digits = parseMnistLabels(new Uint8Array([...header(0x801, [n]), ...lab.subarray(8)]));
     mnist = { X, digits };
-    const text = new TextDecoder().decode(await gunzipHead(join(DATASETS, 'kddcup99/corrected.gz'), 300_000));
+    const text = new TextDecoder().decode(await gunzipHead(join(KDD.dir!, 'kddcup99/corrected.gz'), 300_000));
     const k = parseKdd(text.slice(0, text.lastIndexOf('\n') + 1), { name: 'corrected (slice)' });
     kdd = { X: k.X, anomaly: Uint8Array.from(k.labels, (l) => (l === 'normal' ? 0 : 1)) };
   }, 30_000);

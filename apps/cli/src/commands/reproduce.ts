@@ -12,7 +12,8 @@ import { required } from './fit.js';
 export const reproduceHelp = `abc reproduce: the paper's experiments (settings 1-3, Table 2, Figures 3-5), resumable
 
 Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--settings 1,2,3] [--runs 5]
-                     [--methods all|LIST] [--data-dir DIR] [--max-epochs N] [--toy-size N]
+                     [--methods all|LIST] [--data-dir DIR] [--download [--mirror URL]] [--max-epochs N]
+                     [--toy-size N]
 
   --out DIR            where runs.jsonl, results.json, report.md, report.html and figures/ go; rerunning
                        with the same --out resumes: finished runs are not redone
@@ -23,7 +24,12 @@ Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--setting
   --methods LIST|all   abc-ae, abc-dae, lrc, dnn, svm, gtb, rusboost, ae, dae, ocsvm, iforest (= all), the
                        ablation abc-ae-l2 (ABC(AE) with the l2 norm), or a registered detector's name.
                        Methods of all that are not registered are skipped with a note (default all)
-  --data-dir DIR       folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR)
+  --data-dir DIR       folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR, else the cache
+                       folder that abc data fetch writes)
+  --download           fetch the datasets missing from the data folder first (abc data fetch); without it a
+                       missing dataset is an error naming the abc data fetch command
+  --mirror URL         with --download: a base address holding the data folder's relative paths, tried
+                       before the publishers' (repeatable; as abc data fetch --mirror)
   --max-epochs N       cap the networks' epochs (recorded in each run's params)
   --toy-size N         rows of each 2-D toy set (default 10000, the paper's)
   --max-rows N         cut each part of every split to at most N rows (quick checks; not the paper's sizes)
@@ -140,6 +146,8 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       runs: { type: 'string' },
       methods: { type: 'string' },
       'data-dir': { type: 'string' },
+      download: { type: 'boolean' },
+      mirror: { type: 'string', multiple: true },
       out: { type: 'string' },
       'max-epochs': { type: 'string' },
       'toy-size': { type: 'string' },
@@ -164,6 +172,7 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
     out(`Wrote ${report.files.join(', ')}`);
     return 0;
   }
+  if (values.mirror && !values.download) throw new UsageError('--mirror goes with --download (or use abc data fetch --mirror URL)');
   const cifarTest = str(values, 'cifar-test');
   if (cifarTest !== undefined && !['auto', 'exact', 'lossy-jpeg', 'holdout'].includes(cifarTest)) {
     throw new UsageError(`--cifar-test takes auto, exact, lossy-jpeg or holdout, got "${cifarTest}"`);
@@ -199,6 +208,12 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       runs: positive('runs') ?? 5,
       methods: str(values, 'methods') ?? 'all',
       dataDir: str(values, 'data-dir') ?? process.env.ABC_DATA_DIR,
+      download: values.download
+        ? {
+            mirrors: (values.mirror as string[] | undefined) ?? [],
+            onEvent: (e) => e.type === 'done' && out(`fetched ${e.file.path}${e.file.skipped ? ' (already there)' : ''}`),
+          }
+        : false,
       maxEpochs: positive('max-epochs'),
       toySize: positive('toy-size'),
       maxRowsPerPart: positive('max-rows'),

@@ -11,6 +11,10 @@ import type { GridSpec, HistoryPoint } from '../protocols/run.js';
 import { loadCifar, type CifarTestSetChoice } from './cifar.js';
 import { loadKdd } from './kdd.js';
 import { loadMnist } from './mnist.js';
+import { DatasetFormatError } from '../datasets/checksums.js';
+import { defaultDataDir } from './data-dir.js';
+import { fetchDatasets, type FetchDatasetsOptions } from './fetch-datasets.js';
+import { findDataset } from './locate.js';
 import { readRuns, runExperiments, writeFileAtomic, writeResults, type DatasetSource, type RunnerEvent } from './runner.js';
 
 /** Options of {@link reproduce}. */
@@ -27,8 +31,16 @@ export interface ReproduceOptions {
   methods?: string | readonly string[];
   /** Extra method specs (a plugin's detectors). */
   extraMethods?: Readonly<Record<string, MethodSpec>>;
-  /** Folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR); not needed for toy2d alone. */
+  /**
+   * Folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR, else the cache folder `abc data fetch`
+   * writes; see `defaultDataDir`); not needed for toy2d alone.
+   */
   dataDir?: string;
+  /**
+   * Fetch the datasets missing from the data folder first (`true`, or the fetch's options: mirrors, progress);
+   * without it a missing dataset is an error naming `abc data fetch NAME`.
+   */
+  download?: boolean | Omit<FetchDatasetsOptions, 'dir' | 'signal'>;
   /** Caps the networks' epochs (recorded in params as maxEpochs). */
   maxEpochs?: number;
   /** Rows of each 2-D toy set (default 10,000, the paper's). */
@@ -96,7 +108,7 @@ export function datasetSource(
   const capNote = cap === undefined ? [] : [`every part cut to at most ${cap} rows (seeded): not the paper's sizes`];
   const needDir = (): string => {
     const dir = options.dataDir;
-    if (!dir) throw new ValidationError('param', `dataset ${name} needs its files: give --data-dir DIR (or set ABC_DATA_DIR) holding mnist/, kddcup99/, cifar10/`);
+    if (!dir) throw new ValidationError('param', `dataset ${name} needs its files: give --data-dir DIR (or set ABC_DATA_DIR) holding mnist/, kddcup99/, cifar10/, or fetch them with \`abc data fetch ${name}\``);
     return dir;
   };
   const loadOptions = { onWarning: options.onWarning };
@@ -160,6 +172,27 @@ export function datasetSource(
     default:
       throw new ValidationError('param', `unknown dataset "${String(name)}"`);
   }
+}
+
+/**
+ * Makes sure the data folder holds each dataset: fetches the missing ones when `download` is set, else throws a
+ * {@link DatasetFormatError} (problem `missing`) that names `abc data fetch NAME`.
+ */
+async function ensureDatasets(names: readonly DatasetName[], dir: string, options: Pick<ReproduceOptions, 'download' | 'signal'>): Promise<void> {
+  const missing = names.filter((n) => !findDataset(n, dir).present);
+  if (missing.length === 0) return;
+  if (options.download) {
+    const fetchOptions = options.download === true ? {} : options.download;
+    await fetchDatasets(missing, { ...fetchOptions, dir, signal: options.signal });
+    return;
+  }
+  const files = missing.flatMap((n) => findDataset(n, dir).missing);
+  throw new DatasetFormatError(
+    dir,
+    'missing',
+    `${missing.join(', ')} not found (missing ${files.join(', ')}): fetch with \`abc data fetch ${missing.join(' ')}\` ` +
+      `(or rerun with --download), or give --data-dir DIR holding ${missing.map((n) => (n === 'kdd99' ? 'kddcup99/' : `${n}/`)).join(', ')}`,
+  );
 }
 
 /**
@@ -240,13 +273,11 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const { methods, missing } = resolveMethods(options.methods ?? 'all', { extra: options.extraMethods });
   missing.forEach((m) => options.onWarning?.(m));
   if (methods.length === 0) throw new ValidationError('param', `no method to run: ${missing.join('; ')}`);
-  const dataDir = options.dataDir ?? process.env.ABC_DATA_DIR;
+  const dataDir = defaultDataDir(options.dataDir).dir;
   const setting3Datasets = options.setting3Datasets ?? (datasets.includes('mnist') ? ['mnist'] : datasets);
   const sources = datasets.map((d) => datasetSource(d, { ...options, dataDir }));
-  // Fail early on a missing data folder rather than after hours of toy runs.
-  if (datasets.some((d) => d !== 'toy2d') && !dataDir) {
-    throw new ValidationError('param', `datasets ${datasets.filter((d) => d !== 'toy2d').join(', ')} need --data-dir DIR (or ABC_DATA_DIR) holding mnist/, kddcup99/, cifar10/`);
-  }
+  // Fail (or fetch) early on a missing dataset rather than after hours of toy runs.
+  await ensureDatasets(datasets.filter((d) => d !== 'toy2d'), dataDir, options);
   await mkdir(options.out, { recursive: true });
   const fingerprint = {
     seed: options.seed ?? 0,
