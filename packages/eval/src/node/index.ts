@@ -17,3 +17,4 @@ export * from './fetch-datasets.js';
 export * from './list-datasets.js';
 export * from './recorded-checksum.js';
 export * from './download.js';
+export * from './npz.js';
