@@ -23,3 +23,4 @@ export * from './scalers.js';
 export * from './impute.js';
 export * from './onehot.js';
 export * from './builtin-transformers.js';
+export * from './calibration/index.js';

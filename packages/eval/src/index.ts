@@ -6,6 +6,10 @@
 export * from './metrics/aupr.js';
 export * from './metrics/ttest.js';
 export * from './stats/special.js';
+export * from './metrics/calibration.js';
+export * from './stats/distributions.js';
+export * from './stats/studentized-range.js';
+export * from './stats/ranks.js';
 export { auroc } from './metrics/auroc.js';
 export { makeToyData, labelledSet, toyTrainingSet, type ToyData, type ToyDataOptions } from './datasets/toy.js';
 export * from './datasets/checksums.js';
