@@ -82,13 +82,13 @@ describe('abc command line', () => {
 
   it('loads a third-party plugin with --plugin and from abc.config.json; a missing one is exit 2', async () => {
     const root = resolve(__dirname, '../../..');
-    const { stdout } = await promisify(execFile)('pnpm', ['--silent', 'abc', 'list', '--plugin', './examples/plugin-knn'], { cwd: root });
-    expect(stdout).toMatch(/^knn {2}\[unsupervised\] {2}plugin example/m);
+    const { stdout } = await promisify(execFile)('pnpm', ['--silent', 'abc', 'list', '--plugin', './examples/plugin-mean-distance'], { cwd: root });
+    expect(stdout).toMatch(/^mean-distance {2}\[unsupervised\] {2}plugin example/m);
     const dir = await mkdtemp(join(tmpdir(), 'abc-cli-'));
-    await writeFile(join(dir, 'abc.config.json'), JSON.stringify({ plugins: [join(root, 'examples/plugin-knn')] }));
+    await writeFile(join(dir, 'abc.config.json'), JSON.stringify({ plugins: [join(root, 'examples/plugin-mean-distance')] }));
     const cli = join(root, 'apps/cli/src/main.ts');
     const fromConfig = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', cli, 'list'], { cwd: dir });
-    expect(fromConfig.stdout).toMatch(/^knn /m);
+    expect(fromConfig.stdout).toMatch(/^mean-distance /m);
     const missing = await run('list', '--plugin', './no/such/plugin');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/plugin "\.\/no\/such\/plugin": .* does not exist/);

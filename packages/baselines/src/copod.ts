@@ -1,12 +1,13 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
+import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
 
 /** COPOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
-export type COPODParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-};
+
+/** COPOD's parameters (the common ones, then its own). */
+export const copodParamSpace = withCommonParams(defineParams({}));
+
+/** COPOD's parameters (derived from {@link copodParamSpace}). */
+export type COPODParams = ParamsOf<typeof copodParamSpace>;
 
 /**
  * COPOD, Copula-based Outlier Detection (Li et al., ICDM 2020), unsupervised and parameter-free, as PyOD's
@@ -30,12 +31,21 @@ export type COPODParams = {
  * const scores = await det.scoreSamples(Xtest);
  */
 export class COPOD extends BaseDetector<COPODParams, TailModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({});
-  readonly name = 'copod';
-  readonly supervision = 'unsupervised' as const;
+  static readonly declaration = declareDetector({
+    name: 'copod',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'COPOD: empirical copula tails (Li et al. 2020); score = sum of max(skew-corrected tail, mean of both tails), as PyOD on training rows',
+    budget: null,
+    quickParams: {},
+    paramSpace: copodParamSpace,
+  });
+  /** @deprecated The space is `COPOD.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = copodParamSpace;
 
   constructor(params?: Partial<COPODParams>) {
-    super(COPOD.paramSpace, params);
+    super(COPOD.declaration, params);
   }
 
   protected fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<TailModel> {

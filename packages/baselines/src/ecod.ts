@@ -1,12 +1,13 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
+import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
 
 /** ECOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
-export type ECODParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-};
+
+/** ECOD's parameters (the common ones, then its own). */
+export const ecodParamSpace = withCommonParams(defineParams({}));
+
+/** ECOD's parameters (derived from {@link ecodParamSpace}). */
+export type ECODParams = ParamsOf<typeof ecodParamSpace>;
 
 /**
  * ECOD, Empirical-Cumulative-distribution-based Outlier Detection (Li et al., TKDE 2022), unsupervised and
@@ -30,12 +31,21 @@ export type ECODParams = {
  * const flags = await det.predict(Xtest);       // 1 above the training scores' 0.9 quantile
  */
 export class ECOD extends BaseDetector<ECODParams, TailModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({});
-  readonly name = 'ecod';
-  readonly supervision = 'unsupervised' as const;
+  static readonly declaration = declareDetector({
+    name: 'ecod',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'ECOD: per-feature tail probabilities under the training ECDFs (Li et al. 2022); score = sum of the larger -ln tail, as PyOD on training rows',
+    budget: null,
+    quickParams: {},
+    paramSpace: ecodParamSpace,
+  });
+  /** @deprecated The space is `ECOD.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = ecodParamSpace;
 
   constructor(params?: Partial<ECODParams>) {
-    super(ECOD.paramSpace, params);
+    super(ECOD.declaration, params);
   }
 
   protected fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<TailModel> {

@@ -1,41 +1,16 @@
-import {
-  BaseDetector,
-  ModelFormatError,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  type ParamSpace,
-  type Random,
-} from '@abc/core';
+import { BaseDetector, ModelFormatError, sigmoid, stratifiedSplit, type FitContext, type Labels, type Matrix, type ModelState, type Random, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import { binColumns, binTraining, type Bins } from './binning.js';
 import {
   ForestBuilder,
   checkForestFeatures,
   forestFromState,
   forestTensors,
-  sigmoid,
   sumTrees,
   type FlatForest,
+  treeEnsembleSpec,
   type TreeEnsembleExportSpec,
 } from './trees.js';
 
-export type GradientTreeBoostingParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  learningRate: number;
-  maxIter: number;
-  maxLeafNodes: number | null;
-  maxDepth: number | null;
-  minSamplesLeaf: number;
-  l2Regularization: number;
-  maxBins: number;
-  earlyStopping: 'auto' | 'true' | 'false';
-  validationFraction: number;
-  nIterNoChange: number;
-  tol: number;
-};
 
 export interface GradientTreeBoostingModel {
   forest: FlatForest;
@@ -47,6 +22,91 @@ export interface GradientTreeBoostingModel {
 
 /** scikit-learn's min_hessian_to_split. */
 const MIN_HESSIAN = 1e-3;
+
+/** GradientTreeBoosting's parameters (the common ones, then its own). */
+export const gradientTreeBoostingParamSpace = withCommonParams(defineParams({
+  learningRate: {
+    type: 'float',
+    default: 0.1,
+    min: 0,
+    exclusiveMin: true,
+    description: 'shrinkage: each leaf value is multiplied by it',
+    search: { low: 0.01, high: 0.3, log: true },
+  },
+  maxIter: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    description: 'boosting iterations (one tree each), at most',
+    search: { low: 50, high: 500, log: true },
+  },
+  maxLeafNodes: {
+    type: 'int',
+    default: 31,
+    min: 2,
+    nullable: true,
+    description: 'leaves per tree, at most (null: no limit); trees grow best-first (leaf-wise)',
+    search: { low: 8, high: 128, log: true },
+  },
+  maxDepth: {
+    type: 'int',
+    default: null,
+    min: 1,
+    nullable: true,
+    description: 'depth of a tree (edges from the root), at most; null: no limit',
+  },
+  minSamplesLeaf: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    description: 'training rows in a leaf, at least',
+    search: { low: 5, high: 100, log: true },
+  },
+  l2Regularization: {
+    type: 'float',
+    default: 0,
+    min: 0,
+    description: 'L2 penalty λ on leaf values (added to the hessian sums)',
+    search: { low: 0, high: 1 },
+  },
+  maxBins: {
+    type: 'int',
+    default: 255,
+    min: 2,
+    max: 255,
+    description: 'quantile bins per feature, at most (split candidates are the bin edges)',
+  },
+  earlyStopping: {
+    type: 'choice',
+    default: 'auto',
+    choices: ['auto', 'true', 'false'],
+    description: "stop on a held-out validation loss: 'auto' = on when there are more than 10,000 rows",
+  },
+  validationFraction: {
+    type: 'float',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+    exclusiveMax: true,
+    description: 'share of rows held out (stratified) for early stopping',
+  },
+  nIterNoChange: {
+    type: 'int',
+    default: 10,
+    min: 1,
+    description: 'early stopping: iterations without an improvement of the validation loss before stopping',
+  },
+  tol: {
+    type: 'float',
+    default: 1e-7,
+    min: 0,
+    description: 'early stopping: the smallest improvement of the validation loss that counts',
+  },
+}));
+
+/** GradientTreeBoosting's parameters (derived from {@link gradientTreeBoostingParamSpace}). */
+export type GradientTreeBoostingParams = ParamsOf<typeof gradientTreeBoostingParamSpace>;
 
 /**
  * Histogram gradient tree boosting for binary labels (supervised), after scikit-learn's
@@ -66,92 +126,21 @@ const MIN_HESSIAN = 1e-3;
  * const p = await det.predictProba(Xtest);
  */
 export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParams, GradientTreeBoostingModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    learningRate: {
-      type: 'float',
-      default: 0.1,
-      min: 0,
-      exclusiveMin: true,
-      description: 'shrinkage: each leaf value is multiplied by it',
-      search: { low: 0.01, high: 0.3, log: true },
-    },
-    maxIter: {
-      type: 'int',
-      default: 100,
-      min: 1,
-      description: 'boosting iterations (one tree each), at most',
-      search: { low: 50, high: 500, log: true },
-    },
-    maxLeafNodes: {
-      type: 'int',
-      default: 31,
-      min: 2,
-      nullable: true,
-      description: 'leaves per tree, at most (null: no limit); trees grow best-first (leaf-wise)',
-      search: { low: 8, high: 128, log: true },
-    },
-    maxDepth: {
-      type: 'int',
-      default: null,
-      min: 1,
-      nullable: true,
-      description: 'depth of a tree (edges from the root), at most; null: no limit',
-    },
-    minSamplesLeaf: {
-      type: 'int',
-      default: 20,
-      min: 1,
-      description: 'training rows in a leaf, at least',
-      search: { low: 5, high: 100, log: true },
-    },
-    l2Regularization: {
-      type: 'float',
-      default: 0,
-      min: 0,
-      description: 'L2 penalty λ on leaf values (added to the hessian sums)',
-      search: { low: 0, high: 1 },
-    },
-    maxBins: {
-      type: 'int',
-      default: 255,
-      min: 2,
-      max: 255,
-      description: 'quantile bins per feature, at most (split candidates are the bin edges)',
-    },
-    earlyStopping: {
-      type: 'choice',
-      default: 'auto',
-      choices: ['auto', 'true', 'false'],
-      description: "stop on a held-out validation loss: 'auto' = on when there are more than 10,000 rows",
-    },
-    validationFraction: {
-      type: 'float',
-      default: 0.1,
-      min: 0,
-      max: 1,
-      exclusiveMin: true,
-      exclusiveMax: true,
-      description: 'share of rows held out (stratified) for early stopping',
-    },
-    nIterNoChange: {
-      type: 'int',
-      default: 10,
-      min: 1,
-      description: 'early stopping: iterations without an improvement of the validation loss before stopping',
-    },
-    tol: {
-      type: 'float',
-      default: 1e-7,
-      min: 0,
-      description: 'early stopping: the smallest improvement of the validation loss that counts',
-    },
+  static readonly declaration = declareDetector({
+    name: 'gtb',
+    supervision: 'supervised',
+    hasProbability: true,
+    learnsWithoutAnomalies: false,
+    description: 'histogram gradient tree boosting (binary log-loss, leaf-wise, as HistGradientBoostingClassifier); score = p(anomaly)',
+    budget: 'maxIter',
+    quickParams: { maxIter: 15 },
+    paramSpace: gradientTreeBoostingParamSpace,
   });
-  readonly name = 'gtb';
-  readonly supervision = 'supervised' as const;
-  override readonly hasProbability = true;
+  /** @deprecated The space is `GradientTreeBoosting.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = gradientTreeBoostingParamSpace;
 
   constructor(params?: Partial<GradientTreeBoostingParams>) {
-    super(GradientTreeBoosting.paramSpace, params);
+    super(GradientTreeBoosting.declaration, params);
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<GradientTreeBoostingModel> {
@@ -160,7 +149,7 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
     const n = X.rows;
     const d = X.cols;
     const early = p.earlyStopping === 'auto' ? n > 10_000 : p.earlyStopping === 'true';
-    const { train, val } = early ? stratifiedSplit(labels, p.validationFraction, ctx.rng) : { train: null, val: null };
+    const { train, val } = early ? stratifiedSplit(labels, p.validationFraction, ctx.rng, { order: 'sorted' }) : { train: null, val: null };
     const nt = train ? train.length : n;
     const { bins, B } = binTraining(X, p.maxBins, train ?? undefined);
     const yt = train ? Uint8Array.from(train, (i) => labels[i]) : labels;
@@ -259,24 +248,9 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, baseScore } = this.model;
     const nTrees = forest.treeOffsets.length - 1;
-    return {
-      kind: 'trees',
-      aggregate: 'sum-sigmoid',
-      nFeatures: this.nFeatures!,
-      nTrees,
-      nodes: {
-        feature: forest.feature.slice(),
-        threshold: forest.threshold.slice(),
-        left: forest.left.slice(),
-        right: forest.right.slice(),
-        value: forest.value.slice(),
-      },
-      treeOffsets: forest.treeOffsets.slice(),
-      treeWeights: new Float32Array(nTrees).fill(1),
-      baseScore,
-      threshold: this.threshold,
-    };
+    return treeEnsembleSpec(forest, { aggregate: 'sum-sigmoid', nFeatures: this.nFeatures!, treeWeights: new Float32Array(nTrees).fill(1), baseScore: baseScore, threshold: this.threshold });
   }
+
 }
 
 /** Mean binary log-loss of raw log-odds: log(1 + e^r) − y r, computed stably. */
@@ -297,22 +271,6 @@ function shouldStop(scores: number[], n: number, tol: number): boolean {
   return true;
 }
 
-/**
- * A stratified random split: round(fraction · count) rows of each class to validation (each class keeps at
- * least one training row). Both index lists ascending.
- */
-export function stratifiedSplit(y: Labels, fraction: number, rng: Random): { train: Int32Array; val: Int32Array } {
-  const byClass: number[][] = [[], []];
-  for (let i = 0; i < y.length; i++) byClass[y[i]].push(i);
-  const train: number[] = [];
-  const val: number[] = [];
-  for (const rows of byClass) {
-    rng.shuffle(rows);
-    const nVal = Math.min(rows.length - 1, Math.max(0, Math.round(fraction * rows.length)));
-    for (let k = 0; k < rows.length; k++) (k < nVal ? val : train).push(rows[k]);
-  }
-  return { train: Int32Array.from(train).sort(), val: Int32Array.from(val).sort() };
-}
 
 /** Per-bin sums, interleaved: [3k] = Σg, [3k + 1] = Σh, [3k + 2] = row count (exact in float64). */
 type Hist = Float64Array;

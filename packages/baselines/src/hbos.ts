@@ -1,22 +1,5 @@
-import {
-  BaseDetector,
-  ModelFormatError,
-  tensor,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  type ParamSpace,
-} from '@abc/core';
+import { BaseDetector, ModelFormatError, tensor, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 
-export type HBOSParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  nBins: number;
-  alpha: number;
-  tol: number;
-};
 
 export interface HBOSModel {
   nBins: number;
@@ -30,6 +13,41 @@ export interface HBOSModel {
   /** Per feature, the smallest logDensity: what a row far outside the training range reads. */
   minLogDensity: Float64Array;
 }
+
+/** HBOS's parameters (the common ones, then its own). */
+export const hbosParamSpace = withCommonParams(defineParams({
+  nBins: {
+    type: 'int',
+    default: 10,
+    min: 2,
+    description: 'equal-width histogram bins per feature over the training range',
+    search: { low: 5, high: 50, log: true },
+  },
+  alpha: {
+    type: 'float',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+    exclusiveMax: true,
+    description: 'added to each bin density before the log, so empty bins give a finite score',
+    search: { low: 0.01, high: 0.5, log: true },
+  },
+  tol: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+    exclusiveMax: true,
+    description:
+      'values outside the training range by at most tol bin widths read the edge bin; farther ones the emptiest bin',
+    search: { low: 0.1, high: 0.9 },
+  },
+}));
+
+/** HBOS's parameters (derived from {@link hbosParamSpace}). */
+export type HBOSParams = ParamsOf<typeof hbosParamSpace>;
 
 /**
  * HBOS, Histogram-Based Outlier Score (Goldstein and Dengel 2012), unsupervised, with static bins, as PyOD's
@@ -59,41 +77,21 @@ export interface HBOSModel {
  * const scores = await det.scoreSamples(Xtest); // −Σ log2(density + alpha), PyOD's decision_function
  */
 export class HBOS extends BaseDetector<HBOSParams, HBOSModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    nBins: {
-      type: 'int',
-      default: 10,
-      min: 2,
-      description: 'equal-width histogram bins per feature over the training range',
-      search: { low: 5, high: 50, log: true },
-    },
-    alpha: {
-      type: 'float',
-      default: 0.1,
-      min: 0,
-      max: 1,
-      exclusiveMin: true,
-      exclusiveMax: true,
-      description: 'added to each bin density before the log, so empty bins give a finite score',
-      search: { low: 0.01, high: 0.5, log: true },
-    },
-    tol: {
-      type: 'float',
-      default: 0.5,
-      min: 0,
-      max: 1,
-      exclusiveMin: true,
-      exclusiveMax: true,
-      description:
-        'values outside the training range by at most tol bin widths read the edge bin; farther ones the emptiest bin',
-      search: { low: 0.1, high: 0.9 },
-    },
+  static readonly declaration = declareDetector({
+    name: 'hbos',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'HBOS: per-feature equal-width histograms (Goldstein and Dengel 2012); score = -sum log2(density + alpha), as PyOD',
+    budget: null,
+    quickParams: {},
+    paramSpace: hbosParamSpace,
   });
-  readonly name = 'hbos';
-  readonly supervision = 'unsupervised' as const;
+  /** @deprecated The space is `HBOS.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = hbosParamSpace;
 
   constructor(params?: Partial<HBOSParams>) {
-    super(HBOS.paramSpace, params);
+    super(HBOS.declaration, params);
   }
 
   protected async fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<HBOSModel> {

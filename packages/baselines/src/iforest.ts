@@ -1,4 +1,4 @@
-import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
+import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import {
   ForestBuilder,
   checkForestFeatures,
@@ -6,17 +6,10 @@ import {
   forestTensors,
   sumTrees,
   type FlatForest,
+  treeEnsembleSpec,
   type TreeEnsembleExportSpec,
 } from './trees.js';
 
-export type IsolationForestParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  nEstimators: number;
-  maxSamples: number;
-  maxFeatures: number;
-};
 
 export interface IsolationForestModel {
   forest: FlatForest;
@@ -37,6 +30,36 @@ export function averagePathLength(n: number): number {
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
 }
 
+/** IsolationForest's parameters (the common ones, then its own). */
+export const isolationForestParamSpace = withCommonParams(defineParams({
+  nEstimators: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    description: 'number of isolation trees',
+    search: { low: 50, high: 500, log: true },
+  },
+  maxSamples: {
+    type: 'int',
+    default: 256,
+    min: 2,
+    description: "rows drawn (without replacement) to grow each tree, capped at the row count (scikit-learn's 'auto')",
+    search: { low: 64, high: 2048, log: true },
+  },
+  maxFeatures: {
+    type: 'float',
+    default: 1,
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+    description: 'fraction of the features each tree may split on (at least one), drawn per tree without replacement',
+    search: { low: 0.5, high: 1 },
+  },
+}));
+
+/** IsolationForest's parameters (derived from {@link isolationForestParamSpace}). */
+export type IsolationForestParams = ParamsOf<typeof isolationForestParamSpace>;
+
 /**
  * Isolation forest (Liu, Ting and Zhou 2008), unsupervised, as scikit-learn's `IsolationForest`: each tree
  * is grown on ψ = min(maxSamples, n) rows drawn without replacement, on a random subset of
@@ -53,36 +76,21 @@ export function averagePathLength(n: number): number {
  * const scores = await det.scoreSamples(Xtest);  // about 0.5 for typical rows, near 1 for isolated ones
  */
 export class IsolationForest extends BaseDetector<IsolationForestParams, IsolationForestModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    nEstimators: {
-      type: 'int',
-      default: 100,
-      min: 1,
-      description: 'number of isolation trees',
-      search: { low: 50, high: 500, log: true },
-    },
-    maxSamples: {
-      type: 'int',
-      default: 256,
-      min: 2,
-      description: "rows drawn (without replacement) to grow each tree, capped at the row count (scikit-learn's 'auto')",
-      search: { low: 64, high: 2048, log: true },
-    },
-    maxFeatures: {
-      type: 'float',
-      default: 1,
-      min: 0,
-      max: 1,
-      exclusiveMin: true,
-      description: 'fraction of the features each tree may split on (at least one), drawn per tree without replacement',
-      search: { low: 0.5, high: 1 },
-    },
+  static readonly declaration = declareDetector({
+    name: 'iforest',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'isolation forest (Liu et al. 2008); score = 2^(-E[h(x)]/c(psi)), as -score_samples of scikit-learn',
+    budget: 'nEstimators',
+    quickParams: { nEstimators: 25, maxSamples: 64 },
+    paramSpace: isolationForestParamSpace,
   });
-  readonly name = 'iforest';
-  readonly supervision = 'unsupervised' as const;
+  /** @deprecated The space is `IsolationForest.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = isolationForestParamSpace;
 
   constructor(params?: Partial<IsolationForestParams>) {
-    super(IsolationForest.paramSpace, params);
+    super(IsolationForest.declaration, params);
   }
 
   protected async fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<IsolationForestModel> {
@@ -219,23 +227,7 @@ export class IsolationForest extends BaseDetector<IsolationForestParams, Isolati
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, psi } = this.model;
     const nTrees = forest.treeOffsets.length - 1;
-    return {
-      kind: 'trees',
-      aggregate: 'isolation',
-      nFeatures: this.nFeatures!,
-      nTrees,
-      nodes: {
-        feature: forest.feature.slice(),
-        threshold: forest.threshold.slice(),
-        left: forest.left.slice(),
-        right: forest.right.slice(),
-        value: forest.value.slice(),
-      },
-      treeOffsets: forest.treeOffsets.slice(),
-      treeWeights: new Float32Array(nTrees).fill(1 / nTrees),
-      baseScore: 0,
-      normalizer: averagePathLength(psi),
-      threshold: this.threshold,
-    };
+    return treeEnsembleSpec(forest, { aggregate: 'isolation', nFeatures: this.nFeatures!, treeWeights: new Float32Array(nTrees).fill(1 / nTrees), baseScore: 0, normalizer: averagePathLength(psi), threshold: this.threshold });
   }
+
 }

@@ -1,4 +1,4 @@
-import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
+import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import { binTraining } from './binning.js';
 import {
   ForestBuilder,
@@ -7,25 +7,58 @@ import {
   forestTensors,
   sumTrees,
   type FlatForest,
+  treeEnsembleSpec,
   type TreeEnsembleExportSpec,
 } from './trees.js';
 
-export type RUSBoostParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  nEstimators: number;
-  learningRate: number;
-  maxDepth: number;
-  minSamplesLeaf: number;
-  maxBins: number;
-};
 
 export interface RUSBoostModel {
   forest: FlatForest;
   /** Per tree, α_t / Σ α (the normalised vote weights). */
   weights: Float32Array;
 }
+
+/** RUSBoost's parameters (the common ones, then its own). */
+export const rusBoostParamSpace = withCommonParams(defineParams({
+  nEstimators: {
+    type: 'int',
+    default: 50,
+    min: 1,
+    description: 'boosting rounds (one undersampled tree each), at most',
+    search: { low: 20, high: 500, log: true },
+  },
+  learningRate: {
+    type: 'float',
+    default: 1,
+    min: 0,
+    exclusiveMin: true,
+    description: 'shrinks each tree\'s vote weight α_t = learningRate · ln((1 − err) / err)',
+    search: { low: 0.05, high: 1, log: true },
+  },
+  maxDepth: {
+    type: 'int',
+    default: 3,
+    min: 1,
+    description: 'depth of each decision tree, at most (1 = stumps)',
+    search: { low: 1, high: 8 },
+  },
+  minSamplesLeaf: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    description: 'rows of the undersampled set in a leaf, at least',
+  },
+  maxBins: {
+    type: 'int',
+    default: 255,
+    min: 2,
+    max: 255,
+    description: 'quantile bins per feature, at most (split candidates are the bin edges)',
+  },
+}));
+
+/** RUSBoost's parameters (derived from {@link rusBoostParamSpace}). */
+export type RUSBoostParams = ParamsOf<typeof rusBoostParamSpace>;
 
 /**
  * RUSBoost (Seiffert et al. 2010), supervised: AdaBoost where every round first undersamples the majority
@@ -48,49 +81,21 @@ export interface RUSBoostModel {
  * (`hasProbability`; the same ranking as imbalanced-learn's `predict_proba` for SAMME).
  */
 export class RUSBoost extends BaseDetector<RUSBoostParams, RUSBoostModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    nEstimators: {
-      type: 'int',
-      default: 50,
-      min: 1,
-      description: 'boosting rounds (one undersampled tree each), at most',
-      search: { low: 20, high: 500, log: true },
-    },
-    learningRate: {
-      type: 'float',
-      default: 1,
-      min: 0,
-      exclusiveMin: true,
-      description: 'shrinks each tree\'s vote weight α_t = learningRate · ln((1 − err) / err)',
-      search: { low: 0.05, high: 1, log: true },
-    },
-    maxDepth: {
-      type: 'int',
-      default: 3,
-      min: 1,
-      description: 'depth of each decision tree, at most (1 = stumps)',
-      search: { low: 1, high: 8 },
-    },
-    minSamplesLeaf: {
-      type: 'int',
-      default: 1,
-      min: 1,
-      description: 'rows of the undersampled set in a leaf, at least',
-    },
-    maxBins: {
-      type: 'int',
-      default: 255,
-      min: 2,
-      max: 255,
-      description: 'quantile bins per feature, at most (split candidates are the bin edges)',
-    },
+  static readonly declaration = declareDetector({
+    name: 'rusboost',
+    supervision: 'supervised',
+    hasProbability: true,
+    learnsWithoutAnomalies: false,
+    description: 'RUSBoost: random undersampling + discrete SAMME AdaBoost of depth-3 trees; score = normalised weighted vote',
+    budget: 'nEstimators',
+    quickParams: { nEstimators: 10 },
+    paramSpace: rusBoostParamSpace,
   });
-  readonly name = 'rusboost';
-  readonly supervision = 'supervised' as const;
-  override readonly hasProbability = true;
+  /** @deprecated The space is `RUSBoost.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = rusBoostParamSpace;
 
   constructor(params?: Partial<RUSBoostParams>) {
-    super(RUSBoost.paramSpace, params);
+    super(RUSBoost.declaration, params);
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<RUSBoostModel> {
@@ -198,24 +203,9 @@ export class RUSBoost extends BaseDetector<RUSBoostParams, RUSBoostModel> {
   /** The fitted ensemble as a `'weighted-vote'` tree-ensemble spec (see {@link TreeEnsembleExportSpec}). */
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, weights } = this.model;
-    return {
-      kind: 'trees',
-      aggregate: 'weighted-vote',
-      nFeatures: this.nFeatures!,
-      nTrees: weights.length,
-      nodes: {
-        feature: forest.feature.slice(),
-        threshold: forest.threshold.slice(),
-        left: forest.left.slice(),
-        right: forest.right.slice(),
-        value: forest.value.slice(),
-      },
-      treeOffsets: forest.treeOffsets.slice(),
-      treeWeights: weights.slice(),
-      baseScore: 0,
-      threshold: this.threshold,
-    };
+    return treeEnsembleSpec(forest, { aggregate: 'weighted-vote', nFeatures: this.nFeatures!, treeWeights: weights.slice(), baseScore: 0, threshold: this.threshold });
   }
+
 }
 
 interface SmallTree {

@@ -1,4 +1,4 @@
-import { ModelFormatError, tensor, type Matrix, type ModelState, type Tensor, type TreesExportSpec } from '@abc/core';
+import { ModelFormatError, tensor, type Matrix, type ModelState, type Tensor, type TreeEnsembleExportSpec } from '@abc/core';
 
 /**
  * Tree ensembles in flat typed arrays: every node of every tree in one set of parallel arrays, tree t owning
@@ -24,42 +24,37 @@ export interface FlatForest {
   treeOffsets: Int32Array;
 }
 
+/** The tree-ensemble export spec (its definition and ONNX mapping live in `@abc/core`'s export specs). */
+export type { TreeEnsembleExportSpec } from '@abc/core';
+
 /**
- * The export spec every tree detector of this package gives (`toExportSpec()`), core's `{ kind: 'trees' }`
- * made concrete. With v_t(x) the leaf value x reaches in tree t:
+ * The export spec of a fitted forest: the forest's nodes copied, with the ensemble's aggregate and weights.
  *
- *   raw(x) = baseScore + Σ_t treeWeights[t] · v_t(x)
- *
- * and the score by `aggregate`:
- * - `'isolation'` (IsolationForest): v_t = depth of the leaf + c(leaf size), treeWeights = 1 / nTrees, so raw
- *   is the mean path length E[h(x)]; score = 2^(−raw / normalizer) with normalizer = c(ψ).
- * - `'sum-sigmoid'` (GTB): v_t = the leaf's shrunk log-odds step, treeWeights = 1, baseScore = the initial
- *   log-odds; score = 1 / (1 + exp(−raw)).
- * - `'weighted-vote'` (RUSBoost): v_t ∈ {0, 1} (the class the leaf votes for), treeWeights = α_t / Σ α,
- *   baseScore = 0; score = raw.
- *
- * ONNX: one `ai.onnx.ml.TreeEnsembleRegressor` (mode `BRANCH_LEQ`, aggregate `SUM`, target weight of a leaf =
- * treeWeights[t] · value, base_values = [baseScore]) gives raw; the post step is a few standard ops.
+ * @example
+ * return treeEnsembleSpec(forest, { aggregate: 'sum-sigmoid', nFeatures, treeWeights, baseScore, threshold });
  */
-export interface TreeEnsembleExportSpec extends TreesExportSpec {
-  kind: 'trees';
-  aggregate: 'isolation' | 'sum-sigmoid' | 'weighted-vote';
-  nFeatures: number;
-  nTrees: number;
-  nodes: {
-    feature: Int32Array;
-    threshold: Float32Array;
-    left: Int32Array;
-    right: Int32Array;
-    value: Float32Array;
+export function treeEnsembleSpec(
+  forest: FlatForest,
+  ensemble: Pick<TreeEnsembleExportSpec, 'aggregate' | 'nFeatures' | 'treeWeights' | 'baseScore' | 'normalizer' | 'threshold'>,
+): TreeEnsembleExportSpec {
+  return {
+    kind: 'trees',
+    aggregate: ensemble.aggregate,
+    nFeatures: ensemble.nFeatures,
+    nTrees: forest.treeOffsets.length - 1,
+    nodes: {
+      feature: forest.feature.slice(),
+      threshold: forest.threshold.slice(),
+      left: forest.left.slice(),
+      right: forest.right.slice(),
+      value: forest.value.slice(),
+    },
+    treeOffsets: forest.treeOffsets.slice(),
+    treeWeights: ensemble.treeWeights,
+    baseScore: ensemble.baseScore,
+    ...(ensemble.normalizer !== undefined ? { normalizer: ensemble.normalizer } : {}),
+    ...(ensemble.threshold !== undefined ? { threshold: ensemble.threshold } : {}),
   };
-  treeOffsets: Int32Array;
-  treeWeights: Float32Array;
-  baseScore: number;
-  /** `'isolation'` only: c(ψ), the average path length of an unsuccessful BST search over ψ points. */
-  normalizer?: number;
-  /** The fitted detector's score threshold (score > threshold is an anomaly). */
-  threshold?: number;
 }
 
 /** Grows a forest node by node into doubling typed arrays. */
@@ -254,15 +249,4 @@ export function checkForestFeatures(forest: FlatForest, nFeatures: number, who: 
   }
 }
 
-export function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
 
-/** The largest float32 strictly below a float32 value (for thresholds that must stay below a data value). */
-export function float32Below(v: number): number {
-  const f = new Float32Array([v]);
-  const u = new Int32Array(f.buffer);
-  if (v === 0) return -1.401298464324817e-45;
-  u[0] += v > 0 ? -1 : 1;
-  return f[0];
-}

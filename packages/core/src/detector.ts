@@ -1,7 +1,7 @@
-import { AbortError, NotFittedError, ValidationError, throwIfAborted } from './errors.js';
+import { AbortError, ModelFormatError, NotFittedError, ValidationError, throwIfAborted } from './errors.js';
 import type { DetectorExportSpec } from './export-spec.js';
 import { matrix, type Matrix } from './matrix.js';
-import { commonDetectorParams, copyParams, resolveParams, type ParamSpace, type Params } from './params.js';
+import { commonDetectorParams, copyParams, resolveParams, type ParamSpace, type Params, type ParamsOf } from './params.js';
 import { Random } from './random.js';
 import type { JsonValue, ModelState } from './state.js';
 import { countLabels, validateLabels, validateMatrix, type DataLike, type Labels, type LabelsLike } from './validate.js';
@@ -69,6 +69,44 @@ export interface Detector<P extends Params = Params> {
   toExportSpec?(): DetectorExportSpec;
 }
 
+/** What a detector class declares about itself (see {@link declareDetector}). */
+export interface DetectorDeclaration<S extends ParamSpace = ParamSpace> {
+  /** The registry name: lowercase letters, digits, `-`, `_`. */
+  readonly name: string;
+  readonly supervision: Supervision;
+  /** True when `predictProba` gives p(anomaly). */
+  readonly hasProbability: boolean;
+  /** One line for `abc list`. */
+  readonly description: string;
+  /**
+   * Whether fit learns something from training data that holds no labelled anomaly: true for every unsupervised
+   * detector and for label-aware ones that fall back to a one-class objective (ABC is then an autoencoder);
+   * false for classifiers (they need both classes). The search and the protocols skip detectors that cannot.
+   */
+  readonly learnsWithoutAnomalies: boolean;
+  /**
+   * The integer parameter that sets the training effort (epochs, trees, boosting rounds), which successive
+   * halving scales; null when there is none (an SVM's iteration cap is a safety limit, not a budget).
+   */
+  readonly budget: (keyof S & string) | null;
+  /** Small parameters for quick tests (the conformance sweep, examples): a fit in well under a second. */
+  readonly quickParams: Partial<ParamsOf<S>>;
+  /** Every parameter (the common ones included: see `withCommonParams`). */
+  readonly paramSpace: S;
+  /**
+   * Rules that span parameters (or a list's length): a message naming what is wrong, or null. Run wherever
+   * params are set, the constructor and `setParams` alike.
+   */
+  // Method syntax: a declaration of a concrete space is still a DetectorDeclaration (parameters are bivariant).
+  checkParams?(params: ParamsOf<S>): string | null;
+}
+
+/** A detector class that declares itself: `static declaration` and a constructor taking params. */
+export interface DetectorClass<P extends Params = Params> {
+  readonly declaration: DetectorDeclaration;
+  new (params?: Partial<P>): Detector<P>;
+}
+
 /** What a fit implementation gets besides the data. */
 export interface FitContext {
   rng: Random;
@@ -96,22 +134,42 @@ interface FittedInfo<M> {
  * scores), else 0.5 for detectors with a probability and contamination 0.1 for the rest.
  */
 export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
-  abstract readonly name: string;
-  abstract readonly supervision: Supervision;
+  /** The registry name: from the class's declaration (a class without one sets it itself). */
+  readonly name: string;
+  readonly supervision: Supervision;
   readonly hasProbability: boolean = false;
   protected params: P;
+  protected readonly paramSpace: ParamSpace;
+  private readonly declaration: DetectorDeclaration | undefined;
   private info: FittedInfo<M> | null = null;
 
-  /** The full parameter space, including `seed`, `threshold` and `contamination`. */
+  /** The full parameter space, including `seed`, `threshold` and `contamination` (see also `withCommonParams`). */
   static withCommonParams(space: ParamSpace): ParamSpace {
     return { ...commonDetectorParams, ...space };
   }
 
-  constructor(
-    protected readonly paramSpace: ParamSpace,
-    params: Partial<P> | undefined,
-  ) {
-    this.params = resolveParams(paramSpace, params as Record<string, unknown>, new.target.name) as P;
+  /**
+   * `spaceOrDeclaration` is the class's declaration (see `declareDetector`: name, supervision, probability and
+   * params come from it) or, for a class that states those itself, its parameter space.
+   */
+  constructor(spaceOrDeclaration: ParamSpace | DetectorDeclaration, params: Partial<P> | undefined) {
+    const declaration = isDeclaration(spaceOrDeclaration) ? spaceOrDeclaration : undefined;
+    this.declaration = declaration;
+    this.paramSpace = declaration ? declaration.paramSpace : (spaceOrDeclaration as ParamSpace);
+    // Subclasses without a declaration assign their own fields after this constructor.
+    this.name = declaration?.name as string;
+    this.supervision = declaration?.supervision as Supervision;
+    if (declaration) this.hasProbability = declaration.hasProbability;
+    this.params = this.checkedParams(params as Record<string, unknown>);
+  }
+
+  /** One validation for the constructor and `setParams`: every value against its spec, then the cross-parameter rules. */
+  private checkedParams(given: Record<string, unknown> | undefined): P {
+    const who = this.declaration?.name ?? this.constructor.name;
+    const params = resolveParams(this.paramSpace, given, who) as P;
+    const problem = this.declaration?.checkParams?.(params as never);
+    if (problem) throw new ValidationError('param', `${who}: ${problem}`);
+    return params;
   }
 
   get fitted(): boolean {
@@ -139,7 +197,7 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
 
   /** Changes params; a fitted detector becomes unfitted, since its model no longer matches them. */
   setParams(params: Partial<P>): this {
-    this.params = resolveParams(this.paramSpace, { ...this.params, ...params }, this.constructor.name) as P;
+    this.params = this.checkedParams({ ...this.params, ...params });
     this.info = null;
     return this;
   }
@@ -216,7 +274,7 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
   setState(state: ModelState): void {
     const { nFeatures, featureNames, threshold } = state.meta;
     if (typeof nFeatures !== 'number' || typeof threshold !== 'number') {
-      throw new ValidationError('type', `${this.constructor.name}.setState: state lacks nFeatures or threshold`);
+      throw new ModelFormatError(`${this.constructor.name}.setState: state lacks nFeatures or threshold`);
     }
     const names = Array.isArray(featureNames) ? featureNames.map(String) : undefined;
     const model = this.modelFromState(state);
@@ -310,3 +368,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 /** Re-exported so detector modules need one import for abort handling. */
 export { AbortError };
 export type { JsonValue };
+
+function isDeclaration(x: ParamSpace | DetectorDeclaration): x is DetectorDeclaration {
+  const d = x as Partial<DetectorDeclaration>;
+  return typeof d.name === 'string' && typeof d.supervision === 'string' && typeof d.paramSpace === 'object' && d.paramSpace !== null;
+}

@@ -37,6 +37,45 @@ export interface TreesExportSpec {
   [key: string]: unknown;
 }
 
+/**
+ * The export spec every tree detector of this package gives (`toExportSpec()`), core's `{ kind: 'trees' }`
+ * made concrete. With v_t(x) the leaf value x reaches in tree t:
+ *
+ *   raw(x) = baseScore + Σ_t treeWeights[t] · v_t(x)
+ *
+ * and the score by `aggregate`:
+ * - `'isolation'` (IsolationForest): v_t = depth of the leaf + c(leaf size), treeWeights = 1 / nTrees, so raw
+ *   is the mean path length E[h(x)]; score = 2^(−raw / normalizer) with normalizer = c(ψ).
+ * - `'sum-sigmoid'` (GTB): v_t = the leaf's shrunk log-odds step, treeWeights = 1, baseScore = the initial
+ *   log-odds; score = 1 / (1 + exp(−raw)).
+ * - `'weighted-vote'` (RUSBoost): v_t ∈ {0, 1} (the class the leaf votes for), treeWeights = α_t / Σ α,
+ *   baseScore = 0; score = raw.
+ *
+ * ONNX: one `ai.onnx.ml.TreeEnsembleRegressor` (mode `BRANCH_LEQ`, aggregate `SUM`, target weight of a leaf =
+ * treeWeights[t] · value, base_values = [baseScore]) gives raw; the post step is a few standard ops.
+ */
+export interface TreeEnsembleExportSpec extends TreesExportSpec {
+  kind: 'trees';
+  aggregate: 'isolation' | 'sum-sigmoid' | 'weighted-vote';
+  nFeatures: number;
+  nTrees: number;
+  /** A split node sends x left when `x[feature] <= threshold`; a leaf has feature −1. */
+  nodes: {
+    feature: Int32Array;
+    threshold: Float32Array;
+    left: Int32Array;
+    right: Int32Array;
+    value: Float32Array;
+  };
+  treeOffsets: Int32Array;
+  treeWeights: Float32Array;
+  baseScore: number;
+  /** `'isolation'` only: c(ψ), the average path length of an unsuccessful BST search over ψ points. */
+  normalizer?: number;
+  /** The fitted detector's score threshold (score > threshold is an anomaly). */
+  threshold?: number;
+}
+
 export type DetectorExportSpec = DenseExportSpec | TreesExportSpec;
 
 /** Transformers: x' = (x − min) · scale; x' = (x − mean) / std; NaN replaced by fill. */

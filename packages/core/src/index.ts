@@ -12,6 +12,8 @@ export * from './params.js';
 export * from './state.js';
 export * from './export-spec.js';
 export * from './detector.js';
+export * from './declare.js';
+export * from './split.js';
 export * from './transformer.js';
 export * from './table.js';
 export * from './registry.js';

@@ -38,8 +38,48 @@ export type ParamSpec =
 /** All parameters of one detector or transformer. */
 export type ParamSpace = { [name: string]: ParamSpec };
 
+/** The value type one spec declares: numbers, one of the choices, booleans, integer lists (null where nullable). */
+export type ParamValueOf<S extends ParamSpec> =
+  | (S extends { type: 'int' | 'float' }
+      ? number
+      : S extends { type: 'choice'; choices: readonly (infer C)[] }
+        ? C
+        : S extends { type: 'bool' }
+          ? boolean
+          : S extends { type: 'intList' }
+            ? number[]
+            : never)
+  | (S extends { nullable: true } ? null : never);
+
+/**
+ * The params type a space declares, derived from it, so each detector states its parameters once.
+ *
+ * @example
+ * const space = defineParams({ k: { type: 'int', default: 5, min: 1, description: 'neighbours' } });
+ * type KParams = ParamsOf<typeof space>;   // { k: number }
+ */
+export type ParamsOf<S extends ParamSpace> = { -readonly [K in keyof S]: ParamValueOf<S[K]> };
+
+/**
+ * Declares a parameter space, keeping its literal types (choices, nullability) so {@link ParamsOf} can derive the
+ * params type from it; checks that every default is valid for its own spec.
+ *
+ * @example
+ * export const knnSpace = defineParams({
+ *   k: { type: 'int', default: 5, min: 1, description: 'neighbours', search: { low: 1, high: 50, log: true } },
+ *   method: { type: 'choice', default: 'largest', choices: ['largest', 'mean', 'median'], description: 'distance summary' },
+ * });
+ */
+export function defineParams<const S extends ParamSpace>(space: S): S {
+  for (const [key, spec] of Object.entries(space)) {
+    if (spec.default !== null) checkParam(space, key, spec.default, 'defineParams');
+    else if (!spec.nullable) throw new ValidationError('param', `defineParams: parameter "${key}" defaults to null but is not nullable`);
+  }
+  return space;
+}
+
 /** Parameters every detector has: the seed and the threshold rule (see `Detector.predict`). */
-export const commonDetectorParams: ParamSpace = {
+export const commonDetectorParams = defineParams({
   seed: { type: 'int', default: 0, min: 0, description: 'seed of every random choice (init, shuffling, noise, splits)' },
   threshold: {
     type: 'float',
@@ -57,7 +97,18 @@ export const commonDetectorParams: ParamSpace = {
     description:
       'expected share of anomalies: the threshold becomes this upper quantile of the training scores (default 0.1 for detectors without a probability)',
   },
-};
+});
+
+/**
+ * A detector's full space: the common parameters (`seed`, `threshold`, `contamination`) and its own, typed.
+ *
+ * @example
+ * const space = withCommonParams(defineParams({ k: { type: 'int', default: 5, min: 1, description: 'neighbours' } }));
+ * type P = ParamsOf<typeof space>;   // { seed: number; threshold: number | null; contamination: number | null; k: number }
+ */
+export function withCommonParams<const S extends ParamSpace>(space: S): typeof commonDetectorParams & S {
+  return { ...commonDetectorParams, ...space };
+}
 
 /** The defaults of a parameter space. */
 export function defaultParams(space: ParamSpace): Params {

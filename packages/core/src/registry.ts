@@ -1,3 +1,4 @@
+import type { DetectorClass } from './detector.js';
 import type { Detector, Supervision } from './detector.js';
 import { UnknownDetectorError, ValidationError } from './errors.js';
 import type { ParamSpace, Params } from './params.js';
@@ -5,15 +6,13 @@ import type { Transformer } from './transformer.js';
 
 /**
  * One registered detector. The CLI, model search, persistence and the eval protocols find detectors only
- * through these entries, so a third-party plugin that registers one is usable everywhere.
+ * through these entries, so a third-party plugin that registers one is usable everywhere. A detector class
+ * that declares itself (`static declaration`, see `declareDetector`) registers with
+ * {@link registerDetectorClass}, which builds the entry from its declaration.
  *
  * @example
- * registerDetector({
- *   name: 'meandist', supervision: 'unsupervised', hasProbability: false,
- *   description: 'distance to the training mean', paramSpace: MeanDistance.paramSpace,
- *   create: (params) => new MeanDistance(params),
- * });
- * const det = createDetector('meandist', { seed: 3 });
+ * registerDetectorClass(MeanDistance);              // from its static declaration
+ * const det = createDetector('mean-distance', { seed: 3 });
  */
 export interface DetectorEntry {
   name: string;
@@ -24,6 +23,59 @@ export interface DetectorEntry {
   paramSpace: ParamSpace;
   /** A new unfitted detector; unknown or invalid params raise a ValidationError. */
   create(params?: Params): Detector;
+  /**
+   * Fits on labels with no anomaly (default: true for unsupervised entries, false for supervised ones). See
+   * `DetectorDeclaration.learnsWithoutAnomalies`.
+   */
+  learnsWithoutAnomalies?: boolean;
+  /** The training-budget parameter successive halving scales, or null (default null: fitted once at full cost). */
+  budget?: string | null;
+  /** Small parameters for quick tests and the conformance sweep (default: none, the defaults). */
+  quickParams?: Params;
+}
+
+/**
+ * The registry entry a self-declaring detector class gives (its declaration, and `create` = its constructor).
+ *
+ * @example
+ * const entry = detectorEntry(ABC);   // { name: 'abc', supervision: 'supervised', budget: 'maxEpochs', ... }
+ */
+export function detectorEntry(cls: DetectorClass): DetectorEntry {
+  const d = cls.declaration;
+  return {
+    name: d.name,
+    supervision: d.supervision,
+    hasProbability: d.hasProbability,
+    description: d.description,
+    paramSpace: d.paramSpace,
+    learnsWithoutAnomalies: d.learnsWithoutAnomalies,
+    budget: d.budget,
+    quickParams: d.quickParams as Params,
+    create: (params) => new cls(params),
+  };
+}
+
+/**
+ * Registers a self-declaring detector class under its declared name (one line per detector). Idempotent with
+ * `ifAbsent` (for packages that register on import).
+ *
+ * @example
+ * registerDetectorClass(MeanDistance);
+ */
+export function registerDetectorClass(cls: DetectorClass, options: RegisterOptions & { ifAbsent?: boolean } = {}): void {
+  if (options.ifAbsent && detectors.has(cls.declaration.name)) return;
+  registerDetector(detectorEntry(cls), options);
+}
+
+/**
+ * Whether an entry's detector learns from training labels that hold no anomaly (its declaration, else: only
+ * unsupervised ones).
+ *
+ * @example
+ * learnsWithoutAnomalies(getDetectorEntry('abc'));   // true
+ */
+export function learnsWithoutAnomalies(entry: DetectorEntry): boolean {
+  return entry.learnsWithoutAnomalies ?? entry.supervision === 'unsupervised';
 }
 
 /** One registered transformer (scalers, encoders, imputers). */

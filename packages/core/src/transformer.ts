@@ -1,4 +1,4 @@
-import { NotFittedError, ValidationError } from './errors.js';
+import { ModelFormatError, NotFittedError, ValidationError } from './errors.js';
 import { checkFeatures } from './validate.js';
 import type { TransformerExportSpec } from './export-spec.js';
 import type { Matrix } from './matrix.js';
@@ -112,7 +112,7 @@ export abstract class BaseTransformer<P extends Params, M> implements Transforme
 
   setState(state: ModelState): void {
     const { nFeatures, featureNames } = state.meta;
-    if (typeof nFeatures !== 'number') throw new ValidationError('type', `${this.constructor.name}.setState: state lacks nFeatures`);
+    if (typeof nFeatures !== 'number') throw new ModelFormatError(`${this.constructor.name}.setState: state lacks nFeatures`);
     this.state = {
       model: this.modelFromState(state),
       nFeatures,

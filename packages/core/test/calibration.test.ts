@@ -71,8 +71,8 @@ type Cols = { seed: number; threshold: number | null; contamination: number | nu
 /** Test-only detector whose score is the row's first column: lets a test feed chosen scores through a wrapper. */
 class FirstColumn extends BaseDetector<Cols, null> {
   static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({});
-  readonly name: string = 'test-first-column';
-  readonly supervision = 'unsupervised' as const;
+  override readonly name: string = 'test-first-column';
+  override readonly supervision = 'unsupervised' as const;
   constructor(params?: Partial<Cols>) {
     super(FirstColumn.paramSpace, params);
   }

@@ -43,7 +43,7 @@ describe('registry', () => {
       supervision: 'unsupervised' as const,
       hasProbability: false,
       description: 'a plugin',
-      paramSpace: MeanDistance.paramSpace,
+      paramSpace: MeanDistance.declaration.paramSpace,
       create: () => new MeanDistance(),
     };
     registerDetector(entry);

@@ -1,3 +1,4 @@
+import { ValidationError } from '@abc/core';
 import type { Activation, Random } from '@abc/core';
 import { getDefaultKernel } from './kernels/default.js';
 import type { ComputeArena, GemmKernel } from './kernels/types.js';
@@ -91,12 +92,12 @@ export class DenseNetwork {
 
   constructor(spec: NetworkSpec, options: DenseNetworkOptions = {}) {
     const { sizes, activations } = spec;
-    if (sizes.length < 2) throw new RangeError('DenseNetwork: sizes needs at least an input and an output size');
+    if (sizes.length < 2) throw new ValidationError('param', 'DenseNetwork: sizes needs at least an input and an output size');
     if (activations.length !== sizes.length - 1) {
-      throw new RangeError(`DenseNetwork: ${sizes.length - 1} layers need ${sizes.length - 1} activations, got ${activations.length}`);
+      throw new ValidationError('param', `DenseNetwork: ${sizes.length - 1} layers need ${sizes.length - 1} activations, got ${activations.length}`);
     }
-    for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new RangeError(`DenseNetwork: layer size ${s} is not a positive integer`);
-    for (const a of activations) if (!ACTIVATIONS.includes(a)) throw new RangeError(`DenseNetwork: unknown activation "${a}"`);
+    for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ValidationError('param', `DenseNetwork: layer size ${s} is not a positive integer`);
+    for (const a of activations) if (!ACTIVATIONS.includes(a)) throw new ValidationError('param', `DenseNetwork: unknown activation "${a}"`);
     this.spec = { sizes: [...sizes], activations: [...activations] };
     const layers: LayerInfo[] = [];
     let offset = 0;
@@ -110,7 +111,7 @@ export class DenseNetwork {
     this.inputSize = sizes[0];
     this.outputSize = sizes[sizes.length - 1];
     if (options.params && options.params.length !== offset) {
-      throw new RangeError(`DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
+      throw new ValidationError('shape', `DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
     }
     this.kernel = options.kernel ?? getDefaultKernel();
     this.arena = options.arena === false ? null : (this.kernel.createArena?.() ?? null);
@@ -210,7 +211,7 @@ export class DenseNetwork {
    */
   backward(dOutput: Float32Array, dInput?: Float32Array): void {
     const rows = this.rows;
-    if (this.input === null) throw new Error('DenseNetwork.backward: call forward first');
+    if (this.input === null) throw new ValidationError('param', 'DenseNetwork.backward: call forward first');
     const passes = this.passes;
     const p = this.params;
     const g = this.grads;

@@ -1,4 +1,4 @@
-import { Random } from '@abc/core';
+import { Random, ValidationError } from '@abc/core';
 import { describe, expect, it } from 'vitest';
 import { Adam, DenseNetwork, Lcg32, ReconstructionObjective } from '../src/index.js';
 import { NaiveGemmKernel } from './fixtures/naive-gemm.js';
@@ -25,7 +25,7 @@ describe('Adam', () => {
 
 describe('DenseNetwork', () => {
   it('validates its spec', () => {
-    expect(() => new DenseNetwork({ sizes: [3], activations: [] })).toThrow(RangeError);
+    expect(() => new DenseNetwork({ sizes: [3], activations: [] })).toThrow(ValidationError);
     expect(() => new DenseNetwork({ sizes: [3, 2], activations: ['tanh', 'tanh'] })).toThrow(/activations/);
     expect(() => new DenseNetwork({ sizes: [3, 0], activations: ['tanh'] })).toThrow(/positive/);
     expect(() => new DenseNetwork({ sizes: [3, 2], activations: ['softmax' as never] })).toThrow(/activation/);

@@ -1,13 +1,17 @@
-import { BaseDetector, type Matrix, type MatrixLike, type ParamSpace, type Supervision } from '@abc/core';
-import { errorsToFloat32, noiseParamSpec, reconstructionErrors, reconstructionParamSpace, ReconstructionDetector, type ReconstructionModel, type ReconstructionParams, type TrainSetup } from './autoencoder-base.js';
+import { declareDetector, defineParams, withCommonParams, type Matrix, type MatrixLike, type ParamsOf } from '@abc/core';
+import { errorsToFloat32, noiseParamSpec, reconstructionErrors, reconstructionParamSpace, ReconstructionDetector, type ReconstructionModel, type TrainSetup } from './autoencoder-base.js';
 
-/** ABC's parameters: the shared reconstruction params plus `variant` and `noiseSd`. */
-export interface ABCParams extends ReconstructionParams {
-  /** `'ae'`: autoencoder; `'dae'`: denoising autoencoder (Gaussian input noise of sd `noiseSd` while training). */
-  variant: 'ae' | 'dae';
-  /** Input noise sd of the `'dae'` variant (default 0.2; ignored by `'ae'`). */
-  noiseSd: number;
-}
+/** ABC's parameters: the shared reconstruction params, `variant` ('ae' or 'dae') and the dae's `noiseSd`. */
+export const abcParamSpace = withCommonParams(
+  defineParams({
+    variant: { type: 'choice', default: 'ae', choices: ['ae', 'dae'], description: "'ae' or 'dae' (denoising) autoencoder" },
+    ...reconstructionParamSpace,
+    ...noiseParamSpec,
+  }),
+);
+
+/** ABC's parameters (derived from {@link abcParamSpace}). */
+export type ABCParams = ParamsOf<typeof abcParamSpace>;
 
 /**
  * Autoencoding Binary Classifier (Yamanaka et al., IJCAI 2019): an autoencoder trained so that normals
@@ -27,19 +31,23 @@ export interface ABCParams extends ReconstructionParams {
  * const L = await abc.reconstructionError(Xtest);
  */
 export class ABC extends ReconstructionDetector<ABCParams> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    variant: { type: 'choice', default: 'ae', choices: ['ae', 'dae'], description: "'ae' or 'dae' (denoising) autoencoder" },
-    ...reconstructionParamSpace,
-    ...noiseParamSpec,
+  static readonly declaration = declareDetector({
+    name: 'abc',
+    supervision: 'supervised',
+    hasProbability: true,
+    learnsWithoutAnomalies: true, // with no anomaly among the labels it trains exactly as the autoencoder
+    description: "Autoencoding Binary Classifier (Yamanaka et al. 2019); variant 'ae' or 'dae'; score p(anomaly | x) = 1 − exp(−L)",
+    budget: 'maxEpochs',
+    quickParams: { hidden: [8], latent: 2, maxEpochs: 4, batchSize: 32 },
+    paramSpace: abcParamSpace,
   });
-  readonly name = 'abc';
-  readonly supervision: Supervision = 'supervised';
-  override readonly hasProbability = true;
+  /** @deprecated The space is `ABC.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = abcParamSpace;
   protected readonly usesLabels = true;
   protected readonly scoreKind = 'abc' as const;
 
   constructor(params?: Partial<ABCParams>) {
-    super(ABC.paramSpace, params);
+    super(ABC.declaration, params);
   }
 
   protected override get acceptsNoAnomalies(): boolean {

@@ -1,5 +1,7 @@
 import {
   BaseDetector,
+  ModelFormatError,
+  stratifiedSplit,
   tensor,
   ValidationError,
   type Activation,
@@ -11,46 +13,18 @@ import {
   type Matrix,
   type MatrixLike,
   type ModelState,
-  type ParamSpace,
-  type Params,
   type Random,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
 } from '@abc/core';
 import { DenseNetwork, ReconstructionObjective, batchDistances, checkTrainableRange, sampleLoss, type ObjectiveKind } from '@abc/engine';
 
 /** Parameters shared by ABC, AE, DAE and LRC (the paper's defaults). */
-export interface ReconstructionParams extends Params {
-  /** Encoder hidden sizes; the decoder mirrors them (default [300, 100]; the paper uses [10, 10] for 2-D data). */
-  hidden: number[];
-  /** Size of the code layer (default 20; the paper uses 1 for 2-D data). */
-  latent: number;
-  /** Activation of every hidden and code layer (default 'tanh'). */
-  activation: Activation;
-  /** Activation of the reconstruction layer (default 'linear'). */
-  outputActivation: Activation;
-  /** How L is computed from x and its reconstruction (default 'meanSquared'). */
-  distance: Distance;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  batchSize: number;
-  maxEpochs: number;
-  /** Share of the training rows held out (per class) for early stopping; 0 turns early stopping off. */
-  validationFraction: number;
-  /** Epochs without improvement of the monitored loss before stopping. */
-  patience: number;
-  /** Restore the weights of the best epoch at the end (default true). */
-  restoreBestWeights: boolean;
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-}
-
 const ACT = ['tanh', 'sigmoid', 'relu', 'linear'] as const;
-const DISTANCES: readonly string[] = ['meanSquared', 'l2', 'squaredL2'];
 
 /** The parameter space shared by the reconstruction detectors (without `seed`/`threshold`/`contamination`). */
-export const reconstructionParamSpace: ParamSpace = {
+export const reconstructionParamSpace = defineParams({
   hidden: {
     type: 'intList',
     default: [300, 100],
@@ -83,17 +57,23 @@ export const reconstructionParamSpace: ParamSpace = {
   },
   patience: { type: 'int', default: 10, min: 1, description: 'epochs without improvement before early stopping' },
   restoreBestWeights: { type: 'bool', default: true, description: 'restore the weights of the best epoch at the end' },
-};
+});
+
+/** The full space of a reconstruction detector: the common parameters and {@link reconstructionParamSpace}. */
+export const reconstructionDetectorSpace = withCommonParams(reconstructionParamSpace);
+
+/** The reconstruction detectors' parameters, derived from {@link reconstructionDetectorSpace}. */
+export type ReconstructionParams = ParamsOf<typeof reconstructionDetectorSpace>;
 
 /** The DAE noise parameter (ABC's `dae` variant and the DAE). */
-export const noiseParamSpec: ParamSpace = {
+export const noiseParamSpec = defineParams({
   noiseSd: {
     type: 'float',
     default: 0.2,
     min: 0,
     description: 'standard deviation of the Gaussian noise added to the inputs during training (denoising variant)',
   },
-};
+});
 
 /**
  * One epoch of training history. `loss*` are mean per-sample losses, `error*` mean reconstruction errors L;
@@ -198,21 +178,21 @@ export abstract class ReconstructionDetector<P extends ReconstructionParams> ext
     const { sizes, activations, distance, bestEpoch, diverged, history } = state.meta;
     const who = `${this.constructor.name}.setState`;
     if (!Array.isArray(sizes) || !Array.isArray(activations) || typeof distance !== 'string') {
-      throw new ValidationError('type', `${who}: state lacks sizes, activations or distance`);
+      throw new ModelFormatError(`${who}: state lacks sizes, activations or distance`);
     }
     const net = new DenseNetwork({ sizes: sizes.map(Number), activations: activations.map(String) as Activation[] });
     // Reliability fix: a (checksum-valid) edited state whose network does not fit the fitted feature count, or
     // with an unknown distance, is refused here instead of scoring garbage.
     const nFeatures = state.meta.nFeatures;
     if (typeof nFeatures === 'number' && (net.inputSize !== nFeatures || net.outputSize !== nFeatures)) {
-      throw new ValidationError('shape', `${who}: the network maps ${net.inputSize} to ${net.outputSize} values but the model has ${nFeatures} features`);
+      throw new ModelFormatError(`${who}: the network maps ${net.inputSize} to ${net.outputSize} values but the model has ${nFeatures} features`);
     }
-    if (!DISTANCES.includes(distance)) throw new ValidationError('param', `${who}: unknown distance ${JSON.stringify(distance)}`);
+    if (!(reconstructionParamSpace.distance.choices as readonly string[]).includes(distance)) throw new ModelFormatError(`${who}: unknown distance ${JSON.stringify(distance)}`);
     net.layers.forEach((L, l) => {
       const W = state.tensors[`W${l}`];
       const b = state.tensors[`b${l}`];
       if (!W || !b || W.data.length !== L.inputSize * L.outputSize || b.data.length !== L.outputSize) {
-        throw new ValidationError('shape', `${who}: tensor W${l} or b${l} is missing or has the wrong size`);
+        throw new ModelFormatError(`${who}: tensor W${l} or b${l} is missing or has the wrong size`);
       }
       net.weights(l).set(W.data);
       net.biases(l).set(b.data);
@@ -288,22 +268,6 @@ interface GroupSums {
 const emptySums = (): GroupSums => ({ loss: 0, lossN: 0, lossA: 0, errN: 0, errA: 0, nN: 0, nA: 0 });
 const mean = (s: number, n: number): number | null => (n > 0 ? s / n : null);
 
-/** Splits row indices into train and validation, per class, in random order. */
-function stratifiedSplit(labels: Labels, fraction: number, rng: Random): { train: Uint32Array; val: Uint32Array } {
-  const normal: number[] = [];
-  const anomaly: number[] = [];
-  for (let i = 0; i < labels.length; i++) (labels[i] === 1 ? anomaly : normal).push(i);
-  rng.shuffle(normal);
-  rng.shuffle(anomaly);
-  const nValN = Math.round(normal.length * fraction);
-  const nValA = Math.round(anomaly.length * fraction);
-  // Keep at least one training row of each class that has rows.
-  const vN = Math.min(nValN, Math.max(0, normal.length - 1));
-  const vA = Math.min(nValA, Math.max(0, anomaly.length - 1));
-  const val = Uint32Array.from([...normal.slice(0, vN), ...anomaly.slice(0, vA)]);
-  const train = Uint32Array.from([...normal.slice(vN), ...anomaly.slice(vA)]);
-  return { train, val };
-}
 
 /**
  * The shared trainer. Every random choice (init, split, shuffling, noise) comes from `ctx.rng` in a fixed

@@ -1,14 +1,24 @@
-import { BaseDetector, type Matrix, type ParamSpace, type Supervision } from '@abc/core';
-import { errorsToFloat32, noiseParamSpec, reconstructionErrors, reconstructionParamSpace, ReconstructionDetector, type ReconstructionModel, type ReconstructionParams, type TrainSetup } from './autoencoder-base.js';
+import { declareDetector, withCommonParams, type Matrix, type ParamsOf } from '@abc/core';
+import {
+  errorsToFloat32,
+  noiseParamSpec,
+  reconstructionDetectorSpace,
+  reconstructionErrors,
+  reconstructionParamSpace,
+  ReconstructionDetector,
+  type ReconstructionModel,
+  type ReconstructionParams,
+  type TrainSetup,
+} from './autoencoder-base.js';
 
 /** The autoencoder's parameters (the shared reconstruction params). */
 export type AutoencoderParams = ReconstructionParams;
 
-/** The denoising autoencoder's parameters: the shared ones plus `noiseSd`. */
-export interface DenoisingAutoencoderParams extends ReconstructionParams {
-  /** Sd of the Gaussian noise added to the inputs while training (default 0.2). */
-  noiseSd: number;
-}
+/** The denoising autoencoder's space: the shared one plus `noiseSd`. */
+export const denoisingParamSpace = withCommonParams({ ...reconstructionParamSpace, ...noiseParamSpec });
+
+/** The denoising autoencoder's parameters (derived from {@link denoisingParamSpace}). */
+export type DenoisingAutoencoderParams = ParamsOf<typeof denoisingParamSpace>;
 
 /**
  * Unsupervised autoencoder anomaly detector: trained to minimise the batch mean of the reconstruction
@@ -20,14 +30,23 @@ export interface DenoisingAutoencoderParams extends ReconstructionParams {
  * const scores = await ae.scoreSamples(Xtest);   // L per row
  */
 export class Autoencoder extends ReconstructionDetector<AutoencoderParams> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({ ...reconstructionParamSpace });
-  readonly name: string = 'ae';
-  readonly supervision: Supervision = 'unsupervised';
+  static readonly declaration = declareDetector({
+    name: 'ae',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'autoencoder; score = reconstruction error L',
+    budget: 'maxEpochs',
+    quickParams: { hidden: [8], latent: 2, maxEpochs: 4, batchSize: 32 },
+    paramSpace: reconstructionDetectorSpace,
+  });
+  /** @deprecated The space is `Autoencoder.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = reconstructionDetectorSpace;
   protected readonly usesLabels = false;
   protected readonly scoreKind = 'reconstruction' as const;
 
   constructor(params?: Partial<AutoencoderParams>) {
-    super(Autoencoder.paramSpace, params);
+    super(Autoencoder.declaration, params);
   }
 
   protected trainSetup(): TrainSetup {
@@ -48,14 +67,23 @@ export class Autoencoder extends ReconstructionDetector<AutoencoderParams> {
  * await dae.fit(Xnormal);
  */
 export class DenoisingAutoencoder extends ReconstructionDetector<DenoisingAutoencoderParams> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({ ...reconstructionParamSpace, ...noiseParamSpec });
-  readonly name = 'dae';
-  readonly supervision: Supervision = 'unsupervised';
+  static readonly declaration = declareDetector({
+    name: 'dae',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'denoising autoencoder (Gaussian input noise); score = reconstruction error L',
+    budget: 'maxEpochs',
+    quickParams: { hidden: [8], latent: 2, maxEpochs: 4, batchSize: 32 },
+    paramSpace: denoisingParamSpace,
+  });
+  /** @deprecated The space is `DenoisingAutoencoder.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = denoisingParamSpace;
   protected readonly usesLabels = false;
   protected readonly scoreKind = 'reconstruction' as const;
 
   constructor(params?: Partial<DenoisingAutoencoderParams>) {
-    super(DenoisingAutoencoder.paramSpace, params);
+    super(DenoisingAutoencoder.declaration, params);
   }
 
   protected trainSetup(): TrainSetup {

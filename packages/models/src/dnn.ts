@@ -1,19 +1,21 @@
-import { BaseDetector, tensor, ValidationError, type DenseExportSpec, type FitContext, type Labels, type Matrix, type ModelState, type ParamSpace } from '@abc/core';
-import { checkTrainableRange, DenseNetwork, type Activation } from '@abc/engine';
+import { BaseDetector, sigmoid, stratifiedSplit, declareDetector, defineParams, ModelFormatError, tensor, ValidationError, withCommonParams, type DenseExportSpec, type FitContext, type Labels, type Matrix, type ModelState, type ParamsOf } from '@abc/core';
+import { checkTrainableRange, DenseNetwork } from '@abc/engine';
 
-/** DNN parameters (defaults follow the paper's other networks: Adam 1e-3, batch 100, 300 epochs, 20% validation). */
-export type DNNParams = {
-  hidden: number[];
-  activation: Activation;
-  lr: number;
-  batchSize: number;
-  maxEpochs: number;
-  validationFraction: number;
-  patience: number;
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-};
+/** The DNN's parameters (defaults follow the paper's other networks: Adam 1e-3, batch 100, 300 epochs, 20% validation). */
+export const dnnParamSpace = withCommonParams(
+  defineParams({
+    hidden: { type: 'intList', default: [300, 100], min: 1, description: 'sizes of the two hidden layers (three weight layers in all)', search: { choices: [[300, 100], [100, 50], [10, 10]] } },
+    activation: { type: 'choice', default: 'relu', choices: ['relu', 'tanh', 'sigmoid'], description: 'activation of the hidden layers', search: { choices: ['relu', 'tanh'] } },
+    lr: { type: 'float', default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate', search: { low: 1e-4, high: 1e-2, log: true } },
+    batchSize: { type: 'int', default: 100, min: 1, description: 'minibatch size' },
+    maxEpochs: { type: 'int', default: 300, min: 1, description: 'maximum number of epochs' },
+    validationFraction: { type: 'float', default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'share of the training rows held out (stratified) for early stopping; 0 trains on all rows for maxEpochs' },
+    patience: { type: 'int', default: 10, min: 1, description: 'epochs without a better validation loss before stopping' },
+  }),
+);
+
+/** The DNN's parameters (derived from {@link dnnParamSpace}). */
+export type DNNParams = ParamsOf<typeof dnnParamSpace>;
 
 /** One epoch of a DNN's training record. */
 export interface DNNEpoch {
@@ -41,22 +43,23 @@ interface DNNModel {
  * const p = await dnn.predictProba(Xtest);
  */
 export class DNN extends BaseDetector<DNNParams, DNNModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    hidden: { type: 'intList', default: [300, 100], min: 1, description: 'sizes of the two hidden layers (three weight layers in all)', search: { choices: [[300, 100], [100, 50], [10, 10]] } },
-    activation: { type: 'choice', default: 'relu', choices: ['relu', 'tanh', 'sigmoid'], description: 'activation of the hidden layers', search: { choices: ['relu', 'tanh'] } },
-    lr: { type: 'float', default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate', search: { low: 1e-4, high: 1e-2, log: true } },
-    batchSize: { type: 'int', default: 100, min: 1, description: 'minibatch size' },
-    maxEpochs: { type: 'int', default: 300, min: 1, description: 'maximum number of epochs' },
-    validationFraction: { type: 'float', default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'share of the training rows held out (stratified) for early stopping; 0 trains on all rows for maxEpochs' },
-    patience: { type: 'int', default: 10, min: 1, description: 'epochs without a better validation loss before stopping' },
+  static readonly declaration = declareDetector({
+    name: 'dnn',
+    supervision: 'supervised',
+    hasProbability: true,
+    learnsWithoutAnomalies: false,
+    description: 'DNN: three fully connected layers, sigmoid cross-entropy, Adam, early stopping; score = p(anomaly)',
+    budget: 'maxEpochs',
+    quickParams: { hidden: [8, 4], maxEpochs: 30, batchSize: 32 },
+    paramSpace: dnnParamSpace,
+    // The constructor and setParams alike: the network has exactly two hidden layers.
+    checkParams: (p) => (p.hidden.length !== 2 ? `"hidden" must give two layer sizes (three fully connected layers), got [${p.hidden}]` : null),
   });
-  readonly name = 'dnn';
-  readonly supervision = 'supervised' as const;
-  override readonly hasProbability = true;
+  /** @deprecated The space is `DNN.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = dnnParamSpace;
 
   constructor(params?: Partial<DNNParams>) {
-    super(DNN.paramSpace, params);
-    if (this.params.hidden.length !== 2) throw new ValidationError('param', `DNN: "hidden" must give two layer sizes (three fully connected layers), got [${this.params.hidden}]`);
+    super(DNN.declaration, params);
   }
 
   /** Per-epoch training and validation loss of the fitted model. */
@@ -161,16 +164,22 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
   }
 
   protected modelFromState(state: ModelState): DNNModel {
-    const { sizes, activations, bestEpoch, history } = state.meta as unknown as { sizes: number[]; activations: Activation[]; bestEpoch: number; history: DNNEpoch[] };
-    const net = new DenseNetwork({ sizes, activations }, { params: state.tensors.params.data as Float32Array });
-    if (net.params.length !== state.tensors.params.data.length) throw new ValidationError('shape', `DNN state: ${state.tensors.params.data.length} parameters for a network of ${net.params.length}`);
+    const { sizes, activations, bestEpoch, history } = state.meta as unknown as { sizes: unknown; activations: unknown; bestEpoch: number; history: DNNEpoch[] };
+    const params = state.tensors.params?.data;
+    if (!Array.isArray(sizes) || !Array.isArray(activations) || !(params instanceof Float32Array)) {
+      throw new ModelFormatError('DNN.setState: state lacks sizes, activations or the f32 tensor "params"');
+    }
+    let net: DenseNetwork;
+    try {
+      net = new DenseNetwork({ sizes: sizes.map(Number), activations: activations.map(String) as DenseNetwork['spec']['activations'] }, { params });
+    } catch (e) {
+      // A spec the engine refuses, or a parameter count that does not match it: the state is damaged.
+      throw new ModelFormatError(`DNN.setState: ${(e as Error).message}`, { cause: e });
+    }
     return { net, history: history ?? [], bestEpoch: bestEpoch ?? 0 };
   }
 }
 
-function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
 
 /** Sigmoid cross-entropy from the logit, stably: softplus(z) − t·z. */
 function bce(z: number, t: number): number {
@@ -183,17 +192,3 @@ function gather(X: Matrix, rows: Uint32Array): Float32Array {
   return out;
 }
 
-/** Holds out `fraction` of each class (at least one row stays in training per class). */
-function stratifiedSplit(y: Labels, fraction: number, rng: { shuffle<T extends { length: number; [i: number]: any }>(a: T): T }): { train: Uint32Array; val: Uint32Array } {
-  const byClass: number[][] = [[], []];
-  y.forEach((v, i) => byClass[v].push(i));
-  const train: number[] = [];
-  const val: number[] = [];
-  for (const group of byClass) {
-    rng.shuffle(group);
-    const nv = fraction > 0 ? Math.min(group.length - 1, Math.round(group.length * fraction)) : 0;
-    val.push(...group.slice(0, Math.max(0, nv)));
-    train.push(...group.slice(Math.max(0, nv)));
-  }
-  return { train: Uint32Array.from(train), val: Uint32Array.from(val) };
-}

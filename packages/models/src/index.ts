@@ -18,4 +18,4 @@ export {
   type ReconstructionModel,
   type ReconstructionParams,
 } from './autoencoder-base.js';
-export { modelEntries, registerModels } from './register.js';
+export { modelClasses, modelEntries, registerModels } from './register.js';

@@ -1,5 +1,5 @@
-import { BaseDetector, type Matrix, type ParamSpace, type Supervision } from '@abc/core';
-import { errorsToFloat32, reconstructionErrors, reconstructionParamSpace, ReconstructionDetector, type ReconstructionModel, type ReconstructionParams, type TrainSetup } from './autoencoder-base.js';
+import { declareDetector, type Matrix } from '@abc/core';
+import { errorsToFloat32, reconstructionDetectorSpace, reconstructionErrors, ReconstructionDetector, type ReconstructionModel, type ReconstructionParams, type TrainSetup } from './autoencoder-base.js';
 
 /** LRC's parameters (the shared reconstruction params). */
 export type LRCParams = ReconstructionParams;
@@ -17,14 +17,23 @@ export type LRCParams = ReconstructionParams;
  * await lrc.fit(X, y);
  */
 export class LRC extends ReconstructionDetector<LRCParams> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({ ...reconstructionParamSpace });
-  readonly name = 'lrc';
-  readonly supervision: Supervision = 'supervised';
+  static readonly declaration = declareDetector({
+    name: 'lrc',
+    supervision: 'supervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: false,
+    description: 'LRC baseline (Munawar et al. 2017): autoencoder with loss L for normals and −L for anomalies; score = L',
+    budget: 'maxEpochs',
+    quickParams: { hidden: [8], latent: 2, maxEpochs: 4, batchSize: 32 },
+    paramSpace: reconstructionDetectorSpace,
+  });
+  /** @deprecated The space is `LRC.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = reconstructionDetectorSpace;
   protected readonly usesLabels = true;
   protected readonly scoreKind = 'reconstruction' as const;
 
   constructor(params?: Partial<LRCParams>) {
-    super(LRC.paramSpace, params);
+    super(LRC.declaration, params);
   }
 
   /** True when the last fit stopped on a non-finite loss or weights. */

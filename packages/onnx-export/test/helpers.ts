@@ -54,8 +54,8 @@ export class PluginMLP extends BaseDetector<MlpParams, MlpModel> {
   static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
     hidden: { type: 'int', default: 6, min: 1, description: 'hidden units' },
   });
-  readonly name = 'plugin-mlp';
-  readonly supervision = 'supervised' as const;
+  override readonly name = 'plugin-mlp';
+  override readonly supervision = 'supervised' as const;
   override readonly hasProbability = true;
 
   constructor(params?: Partial<MlpParams>) {

@@ -1,25 +1,35 @@
-import { getDetectorEntry, listDetectors, Random, ValidationError, type DetectorEntry, type ParamSpec, type Params, type ParamValue } from '@abc/core';
+import { getDetectorEntry, learnsWithoutAnomalies, listDetectors, Random, ValidationError, type DetectorEntry, type ParamSpec, type Params, type ParamValue } from '@abc/core';
 
-/** Parameters that measure training effort, in the order a search looks for them (epochs, trees, rounds). */
-export const BUDGET_PARAMS = ['maxEpochs', 'epochs', 'nEstimators', 'maxIter'] as const;
-
-/** The parameter successive halving scales for a detector, or null when it has none (fitted at full cost once). */
+/**
+ * The parameter successive halving scales for a detector: its declared training budget (epochs, trees, boosting
+ * rounds), or null when it declares none (fitted once, at full cost: an SVM's iteration cap is a safety limit).
+ *
+ * @example
+ * budgetParam(getDetectorEntry('abc'));   // 'maxEpochs'
+ * budgetParam(getDetectorEntry('svm'));   // null
+ */
 export function budgetParam(entry: DetectorEntry): string | null {
-  for (const name of BUDGET_PARAMS) {
-    const spec = entry.paramSpace[name];
-    if (spec && spec.type === 'int') return name;
+  const budget = entry.budget ?? null;
+  if (budget === null) return null;
+  const spec = entry.paramSpace[budget];
+  if (!spec || spec.type !== 'int') {
+    throw new ValidationError('param', `detector ${entry.name} declares "${budget}" as its budget, which is not one of its integer parameters`);
   }
-  return null;
+  return budget;
 }
 
 /**
- * Label-aware candidates. With no anomaly in the training labels only unsupervised detectors and ABC (which
- * then is an autoencoder) can learn anything; with anomalies every named detector is a candidate.
+ * Label-aware candidates. With no anomaly in the training labels only the detectors that declare they learn
+ * without anomalies (the unsupervised ones, and ABC, which then is an autoencoder) are candidates; with anomalies
+ * every named detector is.
+ *
+ * @example
+ * chooseCandidates(['abc', 'gtb', 'iforest'], 0).map((e) => e.name);   // ['abc', 'iforest']
  */
 export function chooseCandidates(names: readonly string[] | undefined, nAnomalies: number): DetectorEntry[] {
   const entries = names ? names.map((n) => getDetectorEntry(n)) : listDetectors();
   if (nAnomalies > 0) return entries;
-  const usable = entries.filter((e) => e.supervision === 'unsupervised' || e.name === 'abc');
+  const usable = entries.filter((e) => learnsWithoutAnomalies(e));
   if (usable.length === 0) {
     throw new ValidationError('labels', `the training labels hold no anomaly, and none of ${entries.map((e) => e.name).join(', ')} can learn without one`);
   }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, matrix, Random, vstack } from '@abc/core';
+import { AbortError, getDetectorEntry, matrix, Random, vstack } from '@abc/core';
 import { auroc, makeToyData, toyTrainingSet } from '@abc/eval';
 import '@abc/models';
+import '@abc/baselines';
 import { averagePrecision } from '@abc/eval';
-import { chooseCandidates, makeFolds, searchDetectors, syntheticOutliers, type Trial } from '../src/index.js';
+import { budgetParam, chooseCandidates, makeFolds, searchDetectors, syntheticOutliers, type Trial } from '../src/index.js';
 
 const net = { hidden: [10, 10], latent: 1, maxEpochs: 27, patience: 5 };
 const train = makeToyData({ nPerClass: 400, seed: 3 });
@@ -94,6 +95,26 @@ describe('searchDetectors', () => {
     expect(byRung[1].map((t) => t.params.lr).sort()).toEqual(rung0.slice(0, 2).map((t) => t.params.lr).sort());
     expect(events).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(result.best.rung).toBe(2);
+  }, 120_000);
+
+  it('halving scales only a declared budget: SVM and OCSVM (none declared) train once with their real iteration cap', async () => {
+    expect(budgetParam(getDetectorEntry('svm'))).toBeNull();
+    expect(budgetParam(getDetectorEntry('ocsvm'))).toBeNull();
+    expect(budgetParam(getDetectorEntry('abc'))).toBe('maxEpochs');
+    expect(budgetParam(getDetectorEntry('iforest'))).toBe('nEstimators');
+    const pick = Array.from({ length: 300 }, (_, i) => Math.floor((i * X.rows) / 300));
+    const Xs = matrix(Float32Array.from(pick.flatMap((i) => Array.from(X.data.subarray(i * 2, i * 2 + 2)))), pick.length, 2);
+    const ys = Uint8Array.from(pick, (i) => y[i]);
+    const result = await searchDetectors(Xs, ys, { detectors: ['svm', 'ocsvm'], strategy: 'halving', trialsPerDetector: 3, seed: 4 });
+    const svmTrials = result.trials.filter((t) => t.detector === 'svm' || t.detector === 'ocsvm');
+    expect(svmTrials.length).toBeGreaterThan(0);
+    for (const t of svmTrials) {
+      expect(t.budget).toBeNull();
+      expect(t.params.maxIter ?? null).toBeNull(); // not the 1 iteration a name-guessed "budget" gave them
+    }
+    // Each configuration was fitted at full cost once: its later rungs reuse that fit.
+    const keys = new Set(svmTrials.map((t) => t.key));
+    expect(keys.size).toBe(6);
   }, 120_000);
 
   it('is repeatable with a seed, resumes from recorded trials and aborts', async () => {

@@ -8,8 +8,8 @@ import {
   type FitContext,
   type Matrix,
   type ModelState,
-  type ParamSpec,
   type Random,
+  defineParams,
 } from '@abc/core';
 import { decisionValues } from './kernel.js';
 import { defaultMaxIter, solveSmo, type SmoProblem, type SmoResult } from './smo.js';
@@ -32,7 +32,7 @@ export interface SvmModel {
 }
 
 /** Parameter specs the two SVMs share. */
-export const sharedSvmParams: { [name: string]: ParamSpec } = {
+export const sharedSvmParams = defineParams({
   gamma: {
     type: 'float',
     default: null,
@@ -71,7 +71,7 @@ export const sharedSvmParams: { [name: string]: ParamSpec } = {
     min: 1,
     description: "kernel cache in MB (float32 kernel rows, least-recently-used), as scikit-learn's cache_size",
   },
-};
+});
 
 /** Iterations between progress events (and abort checks) of the solver. */
 export const PROGRESS_EVERY = 1000;

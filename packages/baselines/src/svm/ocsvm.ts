@@ -1,4 +1,4 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type ParamSpace } from '@abc/core';
+import { type FitContext, type Labels, type Matrix, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import {
   applySubsample,
   buildModel,
@@ -11,17 +11,24 @@ import {
 } from './common.js';
 import { scaleGamma } from './kernel.js';
 
-export type OCSVMParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  nu: number;
-  gamma: number | null;
-  tol: number;
-  maxIter: number | null;
-  maxSamples: number;
-  cacheSize: number;
-};
+
+/** OCSVM's parameters (the common ones, then its own). */
+export const ocsvmParamSpace = withCommonParams(defineParams({
+  nu: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+    description:
+      'upper bound on the share of training rows outside the boundary and lower bound on the share of support vectors, as scikit-learn OneClassSVM nu',
+    search: { low: 0.01, high: 0.5, log: true },
+  },
+  ...sharedSvmParams,
+}));
+
+/** OCSVM's parameters (derived from {@link ocsvmParamSpace}). */
+export type OCSVMParams = ParamsOf<typeof ocsvmParamSpace>;
 
 /**
  * Unsupervised one-class SVM with an RBF kernel (Schölkopf et al. 2001), trained by our port of libsvm's SMO
@@ -44,24 +51,21 @@ export type OCSVMParams = {
 export class OCSVM extends SvmDetector<OCSVMParams> {
   protected readonly svmKind = 'one-class' as const;
   protected readonly scoreSign = -1 as const;
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    nu: {
-      type: 'float',
-      default: 0.5,
-      min: 0,
-      max: 1,
-      exclusiveMin: true,
-      description:
-        'upper bound on the share of training rows outside the boundary and lower bound on the share of support vectors, as scikit-learn OneClassSVM nu',
-      search: { low: 0.01, high: 0.5, log: true },
-    },
-    ...sharedSvmParams,
+  static readonly declaration = declareDetector({
+    name: 'ocsvm',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: "one-class SVM with an RBF kernel (libsvm's SMO, as scikit-learn OneClassSVM); score = -decision_function, > 0 outside",
+    budget: null,
+    quickParams: {},
+    paramSpace: ocsvmParamSpace,
   });
-  readonly name = 'ocsvm';
-  readonly supervision = 'unsupervised' as const;
+  /** @deprecated The space is `OCSVM.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = ocsvmParamSpace;
 
   constructor(params?: Partial<OCSVMParams>) {
-    super(OCSVM.paramSpace, params);
+    super(OCSVM.declaration, params);
   }
 
   protected async fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<SvmModel> {

@@ -1,13 +1,4 @@
-import {
-  BaseDetector,
-  countLabels,
-  type FitContext,
-  type Labels,
-  type Matrix,
- 
- 
-  type ParamSpace,
-} from '@abc/core';
+import { countLabels, type FitContext, type Labels, type Matrix, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
 import {
   applySubsample,
   buildModel,
@@ -20,18 +11,30 @@ import {
 } from './common.js';
 import { scaleGamma } from './kernel.js';
 
-export type SVMParams = {
-  seed: number;
-  threshold: number | null;
-  contamination: number | null;
-  C: number;
-  gamma: number | null;
-  tol: number;
-  maxIter: number | null;
-  classWeight: 'none' | 'balanced';
-  maxSamples: number;
-  cacheSize: number;
-};
+
+/** SVM's parameters (the common ones, then its own). */
+export const svmParamSpace = withCommonParams(defineParams({
+  C: {
+    type: 'float',
+    default: 1,
+    min: 0,
+    exclusiveMin: true,
+    description: 'penalty of a margin violation (upper bound of each dual coefficient), as scikit-learn SVC C',
+    search: { low: 1e-2, high: 1e3, log: true },
+  },
+  ...sharedSvmParams,
+  classWeight: {
+    type: 'choice',
+    default: 'none',
+    choices: ['none', 'balanced'],
+    description:
+      "per-class C multiplier: 'balanced' uses n / (2 n_class) for each class (scikit-learn's class_weight='balanced'), 'none' uses 1",
+    search: { choices: ['none', 'balanced'] },
+  },
+}));
+
+/** SVM's parameters (derived from {@link svmParamSpace}). */
+export type SVMParams = ParamsOf<typeof svmParamSpace>;
 
 /**
  * Supervised C-SVC with an RBF kernel (Cortes and Vapnik 1995), trained by our port of libsvm's SMO solver, as
@@ -53,30 +56,21 @@ export type SVMParams = {
 export class SVM extends SvmDetector<SVMParams> {
   protected readonly svmKind = 'svc' as const;
   protected readonly scoreSign = 1 as const;
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    C: {
-      type: 'float',
-      default: 1,
-      min: 0,
-      exclusiveMin: true,
-      description: 'penalty of a margin violation (upper bound of each dual coefficient), as scikit-learn SVC C',
-      search: { low: 1e-2, high: 1e3, log: true },
-    },
-    ...sharedSvmParams,
-    classWeight: {
-      type: 'choice',
-      default: 'none',
-      choices: ['none', 'balanced'],
-      description:
-        "per-class C multiplier: 'balanced' uses n / (2 n_class) for each class (scikit-learn's class_weight='balanced'), 'none' uses 1",
-      search: { choices: ['none', 'balanced'] },
-    },
+  static readonly declaration = declareDetector({
+    name: 'svm',
+    supervision: 'supervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: false,
+    description: "C-SVC with an RBF kernel (libsvm's SMO, as scikit-learn SVC); score = decision function, > 0 on the anomaly side",
+    budget: null,
+    quickParams: {},
+    paramSpace: svmParamSpace,
   });
-  readonly name = 'svm';
-  readonly supervision = 'supervised' as const;
+  /** @deprecated The space is `SVM.declaration.paramSpace` (kept for one minor version). */
+  static readonly paramSpace = svmParamSpace;
 
   constructor(params?: Partial<SVMParams>) {
-    super(SVM.paramSpace, params);
+    super(SVM.declaration, params);
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<SvmModel> {

@@ -5,7 +5,7 @@ import type { Params } from '../params.js';
 import { deserialize, serialize } from '../persist.js';
 import { Pipeline } from '../pipeline.js';
 import { Random } from '../random.js';
-import { getDetectorEntry } from '../registry.js';
+import { createDetector, getDetectorEntry, listDetectors } from '../registry.js';
 
 /** Data for the checks: training rows with labels (1 = anomaly) and test rows with labels. */
 export interface CheckData {
@@ -31,7 +31,33 @@ export interface CheckOptions {
   data?: CheckData;
   /** Skip the save/load round trip (for detectors that are not registered). Default false. */
   skipPersistence?: boolean;
+  /** Run only this check (one of {@link CONFORMANCE_CHECKS}); the others are skipped. */
+  only?: string;
 }
+
+/** The names of the conformance checks, in the order they run (each is one test id in the sweep). */
+export const CONFORMANCE_CHECKS = [
+  'declares its kind',
+  'fit raises for a scoring-only detector',
+  'is unfitted before fit',
+  'fit returns the detector',
+  'scores are a finite Float32Array of length n',
+  'predict gives 0/1 labels at the threshold',
+  'predictProba matches hasProbability',
+  'separates the easy anomalies (AUROC floor)',
+  'scores rows independently (permutation, single rows)',
+  'accepts number[][] as well as a Matrix',
+  'wrong feature count raises',
+  'NaN and Infinity raise',
+  'empty and ragged input raise',
+  'bad labels raise',
+  'same seed, same scores',
+  'different seeds, different scores',
+  'clone is unfitted with equal params',
+  'getParams returns a copy; setParams validates',
+  'abort stops fit with AbortError and leaves the detector as it was',
+  'save/load round-trips to identical scores',
+] as const;
 
 /** Gives a new detector; `params` (such as `{ seed }`) override the factory's own. */
 export type DetectorFactory = (params?: Params) => Detector;
@@ -54,7 +80,11 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
   const data = options.data ?? makeCheckData();
   const failures: Error[] = [];
   const ran: string[] = [];
-  const check = async (name: string, fn: () => Promise<void> | void) => {
+  if (options.only !== undefined && !(CONFORMANCE_CHECKS as readonly string[]).includes(options.only)) {
+    throw new ValidationError('param', `checkDetector: unknown check "${options.only}"; checks: ${CONFORMANCE_CHECKS.join('; ')}`);
+  }
+  const check = async (name: (typeof CONFORMANCE_CHECKS)[number], fn: () => Promise<void> | void) => {
+    if (options.only !== undefined && name !== options.only) return;
     ran.push(name);
     try {
       await fn();
@@ -132,15 +162,15 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
       assert(p instanceof Float32Array && p.length === data.Xtest.rows, 'wrong type or length');
       assert(p.every((v) => v >= 0 && v <= 1), 'a probability is outside [0, 1]');
     } else {
-      await expectError(() => fitted.predictProba(data.Xtest), Error, 'predictProba without a probability');
+      await expectValidation(() => fitted.predictProba(data.Xtest), 'type');
     }
   });
 
   if (options.minAuroc !== null) {
     const floor = options.minAuroc ?? 0.8;
-    await check(`AUROC on easy data >= ${floor}`, async () => {
+    await check('separates the easy anomalies (AUROC floor)', async () => {
       const a = auroc(await fitted.scoreSamples(data.Xtest), data.ytest);
-      assert(a >= floor, `AUROC ${a.toFixed(3)}`);
+      assert(a >= floor, `AUROC ${a.toFixed(3)} below ${floor}`);
     });
   }
 
@@ -348,4 +378,65 @@ async function expectValidation(fn: () => unknown, reason: ValidationError['reas
 
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** One conformance check of one registered detector: a test id and how to run it. */
+export interface ConformanceCase {
+  /** `detector › check`, unique across the sweep. */
+  readonly id: string;
+  readonly detector: string;
+  readonly check: (typeof CONFORMANCE_CHECKS)[number];
+  /** Runs the check on a fresh detector made from the registry with its declared quick params. */
+  run(): Promise<void>;
+}
+
+/** Options of {@link detectorConformanceCases}. */
+export interface ConformanceSweepOptions {
+  /** Only these registered detectors (default: every registered one). */
+  detectors?: readonly string[];
+  /** Leave these out (e.g. a detector a package tests on its own data). */
+  exclude?: readonly string[];
+  /** Per-detector check options (`random`, `minAuroc`, ...). */
+  options?: (name: string) => CheckOptions;
+}
+
+/**
+ * The conformance sweep as test cases, one per check per registered detector (as scikit-learn's
+ * `parametrize_with_checks`): each makes its detector through the registry with the declared `quickParams`
+ * and runs one check of {@link checkDetector} (which throws its `AggregateError` on failure). Checks that do
+ * not apply to a detector (labels for an unsupervised one, a second seed for a deterministic one) are left out.
+ *
+ * @example
+ * import '@abc/models';
+ * it.each(detectorConformanceCases().map((c) => [c.id, c] as const))('%s', (_id, c) => c.run());
+ */
+export function detectorConformanceCases(sweep: ConformanceSweepOptions = {}): ConformanceCase[] {
+  const names = sweep.detectors ?? listDetectors().map((e) => e.name);
+  const cases: ConformanceCase[] = [];
+  for (const name of names) {
+    if (sweep.exclude?.includes(name)) continue;
+    const entry = getDetectorEntry(name);
+    const options = sweep.options?.(name) ?? {};
+    const factory: DetectorFactory = (params) => createDetector(name, { ...(entry.quickParams ?? {}), ...(params ?? {}) });
+    const applies = (check: (typeof CONFORMANCE_CHECKS)[number]): boolean => {
+      if (check === 'fit raises for a scoring-only detector') return Boolean(options.scoringOnly);
+      if (check === 'bad labels raise') return entry.supervision === 'supervised';
+      if (check === 'different seeds, different scores') return Boolean(options.random);
+      if (check === 'separates the easy anomalies (AUROC floor)') return options.minAuroc !== null;
+      if (check === 'save/load round-trips to identical scores') return !options.skipPersistence;
+      return true;
+    };
+    for (const check of CONFORMANCE_CHECKS) {
+      if (!applies(check)) continue;
+      cases.push({
+        id: `${name} › ${check}`,
+        detector: name,
+        check,
+        run: async () => {
+          await checkDetector(factory, { ...options, only: check });
+        },
+      });
+    }
+  }
+  return cases;
 }

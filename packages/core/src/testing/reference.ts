@@ -1,8 +1,9 @@
 import { BaseDetector, type FitContext } from '../detector.js';
 import { ModelFormatError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import type { ParamSpace } from '../params.js';
-import { registerDetector, hasDetector } from '../registry.js';
+import { declareDetector } from '../declare.js';
+import { defineParams, withCommonParams, type ParamsOf } from '../params.js';
+import { registerDetectorClass } from '../registry.js';
 import { tensor, type ModelState } from '../state.js';
 import type { Labels } from '../validate.js';
 
@@ -11,7 +12,8 @@ import type { Labels } from '../validate.js';
  * plugin writes a detector on `BaseDetector`.
  */
 
-type MeanDistanceParams = { seed: number; threshold: number | null; contamination: number | null };
+const meanDistanceSpace = withCommonParams(defineParams({}));
+type MeanDistanceParams = ParamsOf<typeof meanDistanceSpace>;
 
 /**
  * Unsupervised: the score is the Euclidean distance to the training mean (deterministic, no progress events).
@@ -21,12 +23,19 @@ type MeanDistanceParams = { seed: number; threshold: number | null; contaminatio
  * await det.scoreSamples([[5, 5]]);   // large: far from the mean
  */
 export class MeanDistance extends BaseDetector<MeanDistanceParams, Float64Array> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({});
-  readonly name = 'ref-meandist';
-  readonly supervision = 'unsupervised' as const;
+  static readonly declaration = declareDetector({
+    name: 'ref-meandist',
+    supervision: 'unsupervised',
+    hasProbability: false,
+    learnsWithoutAnomalies: true,
+    description: 'reference: Euclidean distance to the training mean',
+    budget: null,
+    quickParams: {},
+    paramSpace: meanDistanceSpace,
+  });
 
   constructor(params?: Partial<MeanDistanceParams>) {
-    super(MeanDistance.paramSpace, params);
+    super(MeanDistance.declaration, params);
   }
 
   protected async fitModel(X: Matrix): Promise<Float64Array> {
@@ -57,7 +66,13 @@ export class MeanDistance extends BaseDetector<MeanDistanceParams, Float64Array>
   }
 }
 
-type LogisticParams = MeanDistanceParams & { epochs: number; lr: number };
+const logisticSpace = withCommonParams(
+  defineParams({
+    epochs: { type: 'int', default: 20, min: 1, description: 'passes over the data' },
+    lr: { type: 'float', default: 0.1, min: 0, exclusiveMin: true, description: 'SGD step size' },
+  }),
+);
+type LogisticParams = ParamsOf<typeof logisticSpace>;
 interface LogisticModel {
   w: Float32Array; // [cols + 1], the last is the bias
 }
@@ -67,16 +82,19 @@ interface LogisticModel {
  * shuffling, one progress event per epoch. Score = p(anomaly | x).
  */
 export class LogisticDetector extends BaseDetector<LogisticParams, LogisticModel> {
-  static readonly paramSpace: ParamSpace = BaseDetector.withCommonParams({
-    epochs: { type: 'int', default: 20, min: 1, description: 'passes over the data' },
-    lr: { type: 'float', default: 0.1, min: 0, exclusiveMin: true, description: 'SGD step size' },
+  static readonly declaration = declareDetector({
+    name: 'ref-logistic',
+    supervision: 'supervised',
+    hasProbability: true,
+    learnsWithoutAnomalies: false,
+    description: 'reference: logistic regression by SGD',
+    budget: 'epochs',
+    quickParams: { epochs: 5 },
+    paramSpace: logisticSpace,
   });
-  readonly name = 'ref-logistic';
-  readonly supervision = 'supervised' as const;
-  override readonly hasProbability = true;
 
   constructor(params?: Partial<LogisticParams>) {
-    super(LogisticDetector.paramSpace, params);
+    super(LogisticDetector.declaration, params);
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<LogisticModel> {
@@ -141,24 +159,6 @@ function stateVector(
 
 /** Registers both reference detectors (idempotent). */
 export function registerReferenceDetectors(): void {
-  if (!hasDetector('ref-meandist')) {
-    registerDetector({
-      name: 'ref-meandist',
-      supervision: 'unsupervised',
-      hasProbability: false,
-      description: 'reference: Euclidean distance to the training mean',
-      paramSpace: MeanDistance.paramSpace,
-      create: (p) => new MeanDistance(p as Partial<MeanDistanceParams>),
-    });
-  }
-  if (!hasDetector('ref-logistic')) {
-    registerDetector({
-      name: 'ref-logistic',
-      supervision: 'supervised',
-      hasProbability: true,
-      description: 'reference: logistic regression by SGD',
-      paramSpace: LogisticDetector.paramSpace,
-      create: (p) => new LogisticDetector(p as Partial<LogisticParams>),
-    });
-  }
+  registerDetectorClass(MeanDistance, { ifAbsent: true });
+  registerDetectorClass(LogisticDetector, { ifAbsent: true });
 }

@@ -22,6 +22,7 @@
  * // or without the registry: new DenseNetwork(spec, { kernel: createTfjsKernel(tf) })
  * // ABC_KERNEL=wasm-simd node app.js still forces the built-in kernel.
  */
+import { BackendUnavailableError, ValidationError } from '@abc/core';
 import type { GemmKernel } from './types.js';
 import { registerKernel, type KernelCandidate } from './select.js';
 
@@ -104,7 +105,7 @@ export class TfjsGemmKernel implements GemmKernel {
   constructor(tf: TfjsModule<any>) {
     this.tf = tf;
     const why = tfjsUnavailableReason(tf);
-    if (why !== null) throw new Error(why);
+    if (why !== null) throw new BackendUnavailableError('tfjs', why);
   }
 
   get name(): string {
@@ -162,7 +163,7 @@ export class TfjsGemmKernel implements GemmKernel {
       product = tf.matMul(at, bt, transA, transB).dataSync() as ArrayLike<number>;
     });
     const P = product!;
-    if (P.length !== m * n) throw new Error(`tfjs matMul returned ${P.length} values, expected ${m}×${n}`);
+    if (P.length !== m * n) throw new BackendUnavailableError('tfjs', `tfjs matMul returned ${P.length} values, expected ${m}×${n}`);
     for (let i = 0; i < m; i++) {
       const row = cOffset + i * ldc;
       const p = i * n;
@@ -185,11 +186,11 @@ export class TfjsGemmKernel implements GemmKernel {
  */
 function dense(X: Float32Array, off: number, ld: number, rows: number, cols: number): Float32Array {
   if (ld === cols || rows === 1) {
-    if (off < 0 || off + rows * cols > X.length) throw new RangeError(`gemm: a ${rows}×${cols} matrix at offset ${off} overruns its buffer of ${X.length}`);
+    if (off < 0 || off + rows * cols > X.length) throw new ValidationError('shape', `gemm: a ${rows}×${cols} matrix at offset ${off} overruns its buffer of ${X.length}`);
     return X.subarray(off, off + rows * cols);
   }
-  if (ld < cols) throw new RangeError(`gemm: row stride ${ld} is smaller than the row length ${cols}`);
-  if (off < 0 || off + (rows - 1) * ld + cols > X.length) throw new RangeError(`gemm: a ${rows}×${cols} matrix at offset ${off} with stride ${ld} overruns its buffer of ${X.length}`);
+  if (ld < cols) throw new ValidationError('shape', `gemm: row stride ${ld} is smaller than the row length ${cols}`);
+  if (off < 0 || off + (rows - 1) * ld + cols > X.length) throw new ValidationError('shape', `gemm: a ${rows}×${cols} matrix at offset ${off} with stride ${ld} overruns its buffer of ${X.length}`);
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) out.set(X.subarray(off + r * ld, off + r * ld + cols), r * cols);
   return out;
@@ -211,10 +212,10 @@ export function createTfjsKernel<T extends TfjsTensor>(tf: TfjsModule<T>): TfjsG
   try {
     kernel.gemm(false, false, 1, 1, 2, 1, PROBE_A, 0, 2, PROBE_B, 0, 1, 0, C, 0, 1);
   } catch (e) {
-    throw new Error(`tfjs (${kernel.name}) cannot run a matMul: ${message(e)}`);
+    throw new BackendUnavailableError('tfjs', `tfjs (${kernel.name}) cannot run a matMul: ${message(e)}`, { cause: e });
   }
   if (C[0] !== PROBE_EXPECTED) {
-    throw new Error(`${kernel.name} computed a probe product as ${C[0]} instead of ${PROBE_EXPECTED}: the backend does not compute in float32`);
+    throw new BackendUnavailableError('tfjs', `${kernel.name} computed a probe product as ${C[0]} instead of ${PROBE_EXPECTED}: the backend does not compute in float32`);
   }
   return kernel;
 }

@@ -12,6 +12,7 @@
  * One arena per network: its memory is released with the network (garbage collected), and nothing is freed
  * inside it (workspaces grow rarely: only when a larger batch arrives).
  */
+import { ValidationError } from '@abc/core';
 import type { Activation } from '@abc/core';
 import { arenaOf, registerArenaBuffer } from './arena.js';
 import type { ComputeArena } from './types.js';
@@ -174,7 +175,7 @@ export class WasmArena implements ComputeArena {
     if (bytes > have) {
       const pages = Math.ceil((bytes - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) {
-        throw new RangeError(`wasm arena: ${bytes} bytes needed, above its ${MAX_PAGES * PAGE} byte limit (use a smaller batch)`);
+        throw new ValidationError('range', `wasm arena: ${bytes} bytes needed, above its ${MAX_PAGES * PAGE} byte limit (use a smaller batch)`);
       }
       this.memory.grow(pages);
     }
@@ -190,7 +191,7 @@ export class WasmArena implements ComputeArena {
   }
 
   alloc(length: number): Float32Array {
-    if (!Number.isInteger(length) || length < 0) throw new RangeError(`wasm arena: cannot allocate ${length} floats`);
+    if (!Number.isInteger(length) || length < 0) throw new ValidationError('param', `wasm arena: cannot allocate ${length} floats`);
     const ptr = this.reserveBytes(length * 4);
     // Fresh pages are zero and nothing is reused, so the view starts zero-filled.
     // On the registered buffer object (see view()), so owns() and arenaOf() recognise the view.
@@ -327,7 +328,7 @@ export class WasmArena implements ComputeArena {
   ): void {
     this.check(params, grads, m, v);
     const n = params.length;
-    if (grads.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm arena: adamStep needs four arrays of one length');
+    if (grads.length !== n || m.length !== n || v.length !== n) throw new ValidationError('shape', 'wasm arena: adamStep needs four arrays of one length');
     // Coefficients enter as float32, as in PyTorch's float kernels. Element-wise, so a split changes no bit.
     const [p, g, mp, vp] = [params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset];
     const k = [c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.bc2Sqrt, c.eps] as const;
@@ -342,6 +343,6 @@ export class WasmArena implements ComputeArena {
   }
 
   private check(...arrays: Float32Array[]): void {
-    for (const a of arrays) if (!this.owns(a)) throw new Error('wasm arena: an element-wise pass got an array that does not live in this arena');
+    for (const a of arrays) if (!this.owns(a)) throw new ValidationError('param', 'wasm arena: an element-wise pass got an array that does not live in this arena');
   }
 }

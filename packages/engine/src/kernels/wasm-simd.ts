@@ -9,6 +9,7 @@
  * ({@link gemmInWasm}). At the contract's shapes the copies cost about 2-4% of the GEMM time; networks avoid them
  * altogether by keeping their buffers in the arena this kernel offers ({@link WasmSimdGemmKernel.createArena}).
  */
+import { BackendUnavailableError } from '@abc/core';
 import type { ComputeArena, GemmKernel } from './types.js';
 import { align16, decodeBase64, gemmInWasm, type WasmGemmExport, type WasmGemmHost } from './wasm-util.js';
 import { createWasmArena, precompileWasmArena } from './wasm-arena.js';
@@ -136,7 +137,7 @@ export class WasmSimdGemmKernel implements GemmKernel {
 /** A WebAssembly SIMD kernel, compiled synchronously (throws with the reason where it cannot run). */
 export function createWasmSimdKernel(): WasmSimdGemmKernel {
   const reason = wasmSimdUnavailableReason();
-  if (reason) throw new Error(`wasm-simd kernel unavailable: ${reason}`);
+  if (reason) throw new BackendUnavailableError('wasm-simd', `wasm-simd kernel unavailable: ${reason}`);
   const memory = newMemory();
   return new WasmSimdGemmKernel(new WebAssembly.Instance(compileSync(), { env: { memory } }), memory);
 }
@@ -148,7 +149,7 @@ function newMemory(): WebAssembly.Memory {
 /** A WebAssembly SIMD kernel, compiled asynchronously (works on a browser's main thread too). */
 export async function createWasmSimdKernelAsync(): Promise<WasmSimdGemmKernel> {
   const reason = wasmSimdUnavailableReason();
-  if (reason) throw new Error(`wasm-simd kernel unavailable: ${reason}`);
+  if (reason) throw new BackendUnavailableError('wasm-simd', `wasm-simd kernel unavailable: ${reason}`);
   const memory = newMemory();
   // Compile the arena's module too, so networks can create arenas synchronously on a browser's main thread.
   await precompileWasmArena().catch(() => undefined);

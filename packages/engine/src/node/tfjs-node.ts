@@ -27,6 +27,7 @@
  * import { selectKernel, describeSelection } from '@abc/engine';
  * console.log(describeSelection(selectKernel({ prefer: 'tfjs-node' })));   // 'gemm kernel tfjs-node (option)'
  */
+import { BackendUnavailableError } from '@abc/core';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { registerKernel, type KernelCandidate } from '../kernels/select.js';
@@ -87,12 +88,12 @@ export function installedTfjsCandidate(pkg: TfjsPackage, options: InstalledTfjsO
   };
   const create = () => {
     const path = where();
-    if (path === null) throw new Error(`${pkg.name} is not installed (npm i ${pkg.name})`);
+    if (path === null) throw new BackendUnavailableError(pkg.id, `${pkg.name} is not installed (npm i ${pkg.name})`);
     if (!loaded) {
       try {
         loaded = load(path) as TfjsModule;
       } catch (e) {
-        throw new Error(`${pkg.name} is installed but does not load: ${message(e)}`);
+        throw new BackendUnavailableError(pkg.id, `${pkg.name} is installed but does not load: ${message(e)}`, { cause: e });
       }
     }
     return createTfjsKernel(loaded);

@@ -16,6 +16,7 @@
  * import { registerThreadedWasmKernel } from '@abc/engine/node';
  * registerThreadedWasmKernel();        // candidate 'wasm-simd-2t' ahead of wasm-simd (ABC_KERNEL=wasm-simd-2t works too)
  */
+import { BackendUnavailableError } from '@abc/core';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ComputeArena, GemmKernel } from '../kernels/types.js';
@@ -287,7 +288,7 @@ export function threadedWasmUnavailableReason(): string | null {
 /** Creates the two-thread kernel (throws with the reason where it cannot run). */
 export function createThreadedWasmKernel(options: ThreadedWasmOptions = {}): ThreadedWasmKernel {
   const why = threadedWasmUnavailableReason();
-  if (why) throw new Error(`wasm-simd-2t kernel unavailable: ${why}`);
+  if (why) throw new BackendUnavailableError('wasm-simd-2t', `wasm-simd-2t kernel unavailable: ${why}`);
   return new ThreadedWasmKernel(options);
 }
 

@@ -125,7 +125,10 @@ export function resolveMethods(list: string | readonly string[], options: Resolv
     const spec = table[item] ?? (hasDetector(item) ? { id: item, detector: item } : undefined);
     if (!spec) {
       errors.push(
-        `unknown method "${item}"; method ids: all, ${[...METHOD_IDS, ...ABLATION_METHOD_IDS, ...Object.keys(options.extra ?? {})].join(', ')} (or a registered detector's name)`,
+        `unknown method "${item}"; method ids: all, ${[...METHOD_IDS, ...ABLATION_METHOD_IDS, ...Object.keys(options.extra ?? {})].join(', ')}, or a registered detector's name (${listDetectors()
+          .map((e) => e.name)
+          .filter((n) => !(n in table))
+          .join(', ') || 'none besides these'})`,
       );
       continue;
     }

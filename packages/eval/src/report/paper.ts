@@ -1,10 +1,13 @@
+import { METHOD_IDS } from '../protocols/methods.js';
+
 /** A value of the paper's Table 2: AUROC mean and std over five runs. */
 export interface PaperValue {
   mean: number;
   std: number;
 }
 
-const COLUMNS = ['abc-ae', 'abc-dae', 'lrc', 'dnn', 'svm', 'gtb', 'rusboost', 'ae', 'dae', 'ocsvm', 'iforest'] as const;
+// Table 2's columns are the paper's eleven method ids, in their order (one list: protocols/methods.ts).
+const COLUMNS = METHOD_IDS;
 
 // Transcribed from the paper's Table 2 in its own notation: "0.965(004)" is 0.965 with std 0.004.
 const RAW: Record<1 | 2, Record<string, { A: string; U: string }>> = {

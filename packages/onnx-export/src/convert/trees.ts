@@ -1,30 +1,11 @@
-import { UnsupportedExportError, type TreesExportSpec } from '@abc/core';
+import { UnsupportedExportError, type TreeEnsembleExportSpec, type TreesExportSpec } from '@abc/core';
 import { attr, type GraphBuilder } from '../graph.js';
 import { ONNX_TARGET } from '../target.js';
 import { checkFinite, checkInt, typeName } from './checks.js';
 import type { DetectorOutputs } from './dense.js';
 
-/**
- * The tree-ensemble export spec as `@abc/baselines` gives it (core's open `{ kind: 'trees', ... }` made
- * concrete; restated here, since onnx-export reads plain data and never imports a detector package). With
- * v_t(x) the value of the leaf x reaches in tree t: raw(x) = baseScore + Σ_t treeWeights[t] · v_t(x), and
- * - `'isolation'`: score = 2^(−raw / normalizer) (IsolationForest);
- * - `'sum-sigmoid'`: score = 1 / (1 + exp(−raw)) (boosting);
- * - `'weighted-vote'`: score = raw clipped to [0, 1] (a weighted share of 0/1 votes).
- * A split node sends x left when `x[feature] <= threshold`; a leaf has feature −1.
- */
-export interface TreeEnsembleSpec extends TreesExportSpec {
-  kind: 'trees';
-  aggregate: 'isolation' | 'sum-sigmoid' | 'weighted-vote';
-  nFeatures: number;
-  nTrees: number;
-  nodes: { feature: Int32Array; threshold: Float32Array; left: Int32Array; right: Int32Array; value: Float32Array };
-  treeOffsets: Int32Array;
-  treeWeights: Float32Array;
-  baseScore: number;
-  normalizer?: number;
-  threshold?: number;
-}
+/** The tree-ensemble export spec (defined once, in `@abc/core`: see `TreeEnsembleExportSpec` there). */
+export type TreeEnsembleSpec = TreeEnsembleExportSpec;
 
 const AGGREGATES = ['isolation', 'sum-sigmoid', 'weighted-vote'];
 

@@ -1,3 +1,3 @@
 import { packageProject } from '../../vitest.shared.js';
 
-export default packageProject('plugin-knn');
+export default packageProject('plugin-mean-distance');
