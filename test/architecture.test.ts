@@ -1,6 +1,7 @@
 /**
  * The house rules of the package graph, checked on the sources (DESIGN.md, "The flow of data"):
- * core <- engine <- models / baselines; onnx-export, eval read only core; search composes eval; apps and
+ * core <- engine <- models / baselines; onnx-export, eval read only core; search composes eval; serve reads
+ * core and onnx-export; apps and
  * examples compose everything. No arrow back up, and no import cycle between the source files of a package
  * (type-only imports included: a type-level loop is a design loop too).
  */
@@ -21,6 +22,8 @@ const ALLOWED: Record<string, { may: string[]; except?: Record<string, string[]>
   'onnx-export': { may: ['@abc/core'] },
   eval: { may: ['@abc/core'] },
   search: { may: ['@abc/core', '@abc/eval'] },
+  // The scoring server reads model files through core and runs ONNX through onnx-export.
+  serve: { may: ['@abc/core', '@abc/onnx-export'] },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -16,6 +16,7 @@ import { runReproduce, reproduceHelp } from './commands/reproduce.js';
 import { runSearch, searchHelp } from './commands/search.js';
 import { runList, listHelp } from './commands/list.js';
 import { runData, dataHelp } from './commands/data.js';
+import { runServe, serveHelp } from './commands/serve.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
 
@@ -28,6 +29,7 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   search: { run: runSearch, help: searchHelp },
   reproduce: { run: runReproduce, help: reproduceHelp },
   data: { run: runData, help: dataHelp },
+  serve: { run: runServe, help: serveHelp },
   demo: { run: runDemo, help: demoHelp },
 };
 

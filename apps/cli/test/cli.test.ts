@@ -25,7 +25,7 @@ describe('abc command line', () => {
   it('names an unknown command and an unknown flag (exit 2)', async () => {
     const u = await run('fitt');
     expect(u.code).toBe(2);
-    expect(u.err).toMatch(/unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, data, demo/);
+    expect(u.err).toMatch(/unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, data, serve, demo/);
     const f = await run('list', '--jsn');
     expect(f.code).toBe(2);
     expect(f.err).toMatch(/--jsn/);

@@ -1,0 +1,29 @@
+/**
+ * @abc/serve: a scoring server for a Triton-layout model repository (`abc export --triton`), speaking KServe's
+ * Open Inference Protocol v2 over REST with Triton's binary tensor extension: onnxruntime-node sessions in worker
+ * threads, Triton-style dynamic batching, Prometheus metrics, JSON logs, graceful shutdown, hot reload of new
+ * model versions, optional bearer-token auth; and `inferOip`, a typed client for it, Triton and KServe.
+ *
+ * @module @abc/serve
+ */
+export { createServer, startServer, OipServer, type ServeOptions, type StartedServer } from './server.js';
+export { inferOip, OipError, type InferOipOptions, type InferOipResult, type OipOutputs } from './client.js';
+export { ServeError, QueueFullError, UnavailableError, type ServeErrorCode } from './errors.js';
+export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';
+export { ModelManager, type ServedModel, type BatchingOptions } from './models.js';
+export { scanRepository, parseMaxBatchSize, type RepositoryModel, type RepositoryVersion } from './repository.js';
+export { ServeMetrics } from './metrics.js';
+export { WorkerPool } from './worker-pool.js';
+export { OnnxRunner, DetectorRunner, type ModelRunner, type TensorSpec } from './runners.js';
+export {
+  INFERENCE_HEADER,
+  parseInferRequest,
+  encodeInferResponse,
+  type OipInferRequest,
+  type OipInferResponse,
+  type OipRequestInput,
+  type OipRequestOutput,
+  type OipResponseOutput,
+  type OipTensorMetadata,
+  type ParsedInferRequest,
+} from './protocol.js';

@@ -1,0 +1,110 @@
+import { Worker } from 'node:worker_threads';
+import type { OutputArray, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+interface PoolWorker {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: Record<string, OutputArray> | undefined) => void; reject: (e: Error) => void }>;
+  /** Rows sent and not yet answered (the load measure for picking a worker). */
+  busy: number;
+}
+
+/**
+ * A fixed set of worker threads, each holding an onnxruntime-node session per loaded model version, so that
+ * inference runs off the event loop. Every model is loaded into every worker; a batch goes to the worker with
+ * the fewest rows in flight.
+ *
+ * @example
+ * const pool = new WorkerPool({ size: 2 });
+ * await pool.load('fraud/1', onnxBytes);
+ * const { score } = await pool.run('fraud/1', X.data, X.rows, X.cols, ['score']);
+ * await pool.close();
+ */
+export class WorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+  readonly threadsPerWorker: number;
+
+  constructor(options: { size: number; threadsPerWorker?: number }) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`workers must be a positive integer, got ${options.size}`);
+    this.threadsPerWorker = options.threadsPerWorker ?? 1;
+    for (let i = 0; i < options.size; i++) this.workers.push(this.spawn());
+  }
+
+  /** The number of worker threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private spawn(): PoolWorker {
+    const worker = new Worker(new URL('./ort-worker.mjs', import.meta.url));
+    const w: PoolWorker = { worker, pending: new Map(), busy: 0 };
+    worker.on('message', (reply: WorkerReply) => {
+      const p = w.pending.get(reply.id);
+      if (!p) return;
+      w.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.outputs);
+      else p.reject(new Error(reply.message));
+    });
+    const failAll = (e: Error) => {
+      for (const p of w.pending.values()) p.reject(e);
+      w.pending.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => {
+      failAll(new Error(`a scoring worker exited (code ${code})`));
+      // Replace a worker that died while the pool is in use, so one crash does not shrink it for good.
+      if (!this.closed) {
+        const i = this.workers.indexOf(w);
+        if (i >= 0) this.workers[i] = this.spawn();
+      }
+    });
+    return w;
+  }
+
+  private send(w: PoolWorker, msg: Distributive<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<Record<string, OutputArray> | undefined> {
+    if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.worker.postMessage({ ...msg, id } as WorkerRequest, transfer);
+    });
+  }
+
+  /** Starts a session for `key` in every worker (the bytes are copied to each). */
+  async load(key: string, bytes: Uint8Array): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.send(w, { type: 'load', key, bytes, threads: this.threadsPerWorker })));
+  }
+
+  /** Releases the sessions of `key`. */
+  async unload(key: string): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.send(w, { type: 'unload', key }).catch(() => undefined)));
+  }
+
+  /**
+   * Runs `key` on X float32 [rows, cols] in the least busy worker. `data` is transferred (it is unusable
+   * afterwards); the outputs come back as arrays of `rows` values.
+   */
+  async run(key: string, data: Float32Array, rows: number, cols: number, outputs: readonly string[]): Promise<Record<string, OutputArray>> {
+    let w = this.workers[0];
+    for (const c of this.workers) if (c.busy < w.busy) w = c;
+    w.busy += rows;
+    try {
+      const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      const out = await this.send(w, { type: 'run', key, data: own, rows, cols, outputs: [...outputs] }, [own.buffer as ArrayBuffer]);
+      if (!out) throw new Error('the worker returned no outputs');
+      return out;
+    } finally {
+      w.busy -= rows;
+    }
+  }
+
+  /** Terminates the workers (pending runs are rejected). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
