@@ -1,3 +1,3 @@
 import { packageProject } from '../../vitest.shared.js';
 
-export default packageProject('web', { testTimeout: 180_000, hookTimeout: 180_000 });
+export default packageProject('web', { testTimeout: 120_000, hookTimeout: 120_000, globalSetup: ['test/global-build.ts'] });

@@ -1,109 +1,260 @@
-import { tableToMatrix, table, isStringColumn } from '@abc/core';
-import { parseCsv } from '@abc/eval';
-import { inspectOnnx, METADATA_KEYS } from '@abc/onnx-export';
-import { drawHeatmap, makeGrid, type Points } from './heatmap.js';
-import { openScorer, type Scorer } from './runtime.js';
+import { buildDataset, type Dataset } from './data/dataset.js';
+import { previewCsv } from './data/inspect.js';
+import { toySampleCsv } from './data/sample.js';
+import { splitRows } from './data/split.js';
+import type { HeldOutMetrics } from './eval/metrics.js';
+import { openModel, scoreCsv } from './onnx/score.js';
+import { registerIsolationWorker } from './sw-register.js';
+import { TrainingClient } from './train/client.js';
+import type { DetectorInfo, ScalerChoice, WorkerEvent } from './train/protocol.js';
+import { drawLines, type Series } from './ui/charts.js';
+import { byId, el } from './ui/dom.js';
+import { boxAround, makeGrid } from './ui/heatmap.js';
+import { outcomeOf, renderDetector, renderMetricsTable, type Outcome, type ResultContext } from './ui/results.js';
+import { readChoice, renderColumns, renderDetectors, renderPreview } from './ui/setup.js';
 
-/** What the page exposes for tests and curious users (window.__abcDemo). */
-interface DemoState {
-  status: 'loading' | 'ready' | 'error';
-  provider?: string;
-  fallbackReason?: string | null;
-  adapter?: Record<string, unknown> | null;
-  grid?: { size: number; box: { x0: number; x1: number; y0: number; y1: number } };
-  scores?: number[];
-  milliseconds?: number;
-  csv?: { rows: number; flagged: number; scores: number[] };
-  error?: string;
+/** What the page exposes for tests and the curious (`window.__abcApp`). */
+interface AppState {
+  phase: 'idle' | 'loaded' | 'training' | 'done' | 'cancelled' | 'error';
+  error: string | null;
+  kernel: string | null;
+  registered: DetectorInfo[];
+  crossOriginIsolated: boolean;
+  progress: number;
+  metrics: Record<string, HeldOutMetrics>;
+  scoring: { detector: string; backend: string; fallbackReason: string | null; scores: number[] } | null;
 }
 
-const state: DemoState = { status: 'loading' };
-(window as unknown as { __abcDemo: DemoState }).__abcDemo = state;
-const statusEl = document.getElementById('status')!;
-const canvas = document.getElementById('heatmap') as HTMLCanvasElement;
-const params = new URLSearchParams(location.search);
-const prefer = params.get('provider') === 'wasm' ? 'wasm' : 'webgpu';
-const box = { x0: -4.5, x1: 3, y0: -2.5, y1: 5 };
-let scorer: Scorer | null = null;
-let featureNames: string[] | null = null;
-let points: Points | null = null;
+const state: AppState = { phase: 'idle', error: null, kernel: null, registered: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, progress: 0, metrics: {}, scoring: null };
+(window as unknown as { __abcApp: AppState }).__abcApp = state;
 
-function say(text: string) {
-  statusEl.textContent = text;
+let csv: { text: string; name: string } | null = null;
+let ctx: ResultContext | null = null;
+let outcomes: Outcome[] = [];
+let history = new Map<string, Map<string, [number, number][]>>();
+let started = 0;
+let currentDetector = '';
+
+function showError(e: unknown): void {
+  const message = (e as Error)?.message ?? String(e);
+  state.error = message;
+  byId('error').textContent = message;
 }
 
-async function loadModel(bytes: Uint8Array, label: string) {
-  state.status = 'loading';
-  say(`opening ${label}…`);
-  const info = inspectOnnx(bytes);
-  const width = Number(info.inputs[0]?.dims?.[1]);
-  const names = info.metadata[METADATA_KEYS.featureNames];
-  featureNames = names ? (JSON.parse(names) as string[]) : null;
-  scorer = await openScorer(bytes, prefer);
-  state.provider = scorer.provider;
-  state.fallbackReason = scorer.fallbackReason;
-  state.adapter = scorer.adapter;
-  const lines = [
-    `model: ${label} (${info.metadata[METADATA_KEYS.detector] ?? 'a detector'}, ${width} features)`,
-    `execution provider: ${scorer.provider}${scorer.fallbackReason ? ` (WebGPU unavailable: ${scorer.fallbackReason})` : ''}`,
-  ];
-  if (scorer.adapter) lines.push(`WebGPU adapter: ${JSON.stringify(scorer.adapter)}`);
-  if (width === 2) {
-    const size = Number(params.get('grid') ?? 96);
-    const { grid, data } = makeGrid(size, box);
-    const t0 = performance.now();
-    const scores = await scorer.score(data, size * size, 2);
-    const ms = performance.now() - t0;
-    drawHeatmap(canvas, grid, scores, points);
-    state.grid = { size, box };
-    state.scores = Array.from(scores);
-    state.milliseconds = ms;
-    lines.push(`scored a ${size}×${size} grid in ${ms.toFixed(1)} ms`);
-  } else {
-    lines.push('the heatmap needs a model with 2 features; drop a CSV to score its rows');
-  }
-  state.status = 'ready';
-  say(lines.join('\n'));
+function clearError(): void {
+  state.error = null;
+  byId('error').textContent = '';
 }
 
-async function scoreCsvText(text: string, name: string) {
-  if (!scorer) throw new Error('no model loaded');
-  const { table: t } = parseCsv(text, { name });
-  let cols = t;
-  if (featureNames) {
-    const index = new Map(t.names.map((n, j) => [n, j]));
-    const missing = featureNames.find((n) => !index.has(n));
-    if (missing) throw new Error(`${name}: column "${missing}" that the model was fitted on is missing`);
-    cols = table(featureNames, featureNames.map((n) => t.columns[index.get(n)!]));
-  } else {
-    cols = table(
-      t.names.filter((_, j) => !isStringColumn(t.columns[j])),
-      t.columns.filter((c) => !isStringColumn(c)),
-    );
-  }
-  const X = tableToMatrix(cols);
-  const t0 = performance.now();
-  const scores = await scorer.score(X.data, X.rows, X.cols);
-  const flagged = scores.filter((s) => s > 0.5).length;
-  state.csv = { rows: X.rows, flagged, scores: Array.from(scores) };
-  const rows = Array.from(scores.slice(0, 20), (s, i) => `<tr><td>${i + 1}</td><td>${s.toPrecision(6)}</td></tr>`).join('');
-  document.getElementById('csv')!.innerHTML =
-    `<p>${name}: ${X.rows} rows scored in ${(performance.now() - t0).toFixed(1)} ms on ${scorer.provider}; ${flagged} with score &gt; 0.5</p>` +
-    `<table><tr><th>row</th><th>score</th></tr>${rows}</table>`;
-}
-
-async function onFile(file: File) {
+function loadText(text: string, name: string): void {
+  clearError();
   try {
-    if (file.name.toLowerCase().endsWith('.onnx')) await loadModel(new Uint8Array(await file.arrayBuffer()), file.name);
-    else await scoreCsvText(await file.text(), file.name);
+    const p = previewCsv(text, name);
+    csv = { text, name };
+    renderPreview(p);
+    renderColumns(p);
+    byId('setup').hidden = false;
+    state.phase = 'loaded';
   } catch (e) {
-    state.status = 'error';
-    state.error = (e as Error).message;
-    say(`error: ${(e as Error).message}`);
+    csv = null;
+    byId('setup').hidden = true;
+    byId('preview').replaceChildren();
+    byId('data-status').textContent = `${name} could not be read.`;
+    state.phase = 'error';
+    showError(e);
   }
 }
 
-const drop = document.getElementById('drop')!;
+async function loadFile(file: File): Promise<void> {
+  loadText(await file.text(), file.name);
+}
+
+const client = new TrainingClient(onWorkerEvent);
+
+function setTraining(on: boolean): void {
+  byId<HTMLButtonElement>('train').disabled = on;
+  byId<HTMLButtonElement>('cancel').disabled = !on;
+}
+
+function onWorkerEvent(ev: WorkerEvent): void {
+  switch (ev.type) {
+    case 'ready':
+      state.kernel = ev.kernel;
+      state.registered = ev.detectors;
+      renderDetectors(ev.detectors);
+      return;
+    case 'start':
+      currentDetector = ev.detector;
+      history.set(ev.detector, new Map());
+      say(`fitting ${ev.detector} (${ev.index + 1} of ${ev.total})…`);
+      return;
+    case 'progress':
+      onProgress(ev);
+      return;
+    case 'result':
+      if (!ctx) return;
+      outcomes.push(outcomeOf(ev.result, ctx));
+      state.metrics[ev.result.detector] = outcomes[outcomes.length - 1].metrics;
+      showResults();
+      return;
+    case 'done':
+      finish('done', `done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    case 'cancelled':
+      finish('cancelled', 'cancelled');
+      return;
+    case 'error':
+      finish('error', `failed${ev.detector ? ` (${ev.detector})` : ''}`);
+      showError(new Error(ev.message));
+      return;
+  }
+}
+
+function say(text: string): void {
+  byId('train-status').textContent = `${state.kernel ? `${state.kernel}\n` : ''}${text}`;
+}
+
+function finish(phase: AppState['phase'], text: string): void {
+  state.phase = phase;
+  setTraining(false);
+  byId('eta').textContent = '';
+  if (phase === 'done') {
+    state.progress = 1;
+    byId<HTMLProgressElement>('progress').value = 1;
+  }
+  say(text);
+}
+
+let pendingDraw = false;
+function onProgress(ev: Extract<WorkerEvent, { type: 'progress' }>): void {
+  const h = history.get(ev.detector) ?? new Map<string, [number, number][]>();
+  history.set(ev.detector, h);
+  for (const [k, v] of Object.entries(ev.metrics)) {
+    if (!h.has(k)) h.set(k, []);
+    h.get(k)!.push([ev.step, v]);
+  }
+  const total = Number(byId('progress').dataset.total ?? 1);
+  const fraction = Math.min(1, (ev.index + ev.step / Math.max(1, ev.totalSteps)) / total);
+  state.progress = fraction;
+  byId<HTMLProgressElement>('progress').value = fraction;
+  const elapsed = (performance.now() - started) / 1000;
+  const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : 0;
+  byId('eta').textContent = `${Math.round(fraction * 100)}% · about ${eta.toFixed(1)} s left (at most: early stopping may end sooner)`;
+  say(`fitting ${ev.detector}: ${ev.unit} ${ev.step} of ${ev.totalSteps}`);
+  if (!pendingDraw) {
+    pendingDraw = true;
+    requestAnimationFrame(() => {
+      pendingDraw = false;
+      drawLoss();
+    });
+  }
+}
+
+/** The loss chart of the detector being fitted: ABC's normal and anomaly losses, else its first metric. */
+function drawLoss(): void {
+  const h = history.get(currentDetector);
+  if (!h) return;
+  const keys = h.has('lossNormal') && h.has('lossAnomaly') ? ['lossNormal', 'lossAnomaly'] : [...h.keys()].slice(0, 1);
+  const colors: Record<string, string> = { lossNormal: '#1f77b4', lossAnomaly: '#ff7f0e' };
+  const names: Record<string, string> = { lossNormal: 'normal loss', lossAnomaly: 'anomaly loss' };
+  const series: Series[] = keys.map((k) => ({ name: `${currentDetector}: ${names[k] ?? k}`, color: colors[k] ?? '#2ca02c', points: h.get(k)! }));
+  drawLines(byId<HTMLCanvasElement>('loss-chart'), series, { xLabel: 'epoch / iteration', yLabel: 'training loss' });
+}
+
+function showResults(): void {
+  if (!ctx) return;
+  byId('results').hidden = false;
+  renderMetricsTable(outcomes);
+  const view = byId<HTMLSelectElement>('view');
+  const keep = view.value;
+  view.replaceChildren(...outcomes.map((o) => el('option', { value: o.result.detector, text: o.result.detector })));
+  if (outcomes.some((o) => o.result.detector === keep)) view.value = keep;
+  showSelected();
+  const models = byId<HTMLSelectElement>('score-model');
+  models.replaceChildren(...outcomes.filter((o) => o.result.onnx).map((o) => el('option', { value: o.result.detector, text: `${o.result.detector}.onnx` })));
+  byId('scoring').hidden = models.options.length === 0;
+}
+
+function showSelected(): void {
+  const name = byId<HTMLSelectElement>('view').value;
+  const o = outcomes.find((x) => x.result.detector === name);
+  if (o && ctx) renderDetector(o, ctx);
+}
+
+function train(): void {
+  if (!csv || client.busy) return;
+  clearError();
+  const { choice, detectors } = readChoice();
+  let ds: Dataset;
+  try {
+    ds = buildDataset(csv.text, csv.name, choice);
+    if (detectors.length === 0) throw new Error('no detector is ticked: tick at least one');
+    if (!ds.labels) {
+      const supervised = detectors.filter((d) => state.registered.find((r) => r.name === d)?.supervision === 'supervised');
+      if (supervised.length) throw new Error(`${supervised.join(', ')} need labels: choose a label or kind column, or untick them`);
+    }
+  } catch (e) {
+    state.phase = 'error';
+    showError(e);
+    return;
+  }
+  const epochs = Number(byId<HTMLInputElement>('epochs').value) || 100;
+  const seed = Number(byId<HTMLInputElement>('seed').value) || 0;
+  const testFraction = Number(byId<HTMLInputElement>('test-fraction').value) || 0.3;
+  const split = splitRows(ds.labels, ds.unknown, { testFraction, seed });
+  const cols = ds.X.cols;
+  const grid = cols === 2 ? { size: 64, box: boxAround(ds.X.data, ds.X.rows) } : null;
+  ctx = { ds, split, grid };
+  outcomes = [];
+  history = new Map();
+  state.metrics = {};
+  state.progress = 0;
+  state.phase = 'training';
+  byId('training').hidden = false;
+  byId('results').hidden = true;
+  byId('progress').dataset.total = String(detectors.length);
+  byId<HTMLProgressElement>('progress').value = 0;
+  setTraining(true);
+  started = performance.now();
+  say('starting…');
+  client.fit({
+    X: Float32Array.from(ds.X.data),
+    rows: ds.X.rows,
+    cols,
+    featureNames: [...(ds.X.featureNames ?? [])],
+    labels: ds.labels ? Uint8Array.from(ds.labels) : null,
+    train: Uint32Array.from(split.train),
+    detectors: detectors.map((name) => ({ name })),
+    settings: { epochs, seed },
+    scaler: byId<HTMLSelectElement>('scaler').value as ScalerChoice,
+    grid: grid ? makeGrid(grid.size, grid.box) : null,
+  });
+}
+
+async function scoreFile(file: File): Promise<void> {
+  clearError();
+  const name = byId<HTMLSelectElement>('score-model').value;
+  const o = outcomes.find((x) => x.result.detector === name);
+  if (!o?.result.onnx) return;
+  const status = byId('score-status');
+  try {
+    status.textContent = `opening ${name}.onnx in onnxruntime-web…`;
+    const prefer = new URLSearchParams(location.search).get('provider') === 'wasm' ? 'wasm' : 'webgpu';
+    const model = await openModel(o.result.onnx, prefer);
+    const t0 = performance.now();
+    const scores = await scoreCsv(model.detector, await file.text(), file.name);
+    const ms = performance.now() - t0;
+    state.scoring = { detector: name, backend: model.backend, fallbackReason: model.fallbackReason, scores: Array.from(scores) };
+    status.textContent = `backend: ${model.backend}${model.fallbackReason ? ` (WebGPU not used: ${model.fallbackReason})` : ''}\n${file.name}: ${scores.length} rows scored in ${ms.toFixed(1)} ms`;
+    const rows = Array.from(scores.slice(0, 20), (s, i) => el('tr', {}, [el('td', { text: String(i + 1) }), el('td', { text: s.toPrecision(7) })]));
+    byId('score-table').replaceChildren(el('table', { 'aria-label': 'scores of the second file' }, [el('tr', {}, [el('th', { text: 'row' }), el('th', { text: 'score' })]), ...rows]));
+  } catch (e) {
+    status.textContent = '';
+    showError(e);
+  }
+}
+
+const drop = byId('drop');
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
   drop.classList.add('over');
@@ -113,24 +264,18 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   const f = e.dataTransfer?.files[0];
-  if (f) void onFile(f);
+  if (f) void loadFile(f);
 });
-(document.getElementById('file') as HTMLInputElement).addEventListener('change', (e) => {
+byId<HTMLInputElement>('file').addEventListener('change', (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) void onFile(f);
+  if (f) void loadFile(f);
 });
-
-async function start() {
-  try {
-    const base = import.meta.env.BASE_URL;
-    points = (await (await fetch(`${base}toy-points.json`)).json()) as Points;
-    const bytes = new Uint8Array(await (await fetch(`${base}toy-abc.onnx`)).arrayBuffer());
-    await loadModel(bytes, 'toy-abc.onnx (bundled: ABC trained on the 2-D toy data)');
-  } catch (e) {
-    state.status = 'error';
-    state.error = (e as Error).message;
-    say(`error: ${(e as Error).message}`);
-  }
-}
-
-void start();
+byId('sample').addEventListener('click', () => loadText(toySampleCsv({ nPerClass: 500, seed: 0 }), 'toy-sample.csv'));
+byId('train').addEventListener('click', train);
+byId('cancel').addEventListener('click', () => client.cancel());
+byId('view').addEventListener('change', showSelected);
+byId<HTMLInputElement>('score-file').addEventListener('change', (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) void scoreFile(f);
+});
+registerIsolationWorker();
