@@ -1,0 +1,216 @@
+import '@abc/models';
+import '@abc/baselines';
+import { AbortError } from '@abc/core';
+import { parseRatios } from '@abc/eval';
+import { benchmark, BENCHMARK_SUITES, writeBenchmarkReport, type BenchmarkEvent, type BenchmarkSuite } from '@abc/eval/node';
+import { parseFlags, str } from '../args.js';
+import { UsageError } from '../errors.js';
+import { formatDuration } from '../progress.js';
+import { required } from './fit.js';
+
+export const benchmarkHelp = `abc benchmark: every detector on ADBench's tabular datasets, ranked, timed and calibrated (resumable)
+
+Usage: abc benchmark --suite adbench --out DIR [--data-dir DIR] [--datasets LIST] [--ratios LIST] [--seeds N]
+                     [--methods LIST|all] [--max-epochs N] [--report-only]
+
+  --suite NAME         adbench (ADBench's protocol: rows resampled to 1,000 / subsampled to 10,000, stratified
+                       70/30 split, min-max on training, ceil(ratio x training anomalies) labelled)
+  --data-dir DIR       folder holding adbench/*.npz (as abc data fetch adbench writes) or the .npz files
+                       directly; any .npz with arrays X and y works (default env ABC_DATA_DIR, else the cache
+                       folder that abc data fetch writes)
+  --datasets LIST      file names without .npz (29_Pima) or without the number (Pima); default every file
+  --ratios LIST        shares of the training anomalies that are labelled (default 0,0.01,0.05,0.1)
+  --seeds N            seeds 0..N-1 (default 3, ADBench's)
+  --methods LIST|all   registered detectors' names (or abc-ae, abc-dae); all = every registered detector
+                       (default all). Unsupervised methods see no labels: one fit per dataset and seed,
+                       recorded at every ratio. Label-aware methods run at each ratio > 0, and at ratio 0 only
+                       those that learn without anomalies (abc)
+  --max-epochs N       cap every epoch budget (recorded in each run's params as maxEpochsCap)
+  --out DIR            runs.jsonl, results.json, report.md, report.html, figures/; rerunning with the same
+                       --out resumes: finished runs are not redone (more ratios, seeds or methods add to it)
+  --no-report          skip report.md / report.html
+  --report-only        only write results.json, report.md, report.html and figures/ from what --out holds
+
+A line is printed per finished fit (a bar on a terminal). Ctrl-C stops cleanly (exit 130); rerun the same
+command to resume.
+`;
+
+/** Where progress goes: a terminal gets a redrawn bar, anything else a line per finished fit through `out`. */
+export interface BenchmarkIO {
+  signal?: AbortSignal;
+  stderr?: { isTTY?: boolean; write(s: string): unknown };
+}
+
+function positiveInt(values: Record<string, unknown>, name: string): number | undefined {
+  const v = str(values as never, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || v.trim() === '') throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length === 0 || (items.length === 1 && items[0] === 'all') ? undefined : items;
+}
+
+function progress(
+  out: (s: string) => void,
+  stderr: BenchmarkIO['stderr'],
+): { onEvent: (e: BenchmarkEvent) => void; done: () => void } {
+  const tty = Boolean(stderr?.isTTY);
+  let drawn = false;
+  let last = '';
+  let eta = NaN;
+  const draw = (text: string) => {
+    stderr!.write(`\r${text}\u001b[K`);
+    drawn = true;
+  };
+  const line = (text: string) => {
+    if (tty) {
+      stderr!.write(`\r${text}\u001b[K\n`);
+      drawn = false;
+    } else out(text);
+  };
+  return {
+    onEvent(e) {
+      if (e.type === 'dataset') {
+        if (tty && drawn) stderr!.write('\n');
+        drawn = false;
+        out(`${e.dataset}: ${e.phase}${e.message ? ` (${e.message})` : ''}`);
+        return;
+      }
+      if (e.type === 'start') {
+        if (!tty) return;
+        const width = 24;
+        const filled = Math.round((width * e.done) / Math.max(1, e.total));
+        last = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total} ${e.task.dataset} ${e.task.method} ratio ${e.task.ratio} seed ${e.task.seed}`;
+        draw(`${last}  ETA ${formatDuration(eta)}`);
+        return;
+      }
+      if (e.type === 'fit') {
+        if (tty && e.event.unit === 'epoch')
+          draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
+        return;
+      }
+      if (e.type === 'failed') {
+        line(
+          `[${e.done}/${e.total}] ${e.task.dataset} ${e.task.method} ratio ${e.task.ratio} seed ${e.task.seed}: FAILED (${e.message})`,
+        );
+        return;
+      }
+      const r = e.records[0];
+      const ran = e.done - e.skipped;
+      eta = ran > 0 ? (e.elapsedSeconds / ran) * Math.max(0, e.total - e.done) : NaN;
+      const ratios = e.records.map((x) => x.ratio).join(',');
+      line(
+        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} ${r.method} ratio ${ratios} seed ${r.seed}: AUROC ${r.auroc.toFixed(3)} AUPR ${r.aupr.toFixed(3)}` +
+          `${r.ece !== null ? ` ECE ${r.ece.toFixed(3)}` : ''}  fit ${r.fitSeconds.toFixed(2)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`,
+      );
+    },
+    done() {
+      if (tty && drawn) stderr!.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * `abc benchmark`: runs `@abc/eval`'s `benchmark` (ADBench's protocol) and prints a line per finished fit.
+ * Returns the exit code; `io.signal` stops it as Ctrl-C does (exit 130 through the AbortError).
+ *
+ * @example
+ * await runBenchmark(['--suite', 'adbench', '--data-dir', 'data', '--datasets', '29_Pima', '--ratios', '0,0.05',
+ *   '--seeds', '1', '--methods', 'iforest,hbos', '--out', 'bench'], console.log);
+ */
+export async function runBenchmark(argv: string[], out: (s: string) => void, io: BenchmarkIO = {}): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      suite: { type: 'string' },
+      'data-dir': { type: 'string' },
+      datasets: { type: 'string' },
+      ratios: { type: 'string' },
+      seeds: { type: 'string' },
+      methods: { type: 'string' },
+      'max-epochs': { type: 'string' },
+      out: { type: 'string' },
+      'no-report': { type: 'boolean' },
+      'report-only': { type: 'boolean' },
+    },
+    'benchmark',
+  );
+  if (values.help) {
+    out(benchmarkHelp);
+    return 0;
+  }
+  const outDir = required(values, 'out', 'benchmark');
+  if (values['report-only']) {
+    const report = await writeBenchmarkReport(outDir);
+    out(`${report.results.runs.length} runs recorded. Wrote ${report.files.join(', ')}`);
+    return 0;
+  }
+  const suite = str(values, 'suite') ?? 'adbench';
+  if (!(BENCHMARK_SUITES as readonly string[]).includes(suite))
+    throw new UsageError(`--suite takes ${BENCHMARK_SUITES.join(', ')}, got "${suite}"`);
+  const ratioText = str(values, 'ratios');
+  let ratios: number[] | undefined;
+  try {
+    ratios = ratioText === undefined ? undefined : parseRatios(ratioText);
+  } catch (e) {
+    throw new UsageError(`--ratios: ${(e as Error).message}`);
+  }
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
+  if (io.signal) {
+    if (io.signal.aborted) onAbort();
+    else io.signal.addEventListener('abort', onAbort, { once: true });
+  }
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints > 1) process.exit(130); // a second Ctrl-C does not wait for the current epoch
+    onAbort();
+  };
+  process.on('SIGINT', onSigint);
+  const bar = progress(out, io.stderr ?? process.stderr);
+  const t0 = performance.now();
+  try {
+    const result = await benchmark({
+      suite: suite as BenchmarkSuite,
+      dataDir: str(values, 'data-dir') ?? process.env.ABC_DATA_DIR,
+      datasets: list(str(values, 'datasets')),
+      ratios,
+      seeds: positiveInt(values, 'seeds'),
+      methods: str(values, 'methods') ?? 'all',
+      maxEpochs: positiveInt(values, 'max-epochs'),
+      out: outDir,
+      signal: ctrl.signal,
+      onEvent: bar.onEvent,
+      onWarning: (m) => {
+        bar.done();
+        out(`warning: ${m}`);
+      },
+      report: !values['no-report'],
+    });
+    bar.done();
+    out(
+      `${result.ran} fits done, ${result.skipped} already recorded${result.failed > 0 ? `, ${result.failed} failed (retried on the next run)` : ''}, in ` +
+        `${formatDuration((performance.now() - t0) / 1000)}; ${result.results.cells.length} cells. Wrote ${result.files.join(', ')}`,
+    );
+    return 0;
+  } catch (e) {
+    bar.done();
+    if (ctrl.signal.aborted) {
+      throw new AbortError(`interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume`);
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onAbort);
+  }
+}

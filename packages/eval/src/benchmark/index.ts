@@ -1,0 +1,10 @@
+/**
+ * The benchmark's browser-safe parts: records and results, the plan and its supervision rules, one run on an
+ * ADBench split, the rank and calibration summaries, and the report.
+ */
+export * from './records.js';
+export * from './plan.js';
+export * from './run.js';
+export * from './summary.js';
+export * from './figures.js';
+export * from './report.js';
