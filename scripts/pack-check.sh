@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export TURBO_TELEMETRY_DISABLED=1 ONNXRUNTIME_NODE_INSTALL=skip
 start=$(date +%s)
-PACKAGES=(packages/core packages/engine packages/models packages/baselines packages/onnx-export packages/eval packages/search packages/serve apps/cli)
+PACKAGES=(packages/core packages/engine packages/models packages/baselines packages/onnx-export packages/eval packages/search packages/serve packages/queue apps/cli)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/abc-pack-check.XXXXXX")
 if [ "${PACK_CHECK_KEEP:-}" != 1 ]; then trap 'rm -rf "$WORK"' EXIT; else echo "scratch: $WORK"; fi

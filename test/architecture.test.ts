@@ -24,6 +24,8 @@ const ALLOWED: Record<string, { may: string[]; except?: Record<string, string[]>
   search: { may: ['@abc/core', '@abc/eval'] },
   // The scoring server reads model files through core and runs ONNX through onnx-export.
   serve: { may: ['@abc/core', '@abc/onnx-export'] },
+  // The work queue composes like an app: its workers register the detectors and run eval's and search's work.
+  queue: { may: ['@abc/core', '@abc/eval', '@abc/search', '@abc/models', '@abc/baselines'] },
 };
 
 function sourceFiles(dir: string): string[] {
@@ -36,8 +38,14 @@ function sourceFiles(dir: string): string[] {
 
 /** Module specifiers of `import ... from`, `export ... from` and `import('...')`, comments stripped. */
 function imports(file: string): string[] {
-  const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const specs = [...code.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/g), ...code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g), ...code.matchAll(/(?:^|\n)\s*import\s+'([^']+)'/g)];
+  const code = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
+  const specs = [
+    ...code.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/g),
+    ...code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+    ...code.matchAll(/(?:^|\n)\s*import\s+'([^']+)'/g),
+  ];
   return specs.map((m) => m[1]);
 }
 
@@ -52,21 +60,26 @@ describe('the package graph', () => {
       const rel = relative(dir, file);
       for (const spec of imports(file)) {
         const target = workspacePackage(spec);
-        if (target && target !== `@abc/${pkg}` && !may.includes(target) && !(except[rel] ?? []).includes(target)) bad.push(`${rel} imports ${spec}`);
+        if (target && target !== `@abc/${pkg}` && !may.includes(target) && !(except[rel] ?? []).includes(target))
+          bad.push(`${rel} imports ${spec}`);
       }
     }
     expect(bad).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const declared = Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith('@abc/'));
     const allowed = [...may, ...Object.values(except).flat()];
-    expect(declared.filter((d) => !allowed.includes(d)), `${pkg}/package.json dependencies`).toEqual([]);
+    expect(
+      declared.filter((d) => !allowed.includes(d)),
+      `${pkg}/package.json dependencies`,
+    ).toEqual([]);
   });
 
   it("the engine's browser entry uses no Node module (only src/node/ does)", () => {
     const bad: string[] = [];
     for (const file of sourceFiles(join(root, 'packages/engine/src'))) {
       if (file.includes(`${join('src', 'node')}`)) continue;
-      for (const spec of imports(file)) if (spec.startsWith('node:') || spec.includes('/node/')) bad.push(`${relative(root, file)} imports ${spec}`);
+      for (const spec of imports(file))
+        if (spec.startsWith('node:') || spec.includes('/node/')) bad.push(`${relative(root, file)} imports ${spec}`);
     }
     expect(bad).toEqual([]);
   });
@@ -109,7 +122,10 @@ describe('no import cycle inside a package', () => {
         .filter((s) => s.startsWith('.'))
         .map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts'))
         .map((t) => (files.includes(t) ? t : files.includes(t.replace(/\.ts$/, '.tsx')) ? t.replace(/\.ts$/, '.tsx') : t));
-      graph.set(file, targets.filter((t) => files.includes(t)));
+      graph.set(
+        file,
+        targets.filter((t) => files.includes(t)),
+      );
     }
     const loops = cycles(graph).map((c) => c.map((f) => relative(src, f)).join(' -> '));
     expect(loops).toEqual([]);

@@ -4,7 +4,15 @@
 // BackendUnavailableError rather than a crash. Prints one line per check; exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BackendUnavailableError, MinMaxScaler, Pipeline, createDetector, listDetectors, serialize, deserialize } from '@abc/core';
+import {
+  BackendUnavailableError,
+  MinMaxScaler,
+  Pipeline,
+  createDetector,
+  listDetectors,
+  serialize,
+  deserialize,
+} from '@abc/core';
 import { saveFile, loadFile } from '@abc/core/node';
 import { checkDetector } from '@abc/core/testing';
 import { ABC } from '@abc/models';
@@ -24,7 +32,14 @@ import { searchDetectors } from '@abc/search';
 const require = createRequire(import.meta.url);
 const ok = (what) => console.log(`ok  ${what}`);
 
-for (const [name, fn] of Object.entries({ saveFile, loadFile, checkDetector, readCsvFile, searchDetectors, createThreadedWasmKernel })) {
+for (const [name, fn] of Object.entries({
+  saveFile,
+  loadFile,
+  checkDetector,
+  readCsvFile,
+  searchDetectors,
+  createThreadedWasmKernel,
+})) {
   assert.equal(typeof fn, 'function', name);
 }
 assert.equal(typeof Adam, 'function', 'Adam');
@@ -37,21 +52,32 @@ for (const pkg of ['@abc/core', '@abc/engine', '@abc/models', '@abc/baselines', 
   // (@abc/models has a Node entry, dist/index.node.js, that also registers the two-thread kernel)
   assert.match(resolved, /\/node_modules\/@abc\/[^/]+\/dist\/index(\.node)?\.js$/, `${pkg} resolves to dist: ${resolved}`);
 }
-ok('every entry point imports from dist (core, core/node, core/testing, engine, engine/node, models, models/engine and models/node (deprecated), baselines, onnx-export, eval, eval/node, search)');
+ok(
+  'every entry point imports from dist (core, core/node, core/testing, engine, engine/node, models, models/engine and models/node (deprecated), baselines, onnx-export, eval, eval/node, search)',
+);
 
 const names = listDetectors().map((d) => d.name);
-for (const n of ['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'gtb', 'rusboost']) assert.ok(names.includes(n), `registry has ${n}: ${names}`);
+for (const n of ['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'gtb', 'rusboost'])
+  assert.ok(names.includes(n), `registry has ${n}: ${names}`);
 ok(`registry: ${names.join(', ')}`);
 
 // tiny data: 2-D normal cloud near the origin, a few known anomalies far away
 const normal = [];
 for (let i = 0; i < 60; i++) normal.push([Math.cos(i) * 0.3, Math.sin(i * 1.3) * 0.3]);
-const anomalies = [[3, 3], [-3, 3], [3, -3], [-3, -3]];
+const anomalies = [
+  [3, 3],
+  [-3, 3],
+  [3, -3],
+  [-3, -3],
+];
 const X = [...normal, ...anomalies];
 const y = [...normal.map(() => 0), ...anomalies.map(() => 1)];
 const model = new Pipeline([new MinMaxScaler(), new ABC({ hidden: [8], latent: 1, maxEpochs: 20, seed: 1 })]);
 await model.fit(X, y);
-const test = [[0.1, 0.1], [2.5, -2.8]];
+const test = [
+  [0.1, 0.1],
+  [2.5, -2.8],
+];
 const js = await model.scoreSamples(test);
 assert.ok(js[1] > js[0], `the far point scores higher: ${js}`);
 ok(`ABC fitted (scores ${Array.from(js, (v) => v.toFixed(4)).join(', ')})`);
@@ -62,12 +88,17 @@ ok('serialize/deserialize round trip');
 
 const bytes = toOnnx(model);
 const info = inspectOnnx(bytes);
-assert.deepEqual(info.inputs.map((i) => i.name), ['X']);
+assert.deepEqual(
+  info.inputs.map((i) => i.name),
+  ['X'],
+);
 assert.ok(info.outputs.map((o) => o.name).includes('score'));
 const onnx = await OnnxDetector.load(bytes, { backend: 'cpu' });
 const ort = await onnx.scoreSamples(test);
 for (let i = 0; i < js.length; i++) assert.ok(Math.abs(ort[i] - js[i]) < 1e-4, `onnx ${ort[i]} vs js ${js[i]}`);
-ok(`ONNX export (${bytes.length} bytes; outputs ${info.outputs.map((o) => o.name).join(', ')}) scored by onnxruntime-node ${require('onnxruntime-node/package.json').version} cpu, max |diff| ${Math.max(...Array.from(ort, (v, i) => Math.abs(v - js[i]))).toExponential(1)}`);
+ok(
+  `ONNX export (${bytes.length} bytes; outputs ${info.outputs.map((o) => o.name).join(', ')}) scored by onnxruntime-node ${require('onnxruntime-node/package.json').version} cpu, max |diff| ${Math.max(...Array.from(ort, (v, i) => Math.abs(v - js[i]))).toExponential(1)}`,
+);
 
 // onnxruntime-web is an optional peer and is not installed here: asking for it must give a typed error
 assert.throws(() => require.resolve('onnxruntime-web'), 'onnxruntime-web should not be installed in the scratch project');

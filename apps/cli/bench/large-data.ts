@@ -28,7 +28,12 @@ const dir = await mkdtemp(join(tmpdir(), 'abc-large-'));
 try {
   // A model for 38 features, fitted on a small sample of the same distribution.
   const rng = new Random(1);
-  const sample = matrix(Float32Array.from({ length: 2000 * D }, () => rng.normal(0, 1)), 2000, D, Array.from({ length: D }, (_, j) => `f${j}`));
+  const sample = matrix(
+    Float32Array.from({ length: 2000 * D }, () => rng.normal(0, 1)),
+    2000,
+    D,
+    Array.from({ length: D }, (_, j) => `f${j}`),
+  );
   const model = new Pipeline([new MinMaxScaler(), createDetector('ae', { hidden: [30, 20], latent: 10, maxEpochs: 5, seed: 1 })]);
   await model.fit(sample);
   const modelPath = join(dir, 'model.abc');
@@ -41,7 +46,7 @@ try {
     const write = async (s: string) => {
       if (!out.write(s)) await once(out, 'drain');
     };
-    await write(Array.from({ length: D }, (_, j) => `f${j}`).join(',') + '\n');
+    await write(`${Array.from({ length: D }, (_, j) => `f${j}`).join(',')}\n`);
     let block = '';
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < D; j++) block += rng.normal(0, 1).toFixed(4) + (j < D - 1 ? ',' : '\n');
@@ -59,13 +64,38 @@ try {
     const csv = join(dir, `rows-${n}.csv`);
     const t0 = performance.now();
     const size = await writeCsv(csv, n);
-    console.log(`wrote ${n.toLocaleString()} x ${D} CSV (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `wrote ${n.toLocaleString()} x ${D} CSV (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const t1 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'peakRSS %M KiB', process.execPath, '--import', 'tsx', '--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'score', '--model', modelPath, '--data', csv, '--out', join(dir, 'scores.csv'), '--chunk-rows', '20000'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        'peakRSS %M KiB',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--conditions=@abc/source',
+        join(root, 'apps/cli/src/main.ts'),
+        'score',
+        '--model',
+        modelPath,
+        '--data',
+        csv,
+        '--out',
+        join(dir, 'scores.csv'),
+        '--chunk-rows',
+        '20000',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`abc score failed: ${r.stderr}`);
     const seconds = (performance.now() - t1) / 1000;
     const rss = Number(/peakRSS (\d+)/.exec(r.stderr)![1]) * 1024;
-    console.log(`abc score: ${n.toLocaleString()} rows in ${seconds.toFixed(1)} s (${Math.round(n / seconds).toLocaleString()} rows/s), peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB for a ${(size / 2 ** 20).toFixed(0)} MiB file`);
+    console.log(
+      `abc score: ${n.toLocaleString()} rows in ${seconds.toFixed(1)} s (${Math.round(n / seconds).toLocaleString()} rows/s), peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB for a ${(size / 2 ** 20).toFixed(0)} MiB file`,
+    );
     await rm(csv);
   }
 
@@ -79,7 +109,9 @@ try {
   const t3 = performance.now();
   await abc.fit(X, y);
   const fitSeconds = (performance.now() - t3) / 1000;
-  console.log(`KDD'99 10% file: ${X.rows.toLocaleString()} rows x ${X.cols} loaded in ${loaded.toFixed(1)} s; ABC (300-100-20) fitted ${epochs} epochs in ${fitSeconds.toFixed(1)} s (${Math.round((X.rows * epochs) / fitSeconds).toLocaleString()} samples/s); peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(
+    `KDD'99 10% file: ${X.rows.toLocaleString()} rows x ${X.cols} loaded in ${loaded.toFixed(1)} s; ABC (300-100-20) fitted ${epochs} epochs in ${fitSeconds.toFixed(1)} s (${Math.round((X.rows * epochs) / fitSeconds).toLocaleString()} samples/s); peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

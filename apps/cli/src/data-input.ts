@@ -51,22 +51,29 @@ export async function readInput(path: string, options: InputOptions = {}): Promi
   const { format, bytes } = await sniff(path);
   if (format === 'csv') {
     if (options.labels || options.classes || options.anomalyClasses) {
-      throw new UsageError(`${path}: --labels, --classes and --anomaly-classes are for IDX and CIFAR-10 files; a CSV names its label column with --label`);
+      throw new UsageError(
+        `${path}: --labels, --classes and --anomaly-classes are for IDX and CIFAR-10 files; a CSV names its label column with --label`,
+      );
     }
     const { table, labels } = parseCsv(bytes, { name: path, label: options.label });
     return { table, labels, format };
   }
-  if (options.label) throw new UsageError(`${path} is ${format === 'idx' ? 'an IDX image file' : 'CIFAR-10 binary data'}, not a CSV: give --anomaly-classes (and --labels FILE for IDX) instead of --label`);
+  if (options.label)
+    throw new UsageError(
+      `${path} is ${format === 'idx' ? 'an IDX image file' : 'CIFAR-10 binary data'}, not a CSV: give --anomaly-classes (and --labels FILE for IDX) instead of --label`,
+    );
   let X: Matrix;
   let classes: Uint8Array;
   if (format === 'idx') {
     X = parseMnistImages(bytes, path);
     if (!options.labels) {
-      if (options.classes || options.anomalyClasses) throw new UsageError(`${path}: --classes and --anomaly-classes need the IDX label file: --labels FILE`);
+      if (options.classes || options.anomalyClasses)
+        throw new UsageError(`${path}: --classes and --anomaly-classes need the IDX label file: --labels FILE`);
       classes = new Uint8Array(X.rows);
     } else {
       classes = parseMnistLabels((await readDataFile(options.labels, { verify: false })).bytes, options.labels);
-      if (classes.length !== X.rows) throw new UsageError(`${options.labels} has ${classes.length} labels but ${path} has ${X.rows} images`);
+      if (classes.length !== X.rows)
+        throw new UsageError(`${options.labels} has ${classes.length} labels but ${path} has ${X.rows} images`);
     }
   } else {
     const c = parseCifar(bytes, path);
@@ -86,4 +93,3 @@ export async function readInput(path: string, options: InputOptions = {}): Promi
   const labels = anomaly ? Uint8Array.from(rows, (i) => (anomaly.has(classes[i]) ? 1 : 0)) : undefined;
   return { table, labels, format };
 }
-

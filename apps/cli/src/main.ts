@@ -13,10 +13,12 @@ import { runFit, fitHelp } from './commands/fit.js';
 import { runScore, scoreHelp } from './commands/score.js';
 import { runExport, exportHelp } from './commands/export.js';
 import { runReproduce, reproduceHelp } from './commands/reproduce.js';
+import { runBenchmark, benchmarkHelp } from './commands/benchmark.js';
 import { runSearch, searchHelp } from './commands/search.js';
 import { runList, listHelp } from './commands/list.js';
 import { runData, dataHelp } from './commands/data.js';
 import { runServe, serveHelp } from './commands/serve.js';
+import { runWorker, workerHelp } from './commands/worker.js';
 import { EXIT, exitCodeFor, UsageError } from './errors.js';
 import { configuredPlugins, loadPlugins, takePluginFlags } from './plugins.js';
 
@@ -28,8 +30,10 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   evaluate: { run: runEvaluate, help: evaluateHelp },
   search: { run: runSearch, help: searchHelp },
   reproduce: { run: runReproduce, help: reproduceHelp },
+  benchmark: { run: runBenchmark, help: benchmarkHelp },
   data: { run: runData, help: dataHelp },
   serve: { run: runServe, help: serveHelp },
+  worker: { run: runWorker, help: workerHelp },
   demo: { run: runDemo, help: demoHelp },
 };
 
@@ -53,7 +57,11 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 unreadable model fil
 `;
 
 /** Runs one command line; returns the exit code (used by the tests without spawning a process). */
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+): Promise<number> {
   let plugins: string[];
   try {
     ({ rest: argv, plugins } = takePluginFlags(argv));

@@ -1,4 +1,13 @@
-import { OneHotEncoder, Pipeline, table, isStringColumn, ValidationError, type Detector, type Table, type TableColumn } from '@abc/core';
+import {
+  OneHotEncoder,
+  Pipeline,
+  table,
+  isStringColumn,
+  ValidationError,
+  type Detector,
+  type Table,
+  type TableColumn,
+} from '@abc/core';
 import { loadFile } from '@abc/core/node';
 import type { CsvColumnType } from '@abc/eval';
 import { streamCsvFile } from '@abc/eval/node';
@@ -19,7 +28,8 @@ export async function loadModel(path: string, choice: BackendChoice = {}): Promi
 /** The feature columns a model was fitted on, and which of them the model reads as categories (strings). */
 export function modelColumns(model: Detector): { names: readonly string[]; types: Record<string, CsvColumnType> } {
   const names = model.featureNames;
-  if (!names) throw new UsageError('the model has no feature names (it was not fitted from a CSV), so CSV columns cannot be matched to it');
+  if (!names)
+    throw new UsageError('the model has no feature names (it was not fitted from a CSV), so CSV columns cannot be matched to it');
   const types: Record<string, CsvColumnType> = {};
   for (const n of names) types[n] = 'number';
   if (model instanceof Pipeline && model.transformers[0] instanceof OneHotEncoder) {
@@ -33,7 +43,8 @@ export function selectColumns(t: Table, names: readonly string[], file: string):
   const index = new Map(t.names.map((n, j) => [n, j]));
   const columns: TableColumn[] = names.map((n) => {
     const j = index.get(n);
-    if (j === undefined) throw new ValidationError('feature-names', `${file}: column "${n}" that the model was fitted on is missing`);
+    if (j === undefined)
+      throw new ValidationError('feature-names', `${file}: column "${n}" that the model was fitted on is missing`);
     return t.columns[j];
   });
   return table(names, columns);
@@ -61,8 +72,15 @@ export async function* scoreCsv(
     const chunk = options.chunkRows ?? 10_000;
     for (let start = 0; start < t.rows; start += chunk) {
       const end = Math.min(t.rows, start + chunk);
-      const part = table(t.names, t.columns.map((c) => (c as Float32Array).subarray(start, end)));
-      yield { scores: await model.scoreSamples(selectColumns(part, names, file)), labels: labels?.subarray(start, end), startRow: start };
+      const part = table(
+        t.names,
+        t.columns.map((c) => (c as Float32Array).subarray(start, end)),
+      );
+      yield {
+        scores: await model.scoreSamples(selectColumns(part, names, file)),
+        labels: labels?.subarray(start, end),
+        startRow: start,
+      };
     }
     return;
   }
@@ -70,9 +88,14 @@ export async function* scoreCsv(
   if (header) {
     const present = new Set(header);
     const missing = names.find((n) => !present.has(n));
-    if (missing !== undefined) throw new ValidationError('feature-names', `${file}: column "${missing}" that the model was fitted on is missing`);
+    if (missing !== undefined)
+      throw new ValidationError('feature-names', `${file}: column "${missing}" that the model was fitted on is missing`);
   }
-  for await (const chunk of streamCsvFile(file, { label: options.label, chunkRows: options.chunkRows ?? 10_000, columnTypes: types })) {
+  for await (const chunk of streamCsvFile(file, {
+    label: options.label,
+    chunkRows: options.chunkRows ?? 10_000,
+    columnTypes: types,
+  })) {
     const scores = await model.scoreSamples(selectColumns(chunk.table, names, file));
     yield { scores, labels: chunk.labels, startRow: chunk.startRow };
   }
@@ -82,7 +105,6 @@ export async function* scoreCsv(
 export function formatScore(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(9))) : String(v);
 }
-
 
 /** The header of a CSV file (null when the file has no data row), read from its first chunk. */
 async function peekHeader(file: string): Promise<readonly string[] | null> {

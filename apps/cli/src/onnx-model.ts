@@ -35,6 +35,9 @@ export async function loadOnnxModel(path: string, choice: BackendChoice = {}): P
 /** Saved `.abc` models run in this process; the backend flags only apply to `.onnx` files. */
 export function rejectBackendFlags(path: string, choice: BackendChoice): void {
   if (choice.backend !== undefined || choice.fallback !== undefined) {
-    throw new ValidationError('param', `${path}: --backend and --fallback apply to .onnx models; a saved .abc model scores in this process (export it with abc export to use onnxruntime)`);
+    throw new ValidationError(
+      'param',
+      `${path}: --backend and --fallback apply to .onnx models; a saved .abc model scores in this process (export it with abc export to use onnxruntime)`,
+    );
   }
 }

@@ -41,7 +41,8 @@ function readPluginList(file: string, pick: (json: Record<string, unknown>) => u
   }
   const list = pick(json);
   if (list === undefined) return [];
-  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) throw new UsageError(`${file}: "plugins" must be a list of module names`);
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string'))
+    throw new UsageError(`${file}: "plugins" must be a list of module names`);
   return list as string[];
 }
 
@@ -78,12 +79,21 @@ function resolvePlugin(spec: string, cwd: string): string {
 function splitSpecifier(spec: string): [string, string] {
   const parts = spec.split('/');
   const n = spec.startsWith('@') ? 2 : 1;
-  return [parts.slice(0, n).join('/'), parts.length > n ? './' + parts.slice(n).join('/') : '.'];
+  return [parts.slice(0, n).join('/'), parts.length > n ? `./${parts.slice(n).join('/')}` : '.'];
 }
 
 function packageEntry(dir: string, spec: string, sub = '.'): string {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  let target: unknown = pkg.exports !== undefined ? (typeof pkg.exports === 'string' || !Object.keys(pkg.exports).some((k) => k.startsWith('.')) ? (sub === '.' ? pkg.exports : undefined) : pkg.exports[sub]) : sub === '.' ? (pkg.module ?? pkg.main ?? 'index.js') : sub;
+  let target: unknown =
+    pkg.exports !== undefined
+      ? typeof pkg.exports === 'string' || !Object.keys(pkg.exports).some((k) => k.startsWith('.'))
+        ? sub === '.'
+          ? pkg.exports
+          : undefined
+        : pkg.exports[sub]
+      : sub === '.'
+        ? (pkg.module ?? pkg.main ?? 'index.js')
+        : sub;
   const conditions = [...(fromSource ? ['@abc/source'] : []), 'import', 'node', 'default'];
   while (target && typeof target === 'object') {
     const key = conditions.find((c) => c in (target as Record<string, unknown>));

@@ -1,4 +1,13 @@
-import { isStringColumn, MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler, type Table, type TableColumn, type Transformer } from '@abc/core';
+import {
+  isStringColumn,
+  MinMaxScaler,
+  OneHotEncoder,
+  SimpleImputer,
+  StandardScaler,
+  type Table,
+  type TableColumn,
+  type Transformer,
+} from '@abc/core';
 import { UsageError } from './errors.js';
 
 /** Missing numeric cells (NaN) in a table. */
@@ -29,5 +38,9 @@ export function preprocessing(t: Table, scaler: string): () => Transformer[] {
 /** The rows of a table whose label is `label` (unsupervised detectors learn from the normals). */
 export function rowsWithLabel(t: Table, labels: Uint8Array, label: 0 | 1): Table {
   const keep = Array.from(labels.keys()).filter((i) => labels[i] === label);
-  return { names: t.names, rows: keep.length, columns: t.columns.map((c) => (isStringColumn(c) ? keep.map((i) => c[i]) : Float32Array.from(keep, (i) => c[i]))) };
+  return {
+    names: t.names,
+    rows: keep.length,
+    columns: t.columns.map((c) => (isStringColumn(c) ? keep.map((i) => c[i]) : Float32Array.from(keep, (i) => c[i]))),
+  };
 }

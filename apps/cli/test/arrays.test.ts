@@ -16,7 +16,11 @@ let dir = '';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -26,33 +30,124 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIFAR-10)`, () => {
-  it.skipIf(!MNIST.dir)('fits ABC on MNIST IDX files (the paper\'s classes), evaluates known and unknown anomalies, scores', async () => {
-    const model = join(dir, 'mnist.abc');
-    const fit = await run('fit', '--data', images, '--labels', labels, '--classes', '0,1,2,3,5,6,7,8,9', '--anomaly-classes', '0,2,6,8', '--detector', 'abc',
-      '--param', 'hidden=64,32', '--param', 'latent=16', '--param', 'maxEpochs=3', '--scaler', 'none', '--out', model);
-    expect(fit.err).toBe('');
-    expect(fit.code).toBe(0);
-    expect(fit.out).toMatch(/fitting abc on 9018 rows x 784 columns .* \(5074 normal, 3944 known anomalies\)/);
-    const known = JSON.parse((await run('evaluate', '--model', model, '--data', images, '--labels', labels, '--classes', '0,1,2,3,5,6,7,8,9', '--anomaly-classes', '0,2,6,8', '--json')).out);
-    expect(known.rows).toBe(9018);
-    expect(known.auroc).toBeGreaterThan(0.9);
-    const unknown = JSON.parse((await run('evaluate', '--model', model, '--data', images, '--labels', labels, '--classes', '1,3,4,5,7,9', '--anomaly-classes', '4', '--json')).out);
-    expect(unknown.anomalies).toBe(982);
-    expect(unknown.auroc).toBeGreaterThan(0.5);
-    const scored = await run('score', '--model', model, '--data', images, '--labels', labels, '--classes', '4', '--out', join(dir, 's.csv'));
-    expect(scored.code).toBe(0);
-    expect((await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n').length).toBe(1 + 982);
-  }, 180_000);
+  it.skipIf(!MNIST.dir)(
+    "fits ABC on MNIST IDX files (the paper's classes), evaluates known and unknown anomalies, scores",
+    async () => {
+      const model = join(dir, 'mnist.abc');
+      const fit = await run(
+        'fit',
+        '--data',
+        images,
+        '--labels',
+        labels,
+        '--classes',
+        '0,1,2,3,5,6,7,8,9',
+        '--anomaly-classes',
+        '0,2,6,8',
+        '--detector',
+        'abc',
+        '--param',
+        'hidden=64,32',
+        '--param',
+        'latent=16',
+        '--param',
+        'maxEpochs=3',
+        '--scaler',
+        'none',
+        '--out',
+        model,
+      );
+      expect(fit.err).toBe('');
+      expect(fit.code).toBe(0);
+      expect(fit.out).toMatch(/fitting abc on 9018 rows x 784 columns .* \(5074 normal, 3944 known anomalies\)/);
+      const known = JSON.parse(
+        (
+          await run(
+            'evaluate',
+            '--model',
+            model,
+            '--data',
+            images,
+            '--labels',
+            labels,
+            '--classes',
+            '0,1,2,3,5,6,7,8,9',
+            '--anomaly-classes',
+            '0,2,6,8',
+            '--json',
+          )
+        ).out,
+      );
+      expect(known.rows).toBe(9018);
+      expect(known.auroc).toBeGreaterThan(0.9);
+      const unknown = JSON.parse(
+        (
+          await run(
+            'evaluate',
+            '--model',
+            model,
+            '--data',
+            images,
+            '--labels',
+            labels,
+            '--classes',
+            '1,3,4,5,7,9',
+            '--anomaly-classes',
+            '4',
+            '--json',
+          )
+        ).out,
+      );
+      expect(unknown.anomalies).toBe(982);
+      expect(unknown.auroc).toBeGreaterThan(0.5);
+      const scored = await run(
+        'score',
+        '--model',
+        model,
+        '--data',
+        images,
+        '--labels',
+        labels,
+        '--classes',
+        '4',
+        '--out',
+        join(dir, 's.csv'),
+      );
+      expect(scored.code).toBe(0);
+      expect((await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n').length).toBe(1 + 982);
+    },
+    180_000,
+  );
 
-  it.skipIf(!CIFAR.dir)('fits an autoencoder on CIFAR-10 binary records (labels inside) and scores them', async () => {
-    const model = join(dir, 'cifar.abc');
-    const fit = await run('fit', '--data', cifar, '--classes', '1', '--detector', 'ae', '--param', 'hidden=32,16', '--param', 'latent=8', '--param', 'maxEpochs=2', '--out', model);
-    expect(fit.code, fit.err).toBe(0);
-    expect(fit.out).toMatch(/fitting ae on 89 rows x 3072 columns/);
-    const r = await run('evaluate', '--model', model, '--data', cifar, '--classes', '1,9', '--anomaly-classes', '9', '--json');
-    expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out).rows).toBe(89 + 109);
-  }, 120_000);
+  it.skipIf(!CIFAR.dir)(
+    'fits an autoencoder on CIFAR-10 binary records (labels inside) and scores them',
+    async () => {
+      const model = join(dir, 'cifar.abc');
+      const fit = await run(
+        'fit',
+        '--data',
+        cifar,
+        '--classes',
+        '1',
+        '--detector',
+        'ae',
+        '--param',
+        'hidden=32,16',
+        '--param',
+        'latent=8',
+        '--param',
+        'maxEpochs=2',
+        '--out',
+        model,
+      );
+      expect(fit.code, fit.err).toBe(0);
+      expect(fit.out).toMatch(/fitting ae on 89 rows x 3072 columns/);
+      const r = await run('evaluate', '--model', model, '--data', cifar, '--classes', '1,9', '--anomaly-classes', '9', '--json');
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out).rows).toBe(89 + 109);
+    },
+    120_000,
+  );
 
   it.skipIf(!MNIST.dir)('names misused flags (exit 2)', async () => {
     const a = await run('fit', '--data', images, '--label', 'digit', '--detector', 'abc', '--out', join(dir, 'x.abc'));
@@ -60,7 +155,19 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
     expect(a.err).toMatch(/IDX image file, not a CSV: give --anomaly-classes/);
     const b = await run('fit', '--data', images, '--classes', '1', '--detector', 'ae', '--out', join(dir, 'x.abc'));
     expect(b.err).toMatch(/need the IDX label file: --labels FILE/);
-    const c = await run('fit', '--data', images, '--labels', labels, '--anomaly-classes', 'a,b', '--detector', 'abc', '--out', join(dir, 'x.abc'));
+    const c = await run(
+      'fit',
+      '--data',
+      images,
+      '--labels',
+      labels,
+      '--anomaly-classes',
+      'a,b',
+      '--detector',
+      'abc',
+      '--out',
+      join(dir, 'x.abc'),
+    );
     expect(c.err).toMatch(/--anomaly-classes must be a comma-separated list/);
     const d = await run('fit', '--data', images, '--labels', labels, '--detector', 'abc', '--out', join(dir, 'x.abc'));
     expect(d.err).toMatch(/supervised: .* --anomaly-classes/);

@@ -9,7 +9,11 @@ import { main } from '../src/main.js';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -25,7 +29,9 @@ describe('abc command line', () => {
   it('names an unknown command and an unknown flag (exit 2)', async () => {
     const u = await run('fitt');
     expect(u.code).toBe(2);
-    expect(u.err).toMatch(/unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, data, serve, demo/);
+    expect(u.err).toMatch(
+      /unknown command "fitt"; commands: list, fit, score, export, evaluate, search, reproduce, benchmark, data, serve, worker, demo/,
+    );
     const f = await run('list', '--jsn');
     expect(f.code).toBe(2);
     expect(f.err).toMatch(/--jsn/);
@@ -37,8 +43,27 @@ describe('abc command line', () => {
     const dir = await mkdtemp(join(tmpdir(), 'abc-cli-kernel-'));
     const csv = join(dir, 'kernel.csv');
     await writeFile(csv, 'a,b\n0.1,0.2\n0.2,0.1\n0.15,0.18\n0.12,0.11\n');
-    const args = ['--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--detector', 'ae', '--data', csv, '--param', 'hidden=4', '--param', 'latent=1', '--param', 'maxEpochs=1', '--out', join(dir, 'k.abc')];
-    const r = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env: { ...process.env, ABC_KERNEL: 'cuda-blas' } }).then(
+    const args = [
+      '--conditions=@abc/source',
+      join(root, 'apps/cli/src/main.ts'),
+      'fit',
+      '--detector',
+      'ae',
+      '--data',
+      csv,
+      '--param',
+      'hidden=4',
+      '--param',
+      'latent=1',
+      '--param',
+      'maxEpochs=1',
+      '--out',
+      join(dir, 'k.abc'),
+    ];
+    const r = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), args, {
+      cwd: root,
+      env: { ...process.env, ABC_KERNEL: 'cuda-blas' },
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
@@ -46,7 +71,6 @@ describe('abc command line', () => {
     expect(r.stderr).toMatch(/unknown GEMM kernel "cuda-blas": use one of auto, .*wasm-simd, ts/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   }, 60_000);
-
 
   it('lists the registered detectors with kinds and params', async () => {
     const r = await run('list');
@@ -82,12 +106,18 @@ describe('abc command line', () => {
 
   it('loads a third-party plugin with --plugin and from abc.config.json; a missing one is exit 2', async () => {
     const root = resolve(__dirname, '../../..');
-    const { stdout } = await promisify(execFile)('pnpm', ['--silent', 'abc', 'list', '--plugin', './examples/plugin-mean-distance'], { cwd: root });
+    const { stdout } = await promisify(execFile)(
+      'pnpm',
+      ['--silent', 'abc', 'list', '--plugin', './examples/plugin-mean-distance'],
+      { cwd: root },
+    );
     expect(stdout).toMatch(/^mean-distance {2}\[unsupervised\] {2}plugin example/m);
     const dir = await mkdtemp(join(tmpdir(), 'abc-cli-'));
     await writeFile(join(dir, 'abc.config.json'), JSON.stringify({ plugins: [join(root, 'examples/plugin-mean-distance')] }));
     const cli = join(root, 'apps/cli/src/main.ts');
-    const fromConfig = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', cli, 'list'], { cwd: dir });
+    const fromConfig = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', cli, 'list'], {
+      cwd: dir,
+    });
     expect(fromConfig.stdout).toMatch(/^mean-distance /m);
     const missing = await run('list', '--plugin', './no/such/plugin');
     expect(missing.code).toBe(2);

@@ -10,19 +10,28 @@ import '@abc/models';
 import '@abc/baselines';
 
 // Detectors whose scores depend on the seed (the others are deterministic given the data).
-const RANDOM = new Set(['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'rusboost']);
+const RANDOM = new Set(['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'rusboost', 'deepsad', 'devnet']);
 const cases = detectorConformanceCases({ options: (name) => ({ random: RANDOM.has(name) }) });
 
 describe('conformance sweep of every registered detector', () => {
   it('covers every registered detector and every check that applies', () => {
     const swept = new Set(cases.map((c) => c.detector));
-    expect([...swept].sort()).toEqual(listDetectors().map((e) => e.name).sort());
+    expect([...swept].sort()).toEqual(
+      listDetectors()
+        .map((e) => e.name)
+        .sort(),
+    );
     expect(swept.size).toBeGreaterThanOrEqual(13);
-    for (const name of swept) expect(cases.filter((c) => c.detector === name).length, name).toBeGreaterThanOrEqual(CONFORMANCE_CHECKS.length - 4);
+    for (const name of swept)
+      expect(cases.filter((c) => c.detector === name).length, name).toBeGreaterThanOrEqual(CONFORMANCE_CHECKS.length - 4);
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
   });
 
-  it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
-    await c.run();
-  }, 60_000);
+  it.each(cases.map((c) => [c.id, c] as const))(
+    '%s',
+    async (_id, c) => {
+      await c.run();
+    },
+    60_000,
+  );
 });

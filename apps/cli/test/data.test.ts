@@ -16,7 +16,11 @@ let dir = '';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -36,7 +40,10 @@ describe('abc data', () => {
     expect(r.out).toMatch(/^adbench\/6_cardio\s+not cached\s+\?.*\(no checksum known\)$/m);
     expect(r.out.split('\n').filter((l) => l.startsWith('adbench/'))).toHaveLength(43);
     const json = JSON.parse((await run('data', 'list', '--dir', empty, '--json')).out);
-    expect(json.datasets.find((d: { name: string }) => d.name === 'kdd99').files[0].checksum).toMatchObject({ algorithm: 'sha256', of: 'gunzipped' });
+    expect(json.datasets.find((d: { name: string }) => d.name === 'kdd99').files[0].checksum).toMatchObject({
+      algorithm: 'sha256',
+      of: 'gunzipped',
+    });
   });
 
   it('bad usage: no name, an unknown name, a foreign mirror, an unknown subcommand (exit 2)', async () => {
@@ -44,9 +51,13 @@ describe('abc data', () => {
     const unknown = await run('data', 'fetch', 'mnits', '--dir', join(dir, 'x'));
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown dataset "mnits": known are mnist, fashion-mnist, kdd99, cifar10/);
-    expect((await run('data', 'fetch', 'mnist', '--mirror', 'ftp://host/')).err).toMatch(/--mirror takes an http:\/\/ or https:\/\/ base address/);
+    expect((await run('data', 'fetch', 'mnist', '--mirror', 'ftp://host/')).err).toMatch(
+      /--mirror takes an http:\/\/ or https:\/\/ base address/,
+    );
     expect((await run('data', 'remove')).code).toBe(2);
-    expect((await run('reproduce', '--out', join(dir, 'r'), '--mirror', 'http://127.0.0.1:1/')).err).toMatch(/--mirror goes with --download/);
+    expect((await run('reproduce', '--out', join(dir, 'r'), '--mirror', 'http://127.0.0.1:1/')).err).toMatch(
+      /--mirror goes with --download/,
+    );
   });
 
   it('a download that fails from every address exits 5', () => {
@@ -65,7 +76,12 @@ describe.skipIf(!MNIST.dir)(`${REAL_DATA} abc data fetch from a local mirror, th
     const data = join(dir, 'fetched');
     const f = await run('data', 'fetch', 'mnist', '--mirror', `${server.base}/`, '--dir', data);
     expect(f.code, f.err).toBe(0);
-    for (const name of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+    for (const name of [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ]) {
       expect(f.out).toContain(`${join(data, 'mnist', name)}: `);
       expect(existsSync(join(data, 'mnist', name))).toBe(true);
     }
@@ -79,9 +95,29 @@ describe.skipIf(!MNIST.dir)(`${REAL_DATA} abc data fetch from a local mirror, th
     expect(server.hits.get('/mnist/train-images-idx3-ubyte.gz')).toBe(1);
 
     const out = join(dir, 'reproduce-fetched');
-    const r = await run('reproduce', '--datasets', 'mnist', '--settings', '1', '--runs', '1', '--methods', 'iforest', '--max-rows', '200', '--data-dir', data, '--out', out, '--no-report');
+    const r = await run(
+      'reproduce',
+      '--datasets',
+      'mnist',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      'iforest',
+      '--max-rows',
+      '200',
+      '--data-dir',
+      data,
+      '--out',
+      out,
+      '--no-report',
+    );
     expect(r.code, r.err).toBe(0);
-    const [rec] = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const [rec] = (await readFile(join(out, 'runs.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rec).toMatchObject({ dataset: 'mnist', setting: 1, method: 'iforest', testSet: 'exact' });
     expect(rec.aurocUnknown).toBeGreaterThan(0.5);
   }, 120_000);
@@ -89,8 +125,27 @@ describe.skipIf(!MNIST.dir)(`${REAL_DATA} abc data fetch from a local mirror, th
   it('reproduce --download --mirror fetches what is missing, then runs', async () => {
     const data = join(dir, 'download-on-demand');
     const out = join(dir, 'reproduce-download');
-    const r = await run('reproduce', '--datasets', 'mnist', '--settings', '1', '--runs', '1', '--methods', 'iforest', '--max-rows', '200',
-      '--data-dir', data, '--download', '--mirror', `${server.base}/`, '--out', out, '--no-report');
+    const r = await run(
+      'reproduce',
+      '--datasets',
+      'mnist',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      'iforest',
+      '--max-rows',
+      '200',
+      '--data-dir',
+      data,
+      '--download',
+      '--mirror',
+      `${server.base}/`,
+      '--out',
+      out,
+      '--no-report',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`fetched ${join(data, 'mnist', 't10k-labels-idx1-ubyte.gz')}`);
     expect(existsSync(join(out, 'runs.jsonl'))).toBe(true);

@@ -13,7 +13,11 @@ let dir = '';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -31,14 +35,27 @@ function parsePbtxt(text: string) {
   const list = (key: string): TensorConfig[] => {
     const m = body.match(new RegExp(`^${key} \\[([\\s\\S]*?)^\\]`, 'm'));
     if (!m) return [];
-    return m[1].split(/\n  \}/).filter((b) => b.includes('name:')).map((b) => ({
-      name: b.match(/name:\s*"([^"]+)"/)![1],
-      data_type: b.match(/data_type:\s*(\w+)/)![1],
-      dims: b.match(/dims:\s*\[([^\]]*)\]/)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number),
-      reshape: b.includes('reshape')
-        ? b.match(/reshape:\s*\{\s*shape:\s*\[([^\]]*)\]/)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number)
-        : undefined,
-    }));
+    return m[1]
+      .split(/\n {2}\}/)
+      .filter((b) => b.includes('name:'))
+      .map((b) => ({
+        name: b.match(/name:\s*"([^"]+)"/)![1],
+        data_type: b.match(/data_type:\s*(\w+)/)![1],
+        dims: b
+          .match(/dims:\s*\[([^\]]*)\]/)![1]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map(Number),
+        reshape: b.includes('reshape')
+          ? b
+              .match(/reshape:\s*\{\s*shape:\s*\[([^\]]*)\]/)![1]
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map(Number)
+          : undefined,
+      }));
   };
   return {
     name: JSON.parse(scalar('name') ?? 'null'),
@@ -65,8 +82,44 @@ beforeAll(async () => {
   let csv = 'x1,x2,x3,label\n';
   for (let i = 0; i < 40; i++) csv += `${Math.sin(i) * 0.3},${Math.cos(i) * 0.3},${(i % 7) / 10},${i % 10 === 0 ? 1 : 0}\n`;
   await writeFile(join(dir, 'train.csv'), csv);
-  expect((await run('fit', '--detector', 'abc', '--data', join(dir, 'train.csv'), '--label', 'label', '--param', 'hidden=4', '--param', 'latent=1', '--param', 'maxEpochs=3', '--out', join(dir, 'abc.abc'))).code).toBe(0);
-  expect((await run('fit', '--detector', 'iforest', '--data', join(dir, 'train.csv'), '--label', 'label', '--param', 'nEstimators=5', '--out', join(dir, 'if.abc'))).code).toBe(0);
+  expect(
+    (
+      await run(
+        'fit',
+        '--detector',
+        'abc',
+        '--data',
+        join(dir, 'train.csv'),
+        '--label',
+        'label',
+        '--param',
+        'hidden=4',
+        '--param',
+        'latent=1',
+        '--param',
+        'maxEpochs=3',
+        '--out',
+        join(dir, 'abc.abc'),
+      )
+    ).code,
+  ).toBe(0);
+  expect(
+    (
+      await run(
+        'fit',
+        '--detector',
+        'iforest',
+        '--data',
+        join(dir, 'train.csv'),
+        '--label',
+        'label',
+        '--param',
+        'nEstimators=5',
+        '--out',
+        join(dir, 'if.abc'),
+      )
+    ).code,
+  ).toBe(0);
 });
 
 afterAll(async () => {
@@ -76,7 +129,17 @@ afterAll(async () => {
 describe('abc export --triton', () => {
   it('writes DIR/NAME/1/model.onnx and a config.pbtxt that matches the ONNX inputs and outputs', async () => {
     const repo = join(dir, 'repo');
-    const r = await run('export', '--model', join(dir, 'abc.abc'), '--triton', repo, '--name', 'fraud_abc', '--max-batch-size', '256');
+    const r = await run(
+      'export',
+      '--model',
+      join(dir, 'abc.abc'),
+      '--triton',
+      repo,
+      '--name',
+      'fraud_abc',
+      '--max-batch-size',
+      '256',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('fraud_abc');

@@ -13,7 +13,11 @@ let dir = '';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -35,8 +39,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'train.csv'), makeCsv(600, 1));
   await writeFile(join(dir, 'test.csv'), makeCsv(300, 2));
   // Columns in another order, an extra column, no label: scoring picks the fit-time columns by name.
-  const lines = makeCsv(50, 3).trim().split('\n').map((l) => l.split(','));
-  await writeFile(join(dir, 'reordered.csv'), lines.map((f) => [f[2], 'extra', f[1], f[0]].join(',')).join('\n') + '\n');
+  const lines = makeCsv(50, 3)
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+  await writeFile(join(dir, 'reordered.csv'), `${lines.map((f) => [f[2], 'extra', f[1], f[0]].join(',')).join('\n')}\n`);
   await writeFile(join(dir, 'missing-col.csv'), 'x1,proto\n0.1,tcp\n');
   await writeFile(join(dir, 'ragged.csv'), 'x1,x2,proto,label\n0.1,0.2,tcp,0\n0.3,tcp,1\n');
   await writeFile(join(dir, 'badlabel.csv'), 'x1,x2,proto,label\n0.1,0.2,tcp,0\n0.3,0.1,tcp,2\n');
@@ -49,7 +56,18 @@ const fitArgs = ['--param', 'hidden=8,8', '--param', 'latent=2', '--param', 'max
 describe('abc fit / score / evaluate', () => {
   it('fits ABC from a CSV with a categorical column and a missing value, scores and evaluates it', async () => {
     const model = join(dir, 'abc.model');
-    const f = await run('fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', ...fitArgs, '--out', model);
+    const f = await run(
+      'fit',
+      '--data',
+      join(dir, 'train.csv'),
+      '--label',
+      'label',
+      '--detector',
+      'abc',
+      ...fitArgs,
+      '--out',
+      model,
+    );
     expect(f.err).toBe('');
     expect(f.code).toBe(0);
     expect(f.out).toMatch(/480 normal, 120 known anomalies\); 1 missing values imputed/);
@@ -74,7 +92,10 @@ describe('abc fit / score / evaluate', () => {
 
   it('picks columns by name, ignores extra ones, and names a missing one', async () => {
     const model = join(dir, 'ae.model');
-    expect((await run('fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'ae', ...fitArgs, '--out', model)).code).toBe(0);
+    expect(
+      (await run('fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'ae', ...fitArgs, '--out', model))
+        .code,
+    ).toBe(0);
     const s = await run('score', '--model', model, '--data', join(dir, 'reordered.csv'));
     expect(s.code).toBe(0);
     expect(s.out.split('\n').length).toBe(51);
@@ -107,7 +128,19 @@ describe('abc fit / score / evaluate', () => {
     const s = await run('score', '--model', badModel, '--data', join(dir, 'test.csv'));
     expect(s.code).toBe(3);
     expect(s.err).toMatch(/notamodel\.abc: not an ABC model file/);
-    const p = await run('fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'latnt=2', '--out', model);
+    const p = await run(
+      'fit',
+      '--data',
+      join(dir, 'train.csv'),
+      '--label',
+      'label',
+      '--detector',
+      'abc',
+      '--param',
+      'latnt=2',
+      '--out',
+      model,
+    );
     expect(p.code).toBe(2);
     expect(p.err).toMatch(/unknown parameter "latnt"/);
     const d = await run('fit', '--data', join(dir, 'train.csv'), '--detector', 'nosuch', '--out', model);
@@ -117,10 +150,15 @@ describe('abc fit / score / evaluate', () => {
 
   it('exports to ONNX and scores the .onnx like the saved model; cuda without its provider is exit 4', async () => {
     const numeric = join(dir, 'numeric.csv');
-    const lines = makeCsv(400, 5).trim().split('\n').map((l) => l.split(','));
-    await writeFile(numeric, lines.map((f) => [f[0], f[1] === '' ? '0' : f[1], f[3]].join(',')).join('\n') + '\n');
+    const lines = makeCsv(400, 5)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    await writeFile(numeric, `${lines.map((f) => [f[0], f[1] === '' ? '0' : f[1], f[3]].join(',')).join('\n')}\n`);
     const model = join(dir, 'numeric.abc');
-    expect((await run('fit', '--data', numeric, '--label', 'label', '--detector', 'abc', ...fitArgs, '--out', model)).code).toBe(0);
+    expect((await run('fit', '--data', numeric, '--label', 'label', '--detector', 'abc', ...fitArgs, '--out', model)).code).toBe(
+      0,
+    );
     const onnx = join(dir, 'numeric.onnx');
     const ex = await run('export', '--model', model, '--out', onnx);
     expect(ex.err).toBe('');
@@ -153,7 +191,31 @@ describe('abc fit / score / evaluate', () => {
 
   it('Ctrl-C stops a fit cleanly: exit 130, no model file, no temporary file', async () => {
     const model = join(dir, 'interrupted.model');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@abc/source', join(root, 'apps/cli/src/main.ts'), 'fit', '--data', join(dir, 'train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'maxEpochs=100000', '--param', 'patience=100000', '--param', 'hidden=64,64', '--out', model], { cwd: root });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=@abc/source',
+        join(root, 'apps/cli/src/main.ts'),
+        'fit',
+        '--data',
+        join(dir, 'train.csv'),
+        '--label',
+        'label',
+        '--detector',
+        'abc',
+        '--param',
+        'maxEpochs=100000',
+        '--param',
+        'patience=100000',
+        '--param',
+        'hidden=64,64',
+        '--out',
+        model,
+      ],
+      { cwd: root },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));

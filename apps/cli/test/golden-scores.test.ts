@@ -35,7 +35,8 @@ const CASES: readonly [label: string, name: string, params: Params][] = [
 /** 240 training rows of 5 features: Gaussian normals and two clusters of labelled anomalies; 120 test rows. */
 function data(seed: number): { train: Matrix; y: Uint8Array; test: Matrix } {
   const rng = new Random(seed);
-  const rows = (n: number, centre: number, spread: number) => Array.from({ length: n }, () => Array.from({ length: 5 }, () => centre + spread * rng.normal()));
+  const rows = (n: number, centre: number, spread: number) =>
+    Array.from({ length: n }, () => Array.from({ length: 5 }, () => centre + spread * rng.normal()));
   const normal = rows(200, 0, 1);
   const anomalies = [...rows(20, 3, 0.5), ...rows(20, -3, 0.5)];
   const train = [...normal, ...anomalies];
@@ -44,7 +45,10 @@ function data(seed: number): { train: Matrix; y: Uint8Array; test: Matrix } {
   return { train: m(train), y: Uint8Array.from(train, (_, i) => (i < 200 ? 0 : 1)), test: m(test) };
 }
 
-const sha256 = (scores: Float32Array) => createHash('sha256').update(new Uint8Array(scores.buffer, scores.byteOffset, scores.byteLength)).digest('hex');
+const sha256 = (scores: Float32Array) =>
+  createHash('sha256')
+    .update(new Uint8Array(scores.buffer, scores.byteOffset, scores.byteLength))
+    .digest('hex');
 
 describe('golden scores of every built-in detector (unchanged by refactoring)', () => {
   const recorded: Record<string, string> = JSON.parse(readFileSync(FIXTURE, { encoding: 'utf8', flag: 'a+' }) || '{}');
@@ -55,18 +59,22 @@ describe('golden scores of every built-in detector (unchanged by refactoring)', 
     setDefaultKernel(selectKernel({ prefer: 'wasm-simd', strict: true }).kernel);
   });
 
-  it.each(CASES)('%s', async (label, name, params) => {
-    const d = createDetector(name, params);
-    const supervised = d.supervision === 'supervised';
-    await d.fit(train, supervised ? y : undefined);
-    const scores = await d.scoreSamples(test);
-    expect(scores).toHaveLength(120);
-    found[label] = sha256(scores);
-    if (process.env.ABC_UPDATE_GOLDEN === '1') {
-      writeFileSync(FIXTURE, `${JSON.stringify({ ...recorded, ...found }, null, 2)}\n`);
-      return;
-    }
-    expect(recorded[label], `no golden hash for ${label}: record one with ABC_UPDATE_GOLDEN=1`).toBeDefined();
-    expect(found[label], `${label}: the scores changed`).toBe(recorded[label]);
-  }, 60_000);
+  it.each(CASES)(
+    '%s',
+    async (label, name, params) => {
+      const d = createDetector(name, params);
+      const supervised = d.supervision === 'supervised';
+      await d.fit(train, supervised ? y : undefined);
+      const scores = await d.scoreSamples(test);
+      expect(scores).toHaveLength(120);
+      found[label] = sha256(scores);
+      if (process.env.ABC_UPDATE_GOLDEN === '1') {
+        writeFileSync(FIXTURE, `${JSON.stringify({ ...recorded, ...found }, null, 2)}\n`);
+        return;
+      }
+      expect(recorded[label], `no golden hash for ${label}: record one with ABC_UPDATE_GOLDEN=1`).toBeDefined();
+      expect(found[label], `${label}: the scores changed`).toBe(recorded[label]);
+    },
+    60_000,
+  );
 });

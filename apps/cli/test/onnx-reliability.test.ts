@@ -18,7 +18,11 @@ let exported: Uint8Array;
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -35,9 +39,28 @@ function foreignGraph(inputName: string, outName: string, metadata: Record<strin
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'abc-cli-onnx-rel-'));
   const rng = new Random(3);
-  const rows = Array.from({ length: 120 }, (_, i) => `${rng.normal(0, 1).toFixed(4)},${rng.normal(0, 1).toFixed(4)},${i % 6 === 0 ? 1 : 0}`);
-  await writeFile(p('train.csv'), ['x1,x2,label', ...rows].join('\n') + '\n');
-  const fit = await run('fit', '--data', p('train.csv'), '--label', 'label', '--detector', 'abc', '--param', 'hidden=4', '--param', 'latent=1', '--param', 'maxEpochs=3', '--out', p('m.abc'));
+  const rows = Array.from(
+    { length: 120 },
+    (_, i) => `${rng.normal(0, 1).toFixed(4)},${rng.normal(0, 1).toFixed(4)},${i % 6 === 0 ? 1 : 0}`,
+  );
+  await writeFile(p('train.csv'), `${['x1,x2,label', ...rows].join('\n')}\n`);
+  const fit = await run(
+    'fit',
+    '--data',
+    p('train.csv'),
+    '--label',
+    'label',
+    '--detector',
+    'abc',
+    '--param',
+    'hidden=4',
+    '--param',
+    'latent=1',
+    '--param',
+    'maxEpochs=3',
+    '--out',
+    p('m.abc'),
+  );
   expect(fit.code, fit.err).toBe(0);
   const ex = await run('export', '--model', p('m.abc'), '--out', p('m.onnx'));
   expect(ex.code, ex.err).toBe(0);
@@ -55,7 +78,10 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
   it('an ABC model file, random bytes, an empty file or a truncated export given as .onnx is exit 3', async () => {
     await writeFile(p('abc-as.onnx'), await readFile(p('m.abc')));
     expectTyped(await run('score', '--model', p('abc-as.onnx'), '--data', p('train.csv')), /not an ONNX model|no graph|ONNX/);
-    await writeFile(p('random.onnx'), Uint8Array.from({ length: 200 }, (_, i) => (i * 7919) % 256));
+    await writeFile(
+      p('random.onnx'),
+      Uint8Array.from({ length: 200 }, (_, i) => (i * 7919) % 256),
+    );
     expectTyped(await run('score', '--model', p('random.onnx'), '--data', p('train.csv')), /ONNX/);
     await writeFile(p('empty.onnx'), new Uint8Array(0));
     expectTyped(await run('score', '--model', p('empty.onnx'), '--data', p('train.csv')), /ONNX/);
@@ -80,7 +106,11 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
   });
 
   it('a foreign graph with malformed abc.* metadata (valid JSON) scores or is a typed error, never an internal error', async () => {
-    const cases: Record<string, string>[] = [{ 'abc.feature_names': '{"__proto__":{"polluted":1}}' }, { 'abc.feature_names': '["a"]' }, { 'abc.threshold': 'high', 'abc.feature_names': '["x1","x2"]' }];
+    const cases: Record<string, string>[] = [
+      { 'abc.feature_names': '{"__proto__":{"polluted":1}}' },
+      { 'abc.feature_names': '["a"]' },
+      { 'abc.threshold': 'high', 'abc.feature_names': '["x1","x2"]' },
+    ];
     for (const metadata of cases) {
       await writeFile(p('meta.onnx'), foreignGraph('X', 'score', metadata));
       const r = await run('score', '--model', p('meta.onnx'), '--data', p('train.csv'));
@@ -100,7 +130,11 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
 
   it('fuzz: bit flips of an exported model are refused (typed error) or leave the scores unchanged (API, 60 cases)', async () => {
     const rng = new Random(61);
-    const X = matrix(Float32Array.from({ length: 40 }, () => rng.normal(0, 1)), 20, 2);
+    const X = matrix(
+      Float32Array.from({ length: 40 }, () => rng.normal(0, 1)),
+      20,
+      2,
+    );
     const counts = { typed: 0, finite: 0, nan: 0, changed: 0 };
     const original = await (await OnnxDetector.load(exported, { backend: 'cpu' })).scoreSamples(X);
     const t0 = performance.now();
@@ -111,7 +145,8 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
       try {
         det = await OnnxDetector.load(b, { backend: 'cpu' });
       } catch (e) {
-        if (!(e instanceof AbcError)) throw new Error(`case ${k}: untyped load error ${(e as Error)?.name}: ${(e as Error)?.message}`);
+        if (!(e instanceof AbcError))
+          throw new Error(`case ${k}: untyped load error ${(e as Error)?.name}: ${(e as Error)?.message}`);
         counts.typed++;
         continue;
       }
@@ -121,7 +156,8 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
         else if (s.some((v, i) => v !== original[i])) counts.changed++;
         else counts.finite++;
       } catch (e) {
-        if (!(e instanceof AbcError)) throw new Error(`case ${k}: untyped scoring error ${(e as Error)?.name}: ${(e as Error)?.message}`);
+        if (!(e instanceof AbcError))
+          throw new Error(`case ${k}: untyped scoring error ${(e as Error)?.name}: ${(e as Error)?.message}`);
         counts.typed++;
       }
     }
@@ -135,6 +171,8 @@ describe('reliability: ONNX files that are not ours, or damaged', () => {
   }, 60_000);
 
   it('ModelFormatError for foreign bytes at the API door too', async () => {
-    await expect(OnnxDetector.load(new TextEncoder().encode('ABCM not onnx'), { backend: 'cpu' })).rejects.toBeInstanceOf(ModelFormatError);
+    await expect(OnnxDetector.load(new TextEncoder().encode('ABCM not onnx'), { backend: 'cpu' })).rejects.toBeInstanceOf(
+      ModelFormatError,
+    );
   });
 });

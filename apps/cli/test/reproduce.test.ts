@@ -32,7 +32,10 @@ async function reproduce(argv: string[], signal?: AbortSignal) {
 }
 
 async function records(outDir: string): Promise<ExperimentRecord[]> {
-  return (await readFile(join(outDir, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ExperimentRecord);
+  return (await readFile(join(outDir, 'runs.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ExperimentRecord);
 }
 
 const optional = ['iforest', 'gtb'].filter((m) => hasDetector(m));
@@ -41,7 +44,24 @@ describe('abc reproduce', () => {
   it('reproduces the 2-D toy data end to end (settings 1-3, two runs), resumes, and writes the reports', async () => {
     const out = join(dir, 'toy');
     const methods = ['abc-ae', 'ae', ...optional].join(',');
-    const argv = ['--datasets', 'toy2d', '--settings', '1,2,3', '--runs', '2', '--methods', methods, '--toy-size', '300', '--max-epochs', '3', '--known-counts', '10,100,all', '--out', out];
+    const argv = [
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1,2,3',
+      '--runs',
+      '2',
+      '--methods',
+      methods,
+      '--toy-size',
+      '300',
+      '--max-epochs',
+      '3',
+      '--known-counts',
+      '10,100,all',
+      '--out',
+      out,
+    ];
     const first = await reproduce(argv);
     expect(first.error).toBeUndefined();
     expect(first.code).toBe(0);
@@ -52,19 +72,33 @@ describe('abc reproduce', () => {
     // One progress line per finished run.
     const lines = first.out.filter((l) => /^\[\s*\d+\/\d+\] toy2d setting/.test(l));
     expect(lines).toHaveLength(total);
-    expect(lines[0]).toMatch(/toy2d setting 1 abc-ae \(ABC\(AE\)\) run 0: AUROC A \d\.\d{3} U \d\.\d{3}\s+fit [\d.]+ s, 3 epochs/);
+    expect(lines[0]).toMatch(
+      /toy2d setting 1 abc-ae \(ABC\(AE\)\) run 0: AUROC A \d\.\d{3} U \d\.\d{3}\s+fit [\d.]+ s, 3 epochs/,
+    );
     const recs = await records(out);
     expect(recs).toHaveLength(total);
     const abc = recs.find((r) => r.method === 'abc-ae' && r.setting === 1)!;
     expect(abc).toMatchObject({ dataset: 'toy2d', nKnown: 300, testSet: 'generated', epochs: 3 });
-    expect(abc.params).toMatchObject({ variant: 'ae', hidden: [10, 10], latent: 1, maxEpochs: 3, validationFraction: 0.2, scaler: 'none', toySize: 300, distance: 'meanSquared' });
+    expect(abc.params).toMatchObject({
+      variant: 'ae',
+      hidden: [10, 10],
+      latent: 1,
+      maxEpochs: 3,
+      validationFraction: 0.2,
+      scaler: 'none',
+      toySize: 300,
+      distance: 'meanSquared',
+    });
     expect(recs.find((r) => r.method === 'ae' && r.setting === 3)!.nKnown).toBe(0);
-    expect(recs.filter((r) => r.method === 'abc-ae' && r.setting === 3 && r.run === 0).map((r) => r.nKnown)).toEqual([10, 100, 300]);
+    expect(recs.filter((r) => r.method === 'abc-ae' && r.setting === 3 && r.run === 0).map((r) => r.nKnown)).toEqual([
+      10, 100, 300,
+    ]);
     if (optional.includes('iforest')) expect(recs.find((r) => r.method === 'iforest')!.epochs).toBeNull();
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
     expect(results.runs).toHaveLength(total);
     expect(results.cells.find((c) => c.method === 'abc-ae' && c.setting === 1)!.n).toBe(2);
-    for (const f of ['report.md', 'report.html', 'figures/figure3.svg', 'figures/figure4-toy2d.svg']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['report.md', 'report.html', 'figures/figure3.svg', 'figures/figure4-toy2d.svg'])
+      expect(existsSync(join(out, f))).toBe(true);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/https?:\/\//);
@@ -80,15 +114,35 @@ describe('abc reproduce', () => {
 
   it('stops on its signal with exit code 130, and the rerun finishes the rest', async () => {
     const out = join(dir, 'abort');
-    const argv = ['--datasets', 'toy2d', '--settings', '1', '--runs', '3', '--methods', 'abc-ae,ae', '--toy-size', '200', '--max-epochs', '2', '--out', out, '--no-report'];
+    const argv = [
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1',
+      '--runs',
+      '3',
+      '--methods',
+      'abc-ae,ae',
+      '--toy-size',
+      '200',
+      '--max-epochs',
+      '2',
+      '--out',
+      out,
+      '--no-report',
+    ];
     const ac = new AbortController();
     const outLines: string[] = [];
     let code = 0;
     try {
-      await runReproduce(argv, (s) => {
-        outLines.push(s);
-        if (/^\[\s*2\/6\]/.test(s)) ac.abort();
-      }, { signal: ac.signal, stderr: { isTTY: false, write: () => true } });
+      await runReproduce(
+        argv,
+        (s) => {
+          outLines.push(s);
+          if (/^\[\s*2\/6\]/.test(s)) ac.abort();
+        },
+        { signal: ac.signal, stderr: { isTTY: false, write: () => true } },
+      );
     } catch (e) {
       code = exitCodeFor(e);
       expect((e as Error).message).toMatch(/rerun the same command to resume/);
@@ -110,14 +164,55 @@ describe('abc reproduce', () => {
   it('names methods that are not registered', async () => {
     const missing = ['dnn', 'svm', 'ocsvm'].find((m) => !hasDetector(m));
     if (missing) {
-      const r = await reproduce(['--datasets', 'toy2d', '--settings', '1', '--runs', '1', '--methods', `ae,${missing}`, '--toy-size', '150', '--out', join(dir, 'missing')]);
+      const r = await reproduce([
+        '--datasets',
+        'toy2d',
+        '--settings',
+        '1',
+        '--runs',
+        '1',
+        '--methods',
+        `ae,${missing}`,
+        '--toy-size',
+        '150',
+        '--out',
+        join(dir, 'missing'),
+      ]);
       expect(r.code).toBe(2);
       expect(r.error!.message).toContain(`method ${missing} is not registered`);
     }
-    const bad = await reproduce(['--datasets', 'toy2d', '--settings', '1', '--runs', '1', '--methods', 'abc', '--toy-size', '150', '--max-epochs', '1', '--out', join(dir, 'bad')]);
+    const bad = await reproduce([
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      'abc',
+      '--toy-size',
+      '150',
+      '--max-epochs',
+      '1',
+      '--out',
+      join(dir, 'bad'),
+    ]);
     // `abc` is a registered detector's name, so it is accepted as a method; a typo is not.
     expect(bad.error).toBeUndefined();
-    const typo = await reproduce(['--datasets', 'toy2d', '--settings', '1', '--runs', '1', '--methods', 'abc-aee', '--toy-size', '150', '--out', join(dir, 'typo')]);
+    const typo = await reproduce([
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      'abc-aee',
+      '--toy-size',
+      '150',
+      '--out',
+      join(dir, 'typo'),
+    ]);
     expect(typo.code).toBe(2);
     expect(typo.error!.message).toMatch(/unknown method "abc-aee"/);
     const usage = await reproduce(['--datasets', 'toy3d', '--settings', '1', '--runs', '1', '--out', join(dir, 'u')]);
@@ -127,7 +222,22 @@ describe('abc reproduce', () => {
 
   it('runs `all` with what is registered and notes the rest', async () => {
     const out = join(dir, 'all');
-    const r = await reproduce(['--datasets', 'toy2d', '--settings', '1', '--runs', '1', '--methods', 'all', '--toy-size', '150', '--max-epochs', '2', '--out', out]);
+    const r = await reproduce([
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      'all',
+      '--toy-size',
+      '150',
+      '--max-epochs',
+      '2',
+      '--out',
+      out,
+    ]);
     expect(r.error).toBeUndefined();
     const ran = new Set((await records(out)).map((x) => x.method));
     for (const m of ['abc-ae', 'abc-dae', 'lrc', 'ae', 'dae']) expect(ran.has(m)).toBe(true);
@@ -140,58 +250,148 @@ describe('abc reproduce', () => {
     expect(existsSync(join(out, 'figures', 'figure5.svg'))).toBe(true);
   }, 120_000);
 
-  it.skipIf(!MNIST.dir)(`${REAL_DATA} reproduces MNIST end to end on reduced sizes from the real files`, async () => {
-    const out = join(dir, 'mnist');
-    const r = await reproduce([
-      '--datasets', 'mnist', '--settings', '1,2,3', '--runs', '1', '--methods', ['abc-ae', 'ae', ...optional.filter((m) => m === 'iforest')].join(','),
-      '--max-rows', '200', '--max-epochs', '2', '--known-counts', '10,all', '--data-dir', MNIST.dir!, '--out', out,
-    ]);
-    expect(r.error).toBeUndefined();
-    const recs = await records(out);
-    const s1 = recs.find((x) => x.method === 'abc-ae' && x.setting === 1)!;
-    expect(s1).toMatchObject({ dataset: 'mnist', testSet: 'exact', nKnown: 200, epochs: 2 });
-    expect(s1.params).toMatchObject({ hidden: [300, 100], latent: 20, maxEpochs: 2, scaler: 'minmax', maxRowsPerPart: 200 });
-    expect(recs.filter((x) => x.setting === 3 && x.method === 'abc-ae').map((x) => x.nKnown)).toEqual([10, 200]);
-    expect(recs.find((x) => x.setting === 2 && x.method === 'ae')).toBeDefined();
-    const datasets = JSON.parse(await readFile(join(out, 'datasets.json'), 'utf8'));
-    expect(datasets.mnist).toMatchObject({ D: 784, sizes: { trainNormal: 200, trainKnown: 200, testUnknown: 200 }, testSet: 'exact' });
-    const md = await readFile(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('| MNIST | 784 [784] | 200 [17,791]');
-    expect(existsSync(join(out, 'figures', 'figure4-mnist.svg'))).toBe(true);
-  }, 120_000);
+  it.skipIf(!MNIST.dir)(
+    `${REAL_DATA} reproduces MNIST end to end on reduced sizes from the real files`,
+    async () => {
+      const out = join(dir, 'mnist');
+      const r = await reproduce([
+        '--datasets',
+        'mnist',
+        '--settings',
+        '1,2,3',
+        '--runs',
+        '1',
+        '--methods',
+        ['abc-ae', 'ae', ...optional.filter((m) => m === 'iforest')].join(','),
+        '--max-rows',
+        '200',
+        '--max-epochs',
+        '2',
+        '--known-counts',
+        '10,all',
+        '--data-dir',
+        MNIST.dir!,
+        '--out',
+        out,
+      ]);
+      expect(r.error).toBeUndefined();
+      const recs = await records(out);
+      const s1 = recs.find((x) => x.method === 'abc-ae' && x.setting === 1)!;
+      expect(s1).toMatchObject({ dataset: 'mnist', testSet: 'exact', nKnown: 200, epochs: 2 });
+      expect(s1.params).toMatchObject({ hidden: [300, 100], latent: 20, maxEpochs: 2, scaler: 'minmax', maxRowsPerPart: 200 });
+      expect(recs.filter((x) => x.setting === 3 && x.method === 'abc-ae').map((x) => x.nKnown)).toEqual([10, 200]);
+      expect(recs.find((x) => x.setting === 2 && x.method === 'ae')).toBeDefined();
+      const datasets = JSON.parse(await readFile(join(out, 'datasets.json'), 'utf8'));
+      expect(datasets.mnist).toMatchObject({
+        D: 784,
+        sizes: { trainNormal: 200, trainKnown: 200, testUnknown: 200 },
+        testSet: 'exact',
+      });
+      const md = await readFile(join(out, 'report.md'), 'utf8');
+      expect(md).toContain('| MNIST | 784 [784] | 200 [17,791]');
+      expect(existsSync(join(out, 'figures', 'figure4-mnist.svg'))).toBe(true);
+    },
+    120_000,
+  );
 
-  it.skipIf(!CIFAR.dir)(`${REAL_DATA} reproduces CIFAR-10 end to end on reduced sizes, marking the lossy JPEG test set (or the hold-out)`, async () => {
-    const out = join(dir, 'cifar');
-    const r = await reproduce([
-      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '150', '--max-epochs', '2', '--data-dir', CIFAR.dir!, '--out', out,
-    ]);
-    expect(r.error).toBeUndefined();
-    const [rec] = await records(out);
-    expect(rec).toMatchObject({ dataset: 'cifar10', testSet: 'lossy-jpeg', nKnown: 150 });
-    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/lossy-jpeg: the CIFAR-10 test images are JPEG/);
-    const held = join(dir, 'cifar-holdout');
-    const h = await reproduce([
-      '--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--cifar-test', 'holdout', '--data-dir', CIFAR.dir!, '--out', held, '--no-report',
-    ]);
-    expect(h.error).toBeUndefined();
-    expect((await records(held))[0].testSet).toBe('holdout');
-    // Another option on the same folder is refused rather than mixed in.
-    const mixed = await reproduce(['--datasets', 'cifar10', '--settings', '1', '--runs', '1', '--methods', 'abc-ae', '--max-rows', '100', '--max-epochs', '1', '--data-dir', CIFAR.dir!, '--out', held]);
-    expect(mixed.code).toBe(2);
-    expect(mixed.error!.message).toMatch(/other options \(cifarTestSet/);
-  }, 120_000);
+  it.skipIf(!CIFAR.dir)(
+    `${REAL_DATA} reproduces CIFAR-10 end to end on reduced sizes, marking the lossy JPEG test set (or the hold-out)`,
+    async () => {
+      const out = join(dir, 'cifar');
+      const r = await reproduce([
+        '--datasets',
+        'cifar10',
+        '--settings',
+        '1',
+        '--runs',
+        '1',
+        '--methods',
+        'abc-ae',
+        '--max-rows',
+        '150',
+        '--max-epochs',
+        '2',
+        '--data-dir',
+        CIFAR.dir!,
+        '--out',
+        out,
+      ]);
+      expect(r.error).toBeUndefined();
+      const [rec] = await records(out);
+      expect(rec).toMatchObject({ dataset: 'cifar10', testSet: 'lossy-jpeg', nKnown: 150 });
+      expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/lossy-jpeg: the CIFAR-10 test images are JPEG/);
+      const held = join(dir, 'cifar-holdout');
+      const h = await reproduce([
+        '--datasets',
+        'cifar10',
+        '--settings',
+        '1',
+        '--runs',
+        '1',
+        '--methods',
+        'abc-ae',
+        '--max-rows',
+        '100',
+        '--max-epochs',
+        '1',
+        '--cifar-test',
+        'holdout',
+        '--data-dir',
+        CIFAR.dir!,
+        '--out',
+        held,
+        '--no-report',
+      ]);
+      expect(h.error).toBeUndefined();
+      expect((await records(held))[0].testSet).toBe('holdout');
+      // Another option on the same folder is refused rather than mixed in.
+      const mixed = await reproduce([
+        '--datasets',
+        'cifar10',
+        '--settings',
+        '1',
+        '--runs',
+        '1',
+        '--methods',
+        'abc-ae',
+        '--max-rows',
+        '100',
+        '--max-epochs',
+        '1',
+        '--data-dir',
+        CIFAR.dir!,
+        '--out',
+        held,
+      ]);
+      expect(mixed.code).toBe(2);
+      expect(mixed.error!.message).toMatch(/other options \(cifarTestSet/);
+    },
+    120_000,
+  );
 
   it('a missing dataset names `abc data fetch NAME` (and --download)', async () => {
     const saved = process.env.ABC_DATA_DIR;
     process.env.ABC_DATA_DIR = join(dir, 'empty-data');
     try {
-      const r = await reproduce(['--datasets', 'toy2d,mnist', '--settings', '1', '--runs', '1', '--toy-size', '150', '--out', join(dir, 'nodata')]);
+      const r = await reproduce([
+        '--datasets',
+        'toy2d,mnist',
+        '--settings',
+        '1',
+        '--runs',
+        '1',
+        '--toy-size',
+        '150',
+        '--out',
+        join(dir, 'nodata'),
+      ]);
       expect(r.code).toBe(2);
-      expect(r.error!.message).toMatch(/mnist not found \(missing .*train-images-idx3-ubyte\.gz.*\): fetch with `abc data fetch mnist` \(or rerun with --download\)/);
+      expect(r.error!.message).toMatch(
+        /mnist not found \(missing .*train-images-idx3-ubyte\.gz.*\): fetch with `abc data fetch mnist` \(or rerun with --download\)/,
+      );
     } finally {
       if (saved === undefined) delete process.env.ABC_DATA_DIR;
       else process.env.ABC_DATA_DIR = saved;
     }
   });
-
 });

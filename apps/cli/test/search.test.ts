@@ -9,7 +9,11 @@ let dir = '';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -23,17 +27,60 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'abc-search-'));
   const train = makeToyData({ nPerClass: 1000, seed: 21 });
   const test = makeToyData({ nPerClass: 1000, seed: 22 });
-  await writeFile(join(dir, 'train.csv'), csv([[train.normal, 0], [train.known, 1]]));
-  await writeFile(join(dir, 'known.csv'), csv([[test.normal, 0], [test.known, 1]]));
-  await writeFile(join(dir, 'unknown.csv'), csv([[test.normal, 0], [test.unknown, 1]]));
+  await writeFile(
+    join(dir, 'train.csv'),
+    csv([
+      [train.normal, 0],
+      [train.known, 1],
+    ]),
+  );
+  await writeFile(
+    join(dir, 'known.csv'),
+    csv([
+      [test.normal, 0],
+      [test.known, 1],
+    ]),
+  );
+  await writeFile(
+    join(dir, 'unknown.csv'),
+    csv([
+      [test.normal, 0],
+      [test.unknown, 1],
+    ]),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('abc search', () => {
   it('over abc, dnn, gtb and ae on the 2-D toy data picks a model with known and unknown AUROC >= 0.95 (only ABC does both)', async () => {
     const out = join(dir, 'search');
-    const args = ['search', '--data', join(dir, 'train.csv'), '--label', 'label', '--detectors', 'abc,dnn,gtb,ae', '--budget', '2', '--scaler', 'none', '--seed', '3',
-      '--param', 'abc.hidden=10,10', '--param', 'abc.latent=1', '--param', 'ae.hidden=10,10', '--param', 'ae.latent=1', '--param', 'dnn.hidden=10,10', '--out', out];
+    const args = [
+      'search',
+      '--data',
+      join(dir, 'train.csv'),
+      '--label',
+      'label',
+      '--detectors',
+      'abc,dnn,gtb,ae',
+      '--budget',
+      '2',
+      '--scaler',
+      'none',
+      '--seed',
+      '3',
+      '--param',
+      'abc.hidden=10,10',
+      '--param',
+      'abc.latent=1',
+      '--param',
+      'ae.hidden=10,10',
+      '--param',
+      'ae.latent=1',
+      '--param',
+      'dnn.hidden=10,10',
+      '--out',
+      out,
+    ];
     const r = await run(...args);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -43,8 +90,12 @@ describe('abc search', () => {
     const trials = (await readFile(join(out, 'trials.csv'), 'utf8')).trim().split('\n');
     expect(trials.length).toBe(1 + 8);
     const model = join(out, 'best.abc');
-    const known = JSON.parse((await run('evaluate', '--model', model, '--data', join(dir, 'known.csv'), '--label', 'label', '--json')).out);
-    const unknown = JSON.parse((await run('evaluate', '--model', model, '--data', join(dir, 'unknown.csv'), '--label', 'label', '--json')).out);
+    const known = JSON.parse(
+      (await run('evaluate', '--model', model, '--data', join(dir, 'known.csv'), '--label', 'label', '--json')).out,
+    );
+    const unknown = JSON.parse(
+      (await run('evaluate', '--model', model, '--data', join(dir, 'unknown.csv'), '--label', 'label', '--json')).out,
+    );
     expect(known.auroc).toBeGreaterThanOrEqual(0.95);
     expect(unknown.auroc).toBeGreaterThanOrEqual(0.95);
     // Rerunning resumes from trials.jsonl: nothing is refitted but the best, and the pick is the same.

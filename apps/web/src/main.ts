@@ -25,7 +25,16 @@ interface AppState {
   scoring: { detector: string; backend: string; fallbackReason: string | null; scores: number[] } | null;
 }
 
-const state: AppState = { phase: 'idle', error: null, kernel: null, registered: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, progress: 0, metrics: {}, scoring: null };
+const state: AppState = {
+  phase: 'idle',
+  error: null,
+  kernel: null,
+  registered: [],
+  crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  progress: 0,
+  metrics: {},
+  scoring: null,
+};
 (window as unknown as { __abcApp: AppState }).__abcApp = state;
 
 let csv: { text: string; name: string } | null = null;
@@ -139,7 +148,8 @@ function onProgress(ev: Extract<WorkerEvent, { type: 'progress' }>): void {
   byId<HTMLProgressElement>('progress').value = fraction;
   const elapsed = (performance.now() - started) / 1000;
   const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : 0;
-  byId('eta').textContent = `${Math.round(fraction * 100)}% · about ${eta.toFixed(1)} s left (at most: early stopping may end sooner)`;
+  byId('eta').textContent =
+    `${Math.round(fraction * 100)}% · about ${eta.toFixed(1)} s left (at most: early stopping may end sooner)`;
   say(`fitting ${ev.detector}: ${ev.unit} ${ev.step} of ${ev.totalSteps}`);
   if (!pendingDraw) {
     pendingDraw = true;
@@ -157,7 +167,11 @@ function drawLoss(): void {
   const keys = h.has('lossNormal') && h.has('lossAnomaly') ? ['lossNormal', 'lossAnomaly'] : [...h.keys()].slice(0, 1);
   const colors: Record<string, string> = { lossNormal: '#1f77b4', lossAnomaly: '#ff7f0e' };
   const names: Record<string, string> = { lossNormal: 'normal loss', lossAnomaly: 'anomaly loss' };
-  const series: Series[] = keys.map((k) => ({ name: `${currentDetector}: ${names[k] ?? k}`, color: colors[k] ?? '#2ca02c', points: h.get(k)! }));
+  const series: Series[] = keys.map((k) => ({
+    name: `${currentDetector}: ${names[k] ?? k}`,
+    color: colors[k] ?? '#2ca02c',
+    points: h.get(k)!,
+  }));
   drawLines(byId<HTMLCanvasElement>('loss-chart'), series, { xLabel: 'epoch / iteration', yLabel: 'training loss' });
 }
 
@@ -171,7 +185,11 @@ function showResults(): void {
   if (outcomes.some((o) => o.result.detector === keep)) view.value = keep;
   showSelected();
   const models = byId<HTMLSelectElement>('score-model');
-  models.replaceChildren(...outcomes.filter((o) => o.result.onnx).map((o) => el('option', { value: o.result.detector, text: `${o.result.detector}.onnx` })));
+  models.replaceChildren(
+    ...outcomes
+      .filter((o) => o.result.onnx)
+      .map((o) => el('option', { value: o.result.detector, text: `${o.result.detector}.onnx` })),
+  );
   byId('scoring').hidden = models.options.length === 0;
 }
 
@@ -191,7 +209,8 @@ function train(): void {
     if (detectors.length === 0) throw new Error('no detector is ticked: tick at least one');
     if (!ds.labels) {
       const supervised = detectors.filter((d) => state.registered.find((r) => r.name === d)?.supervision === 'supervised');
-      if (supervised.length) throw new Error(`${supervised.join(', ')} need labels: choose a label or kind column, or untick them`);
+      if (supervised.length)
+        throw new Error(`${supervised.join(', ')} need labels: choose a label or kind column, or untick them`);
     }
   } catch (e) {
     state.phase = 'error';
@@ -246,8 +265,15 @@ async function scoreFile(file: File): Promise<void> {
     const ms = performance.now() - t0;
     state.scoring = { detector: name, backend: model.backend, fallbackReason: model.fallbackReason, scores: Array.from(scores) };
     status.textContent = `backend: ${model.backend}${model.fallbackReason ? ` (WebGPU not used: ${model.fallbackReason})` : ''}\n${file.name}: ${scores.length} rows scored in ${ms.toFixed(1)} ms`;
-    const rows = Array.from(scores.slice(0, 20), (s, i) => el('tr', {}, [el('td', { text: String(i + 1) }), el('td', { text: s.toPrecision(7) })]));
-    byId('score-table').replaceChildren(el('table', { 'aria-label': 'scores of the second file' }, [el('tr', {}, [el('th', { text: 'row' }), el('th', { text: 'score' })]), ...rows]));
+    const rows = Array.from(scores.slice(0, 20), (s, i) =>
+      el('tr', {}, [el('td', { text: String(i + 1) }), el('td', { text: s.toPrecision(7) })]),
+    );
+    byId('score-table').replaceChildren(
+      el('table', { 'aria-label': 'scores of the second file' }, [
+        el('tr', {}, [el('th', { text: 'row' }), el('th', { text: 'score' })]),
+        ...rows,
+      ]),
+    );
   } catch (e) {
     status.textContent = '';
     showError(e);

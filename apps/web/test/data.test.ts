@@ -12,7 +12,11 @@ const choice = { label: null, kind: 'kind', roles: {}, features: ['x', 'y'] };
 describe('data', () => {
   it('reads the toy sample: kinds become labels, unknown rows are held out of training', () => {
     const text = toySampleCsv({ nPerClass: 50 });
-    expect(previewCsv(text, 't.csv').columns.map((c) => [c.name, c.type])).toEqual([['x', 'number'], ['y', 'number'], ['kind', 'string']]);
+    expect(previewCsv(text, 't.csv').columns.map((c) => [c.name, c.type])).toEqual([
+      ['x', 'number'],
+      ['y', 'number'],
+      ['kind', 'string'],
+    ]);
     const ds = buildDataset(text, 't.csv', choice);
     expect(ds.X.rows).toBe(150);
     expect(Array.from(ds.labels!.slice(48, 52))).toEqual([0, 0, 1, 1]);
@@ -23,7 +27,9 @@ describe('data', () => {
 
   it("raises the library's own errors", () => {
     expect(() => previewCsv('', 'e.csv')).toThrow(ValidationError);
-    expect(() => buildDataset('x,city\n1,paris\n', 'c.csv', { ...choice, kind: null, features: ['x', 'city'] })).toThrow('column "city" holds strings; encode it first (OneHotEncoder)');
+    expect(() => buildDataset('x,city\n1,paris\n', 'c.csv', { ...choice, kind: null, features: ['x', 'city'] })).toThrow(
+      'column "city" holds strings; encode it first (OneHotEncoder)',
+    );
     const bad = 'x,label\n1,0\n2,2\n';
     let message = '';
     try {
@@ -35,7 +41,13 @@ describe('data', () => {
   });
 
   it('computes ROC points and precision/recall at a threshold', () => {
-    expect(rocCurve([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0])).toEqual([{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 0.5 }, { fpr: 0, tpr: 1 }, { fpr: 0.5, tpr: 1 }, { fpr: 1, tpr: 1 }]);
+    expect(rocCurve([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0])).toEqual([
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 0.5 },
+      { fpr: 0, tpr: 1 },
+      { fpr: 0.5, tpr: 1 },
+      { fpr: 1, tpr: 1 },
+    ]);
     expect(precisionRecallAt([0.9, 0.8, 0.1, 0.6], [1, 0, 0, 1], 0.5)).toEqual({ precision: 2 / 3, recall: 1, flagged: 3 });
   });
 });

@@ -18,7 +18,13 @@ let server: Server;
 let base = '';
 let browser: Browser;
 
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
+const types: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.css': 'text/css',
+};
 
 interface AppState {
   phase: string;
@@ -44,7 +50,11 @@ beforeAll(async () => {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    res.writeHead(200, {
+      'Content-Type': types[extname(path)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    });
     createReadStream(path).pipe(res);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -52,7 +62,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await mkdir(outDir, { recursive: true });
 });
@@ -72,7 +90,11 @@ async function openApp(): Promise<Page> {
   (page as unknown as { logs: string[] }).logs = logs;
   await page.goto(`${base}/`);
   try {
-    await page.waitForFunction(() => ((window as unknown as { __abcApp?: { registered: unknown[] } }).__abcApp?.registered.length ?? 0) > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => ((window as unknown as { __abcApp?: { registered: unknown[] } }).__abcApp?.registered.length ?? 0) > 0,
+      undefined,
+      { timeout: 20_000 },
+    );
   } catch (e) {
     throw new Error(`the training worker did not start:\n${logs.join('\n')}`, { cause: e });
   }
@@ -88,10 +110,16 @@ async function loadSampleWithKeyboard(page: Page): Promise<void> {
 async function trainAndWait(page: Page): Promise<AppState> {
   await page.focus('#train');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes((window as unknown as { __abcApp: { phase: string } }).__abcApp.phase), undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => ['done', 'error', 'cancelled'].includes((window as unknown as { __abcApp: { phase: string } }).__abcApp.phase),
+    undefined,
+    { timeout: 60_000 },
+  );
   const s = await appState(page);
   if (s.phase !== 'done' || Object.keys(s.metrics).length === 0) {
-    throw new Error(`training ended in ${s.phase}: ${JSON.stringify(s)}\n${(page as unknown as { logs: string[] }).logs.join('\n')}`);
+    throw new Error(
+      `training ended in ${s.phase}: ${JSON.stringify(s)}\n${(page as unknown as { logs: string[] }).logs.join('\n')}`,
+    );
   }
   return s;
 }
@@ -108,7 +136,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('the app in headless Chromium',
   it('trains ABC and GTB on the toy sample in the worker: ABC finds the unknown anomalies, GTB does not', async () => {
     page = await openApp();
     const labelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, select, button')].every((c) => (c as HTMLInputElement).labels?.length || c.getAttribute('aria-label') || (c.textContent ?? '').trim()),
+      [...document.querySelectorAll('input, select, button')].every(
+        (c) => (c as HTMLInputElement).labels?.length || c.getAttribute('aria-label') || (c.textContent ?? '').trim(),
+      ),
     );
     await loadSampleWithKeyboard(page);
     await page.check('#det-gtb');
@@ -139,10 +169,19 @@ describe.skipIf(!hasChromium && !process.env.CI)('the app in headless Chromium',
     const x = rows.columns[0] as Float32Array;
     const y = rows.columns[1] as Float32Array;
     const second = join(outDir, 'second.csv');
-    await writeFile(second, 'kind,y,x\n' + Array.from(x, (v, i) => `${(rows.columns[2] as string[])[i]},${y[i]},${v}`).join('\n') + '\n');
+    await writeFile(
+      second,
+      `kind,y,x\n${Array.from(x, (v, i) => `${(rows.columns[2] as string[])[i]},${y[i]},${v}`).join('\n')}\n`,
+    );
     await page.selectOption('#score-model', 'abc');
     await page.setInputFiles('#score-file', second);
-    await page.waitForFunction(() => (window as unknown as { __abcApp: AppState }).__abcApp.scoring !== null || (window as unknown as { __abcApp: AppState }).__abcApp.error !== null, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __abcApp: AppState }).__abcApp.scoring !== null ||
+        (window as unknown as { __abcApp: AppState }).__abcApp.error !== null,
+      undefined,
+      { timeout: 60_000 },
+    );
     const s = await appState(page);
     expect(s.error).toBeNull();
     expect(['wasm', 'webgpu']).toContain(s.scoring!.backend);
@@ -164,11 +203,15 @@ describe.skipIf(!hasChromium && !process.env.CI)('the app in headless Chromium',
     await page.fill('#epochs', '5000');
     await page.uncheck('#det-gtb');
     await page.click('#train');
-    await page.waitForFunction(() => (window as unknown as { __abcApp: AppState }).__abcApp.progress > 0.001, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { __abcApp: AppState }).__abcApp.progress > 0.001, undefined, {
+      timeout: 30_000,
+    });
     await page.screenshot({ path: join(outDir, 'training.png') });
     const t0 = Date.now();
     await page.click('#cancel');
-    await page.waitForFunction(() => (window as unknown as { __abcApp: AppState }).__abcApp.phase === 'cancelled', undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => (window as unknown as { __abcApp: AppState }).__abcApp.phase === 'cancelled', undefined, {
+      timeout: 5_000,
+    });
     const ms = Date.now() - t0;
     expect(ms).toBeLessThan(1000);
     const p0 = (await appState(page)).progress;
@@ -191,8 +234,18 @@ describe.skipIf(!hasChromium && !process.env.CI)('the app in headless Chromium',
     };
     const cases = [
       { file: 'empty.csv', text: '', train: false, message: expected(() => parseCsv('', { name: 'empty.csv' })) },
-      { file: 'ragged.csv', text: 'x,y\n1,2\n3\n', train: false, message: expected(() => parseCsv('x,y\n1,2\n3\n', { name: 'ragged.csv' })) },
-      { file: 'labels.csv', text: 'x,y,label\n1,2,0\n3,4,2\n', train: true, message: expected(() => parseCsv('x,y,label\n1,2,0\n3,4,2\n', { name: 'labels.csv', label: 'label' })) },
+      {
+        file: 'ragged.csv',
+        text: 'x,y\n1,2\n3\n',
+        train: false,
+        message: expected(() => parseCsv('x,y\n1,2\n3\n', { name: 'ragged.csv' })),
+      },
+      {
+        file: 'labels.csv',
+        text: 'x,y,label\n1,2,0\n3,4,2\n',
+        train: true,
+        message: expected(() => parseCsv('x,y,label\n1,2,0\n3,4,2\n', { name: 'labels.csv', label: 'label' })),
+      },
       {
         file: 'text.csv',
         text: 'x,city,label\n1,paris,0\n3,rome,1\n',
@@ -213,7 +266,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('the app in headless Chromium',
         if (c.tick) await p.check(c.tick);
         await p.click('#train');
       }
-      await p.waitForFunction((m) => document.getElementById('error')?.textContent === m, c.message, { timeout: 5_000 }).catch(() => undefined);
+      await p
+        .waitForFunction((m) => document.getElementById('error')?.textContent === m, c.message, { timeout: 5_000 })
+        .catch(() => undefined);
       expect(await p.textContent('#error')).toBe(c.message);
       if (c.file === 'labels.csv') await p.screenshot({ path: join(outDir, 'bad-labels.png') });
     }

@@ -9,7 +9,12 @@ import type { DetectorResult, FitJob, WorkerEvent } from '../src/train/protocol.
 import { runJob } from '../src/train/run-job.js';
 
 function toyJob(names: string[], epochs: number) {
-  const ds = buildDataset(toySampleCsv({ nPerClass: 400 }), 'toy.csv', { label: null, kind: 'kind', roles: {}, features: ['x', 'y'] });
+  const ds = buildDataset(toySampleCsv({ nPerClass: 400 }), 'toy.csv', {
+    label: null,
+    kind: 'kind',
+    roles: {},
+    features: ['x', 'y'],
+  });
   const split = splitRows(ds.labels, ds.unknown, { testFraction: 0.3, seed: 0 });
   const job: FitJob = {
     X: ds.X.data,
@@ -33,7 +38,9 @@ describe('runJob (the worker body, here in Node)', () => {
     const t0 = performance.now();
     await runJob(job, (e) => events.push(e));
     const seconds = (performance.now() - t0) / 1000;
-    const results = events.filter((e): e is { type: 'result'; result: DetectorResult } => e.type === 'result').map((e) => e.result);
+    const results = events
+      .filter((e): e is { type: 'result'; result: DetectorResult } => e.type === 'result')
+      .map((e) => e.result);
     expect(results.map((r) => r.detector)).toEqual(['abc', 'gtb']);
     const m = Object.fromEntries(results.map((r) => [r.detector, heldOutMetrics(r.scores, ds.labels, ds.unknown, split.test)]));
     console.log(`fit in ${seconds.toFixed(1)} s`, JSON.stringify(m));
@@ -42,7 +49,10 @@ describe('runJob (the worker body, here in Node)', () => {
     expect(m.abc.aurocKnown).toBeGreaterThan(0.9);
     const progress = events.filter((e) => e.type === 'progress' && e.detector === 'abc');
     expect(progress.length).toBeGreaterThan(5);
-    expect(progress[0]).toMatchObject({ unit: 'epoch', metrics: { lossNormal: expect.any(Number), lossAnomaly: expect.any(Number) } });
+    expect(progress[0]).toMatchObject({
+      unit: 'epoch',
+      metrics: { lossNormal: expect.any(Number), lossAnomaly: expect.any(Number) },
+    });
     for (const r of results) {
       expect(r.onnx).not.toBeNull();
       expect(r.gridScores!.length).toBe(2);
@@ -54,10 +64,14 @@ describe('runJob (the worker body, here in Node)', () => {
     const { job } = toyJob(['abc'], 5000);
     const controller = new AbortController();
     const events: WorkerEvent[] = [];
-    const run = runJob(job, (e) => {
-      events.push(e);
-      if (e.type === 'progress' && e.step === 3) controller.abort();
-    }, controller.signal);
+    const run = runJob(
+      job,
+      (e) => {
+        events.push(e);
+        if (e.type === 'progress' && e.step === 3) controller.abort();
+      },
+      controller.signal,
+    );
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(events.filter((e) => e.type === 'progress').length).toBeLessThan(6);
   });
@@ -66,7 +80,9 @@ describe('runJob (the worker body, here in Node)', () => {
     const { ds, split, job } = toyJob(['iforest', 'ae'], 20);
     const events: WorkerEvent[] = [];
     await runJob(job, (e) => events.push(e));
-    const results = events.filter((e): e is { type: 'result'; result: DetectorResult } => e.type === 'result').map((e) => e.result);
+    const results = events
+      .filter((e): e is { type: 'result'; result: DetectorResult } => e.type === 'result')
+      .map((e) => e.result);
     expect(results.map((r) => r.detector)).toEqual(['iforest', 'ae']);
     for (const r of results) {
       expect(r.onnx).not.toBeNull();

@@ -25,10 +25,15 @@ async function alerts(detector: Detector, X: DataLike): Promise<{ scores: Float3
   return { scores, flagged: [...flags.keys()].filter((i) => flags[i] === 1) };
 }
 
-const trained = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 8], latent: 1, maxEpochs: 150, seed: 2 })]).fit(train.table, train.labels);
+const trained = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 8], latent: 1, maxEpochs: 150, seed: 2 })]).fit(
+  train.table,
+  train.labels,
+);
 const bytes = toOnnx(trained); // Uint8Array: input X float32 [N, 2]; outputs score, reconstruction_error, label
 const info = inspectOnnx(bytes);
-console.log(`onnx: ${bytes.length} bytes, inputs ${info.inputs.map((v) => v.name)}, outputs ${info.outputs.map((v) => v.name).join(', ')}`);
+console.log(
+  `onnx: ${bytes.length} bytes, inputs ${info.inputs.map((v) => v.name)}, outputs ${info.outputs.map((v) => v.name).join(', ')}`,
+);
 
 const dir = await mkdtemp(join(tmpdir(), 'abc-example-'));
 try {

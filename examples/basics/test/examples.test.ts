@@ -59,7 +59,7 @@ describe('examples/basics', () => {
   it('the README example is src/readme.ts, verbatim, and it runs', async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const code = (await readFile(join(here, 'src/readme.ts'), 'utf8')).trim();
-    expect(readme).toContain('```ts\n' + code + '\n```');
+    expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
     const out = await runExample('readme.ts');
     const m = out.match(/\[ '([\d.]+)', '([\d.]+)' \] \[ (\d), (\d) \]/);
     expect(m, out).not.toBeNull();

@@ -91,7 +91,11 @@ export class MeanDistanceDetector extends BaseDetector<MeanDistanceParams, MeanD
 
   protected modelFromState(state: ModelState): MeanDistanceModel {
     const { mean, inverseScale } = state.tensors;
-    if (!(mean?.data instanceof Float64Array) || !(inverseScale?.data instanceof Float64Array) || mean.data.length !== inverseScale.data.length) {
+    if (
+      !(mean?.data instanceof Float64Array) ||
+      !(inverseScale?.data instanceof Float64Array) ||
+      mean.data.length !== inverseScale.data.length
+    ) {
       throw new ModelFormatError('mean-distance: state lacks the f64 tensors "mean" and "inverseScale" of one length');
     }
     return { mean: mean.data, inverseScale: inverseScale.data };

@@ -75,7 +75,7 @@ function makeData(n: number, rng: Random, protos: Float32Array[]): { X: Matrix; 
     const base = i * cols;
     for (let j = 0; j < cols; j++) {
       let v = p[j] > 0 ? p[j] * (0.6 + 0.4 * rng.float()) + rng.normal(0, 0.35) : rng.float() < 0.05 ? rng.float() : 0;
-      v = v < 0 ? 0 : v > 1 ? 1 : v;
+      v = v < 0 ? 0 : Math.min(v, 1);
       X[base + j] = v;
     }
   }
@@ -117,7 +117,12 @@ const cpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
-async function timeOurs(name: string, make: () => Detector, train: { X: Matrix; y: Uint8Array }, test: { X: Matrix; y: Uint8Array }): Promise<Row> {
+async function timeOurs(
+  name: string,
+  make: () => Detector,
+  train: { X: Matrix; y: Uint8Array },
+  test: { X: Matrix; y: Uint8Array },
+): Promise<Row> {
   const det = make();
   const start = performance.now();
   const c0 = cpu();
@@ -127,7 +132,8 @@ async function timeOurs(name: string, make: () => Detector, train: { X: Matrix; 
   const s = await det.scoreSamples(test.X);
   const scored = performance.now();
   const c2 = cpu();
-  const extra = det instanceof GradientTreeBoosting ? `nIter ${det.nIter}` : det instanceof RUSBoost ? `trees ${det.nTrees}` : null;
+  const extra =
+    det instanceof GradientTreeBoosting ? `nIter ${det.nIter}` : det instanceof RUSBoost ? `trees ${det.nTrees}` : null;
   return {
     method: name,
     fit: c1 - c0,
@@ -223,7 +229,11 @@ async function main() {
       writeFileSync(join(dir, 'Xt.f32'), bytes(test.X.data));
       writeFileSync(join(dir, 'yt.u8'), test.y);
       const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-      const res = spawnSync(python, ['-c', PY, JSON.stringify({ dir, cols, only, epochs })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+      const res = spawnSync(python, ['-c', PY, JSON.stringify({ dir, cols, only, epochs })], {
+        env,
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
       if (res.status !== 0) throw new Error(`python failed: ${res.stderr}`);
       const parsed = JSON.parse(res.stdout.trim().split('\n').pop()!);
       theirs = parsed.results;
@@ -244,11 +254,13 @@ async function main() {
     const t = theirs.find((x) => x.method === r.method);
     console.log(
       `| ${r.method} | ${r.fit.toFixed(2)} | ${r.score.toFixed(3)} | ${t ? t.fit.toFixed(2) : '-'} | ${t ? t.score.toFixed(3) : '-'} | ` +
-        `${t ? (t.fit / r.fit).toFixed(2) + 'x' : '-'} | ${t ? (t.score / r.score).toFixed(2) + 'x' : '-'} | ` +
+        `${t ? `${(t.fit / r.fit).toFixed(2)}x` : '-'} | ${t ? `${(t.score / r.score).toFixed(2)}x` : '-'} | ` +
         `${r.auroc.toFixed(4)} / ${t ? t.auroc.toFixed(4) : '-'} |`,
     );
   }
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, one thread each, CPU seconds (speed-up = scikit-learn time / ours).`);
+  console.log(
+    `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, one thread each, CPU seconds (speed-up = scikit-learn time / ours).`,
+  );
 }
 
 main().catch((e) => {

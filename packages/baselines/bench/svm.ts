@@ -23,9 +23,14 @@ function arg(name: string, fallback: string): string {
 
 function loadMnist(n: number): { X: Matrix; y: Uint8Array } {
   const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'abc');
-  const dirs = [process.env.ABC_DATA_DIR ?? '', join(import.meta.dirname, '../../../../shared/datasets'), cache].map((d) => d && join(d, 'mnist'));
+  const dirs = [process.env.ABC_DATA_DIR ?? '', join(import.meta.dirname, '../../../../shared/datasets'), cache].map(
+    (d) => d && join(d, 'mnist'),
+  );
   const dir = dirs.find((d) => d && existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
-  if (!dir) throw new Error(`MNIST t10k files not found in ${dirs.filter(Boolean).join(', ')}: run \`pnpm abc data fetch mnist\` or set ABC_DATA_DIR`);
+  if (!dir)
+    throw new Error(
+      `MNIST t10k files not found in ${dirs.filter(Boolean).join(', ')}: run \`pnpm abc data fetch mnist\` or set ABC_DATA_DIR`,
+    );
   const img = gunzipSync(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
   const lab = gunzipSync(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
   const d = 784;

@@ -24,7 +24,12 @@ export function fitBins(X: Matrix, maxBins: number, rows?: ArrayLike<number>): B
  * column, then a walk of the sorted values): `B[f * n + k]` is the bin of row `rows[k]` (or k) in feature f.
  */
 export function binTraining(X: Matrix, maxBins: number, rows?: ArrayLike<number>): { bins: Bins; B: Uint8Array };
-export function binTraining(X: Matrix, maxBins: number, rows: ArrayLike<number> | undefined, withBins: false): { bins: Bins; B: null };
+export function binTraining(
+  X: Matrix,
+  maxBins: number,
+  rows: ArrayLike<number> | undefined,
+  withBins: false,
+): { bins: Bins; B: null };
 export function binTraining(
   X: Matrix,
   maxBins: number,

@@ -1,4 +1,14 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  BaseDetector,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
 
 /** COPOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
@@ -36,7 +46,8 @@ export class COPOD extends BaseDetector<COPODParams, TailModel> {
     supervision: 'unsupervised',
     hasProbability: false,
     learnsWithoutAnomalies: true,
-    description: 'COPOD: empirical copula tails (Li et al. 2020); score = sum of max(skew-corrected tail, mean of both tails), as PyOD on training rows',
+    description:
+      'COPOD: empirical copula tails (Li et al. 2020); score = sum of max(skew-corrected tail, mean of both tails), as PyOD on training rows',
     budget: null,
     quickParams: {},
     paramSpace: copodParamSpace,

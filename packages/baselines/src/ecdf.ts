@@ -155,10 +155,10 @@ export function tailModelFromState(state: ModelState, who: string): TailModel {
     throw new ModelFormatError(`${who}: bad model state: ${what}`);
   };
   const { sorted, skewSign } = state.tensors;
-  if (!sorted || sorted.dtype !== 'f32' || sorted.shape.length !== 2) return bad('sorted must be an f32 [d, n] tensor');
+  if (sorted?.dtype !== 'f32' || sorted.shape.length !== 2) return bad('sorted must be an f32 [d, n] tensor');
   const [d, n] = sorted.shape;
   if (!(n >= 1) || sorted.data.length !== d * n) bad(`sorted has shape [${sorted.shape}] and ${sorted.data.length} values`);
-  if (!skewSign || skewSign.dtype !== 'i32' || skewSign.data.length !== d) bad(`skewSign must be an i32 [${d}] tensor`);
+  if (skewSign?.dtype !== 'i32' || skewSign.data.length !== d) bad(`skewSign must be an i32 [${d}] tensor`);
   const nFeatures = state.meta.nFeatures;
   if (typeof nFeatures === 'number' && nFeatures !== d) bad(`sorted has ${d} features but nFeatures is ${nFeatures}`);
   const values = sorted.data as Float32Array;

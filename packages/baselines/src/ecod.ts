@@ -1,4 +1,14 @@
-import { BaseDetector, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  BaseDetector,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
 
 /** ECOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
@@ -36,7 +46,8 @@ export class ECOD extends BaseDetector<ECODParams, TailModel> {
     supervision: 'unsupervised',
     hasProbability: false,
     learnsWithoutAnomalies: true,
-    description: 'ECOD: per-feature tail probabilities under the training ECDFs (Li et al. 2022); score = sum of the larger -ln tail, as PyOD on training rows',
+    description:
+      'ECOD: per-feature tail probabilities under the training ECDFs (Li et al. 2022); score = sum of the larger -ln tail, as PyOD on training rows',
     budget: null,
     quickParams: {},
     paramSpace: ecodParamSpace,

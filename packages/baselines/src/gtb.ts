@@ -1,4 +1,17 @@
-import { BaseDetector, ModelFormatError, sigmoid, stratifiedSplit, type FitContext, type Labels, type Matrix, type ModelState, type Random, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  BaseDetector,
+  ModelFormatError,
+  sigmoid,
+  stratifiedSplit,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import { binColumns, binTraining, type Bins } from './binning.js';
 import {
   ForestBuilder,
@@ -10,7 +23,6 @@ import {
   treeEnsembleSpec,
   type TreeEnsembleExportSpec,
 } from './trees.js';
-
 
 export interface GradientTreeBoostingModel {
   forest: FlatForest;
@@ -24,86 +36,88 @@ export interface GradientTreeBoostingModel {
 const MIN_HESSIAN = 1e-3;
 
 /** GradientTreeBoosting's parameters (the common ones, then its own). */
-export const gradientTreeBoostingParamSpace = withCommonParams(defineParams({
-  learningRate: {
-    type: 'float',
-    default: 0.1,
-    min: 0,
-    exclusiveMin: true,
-    description: 'shrinkage: each leaf value is multiplied by it',
-    search: { low: 0.01, high: 0.3, log: true },
-  },
-  maxIter: {
-    type: 'int',
-    default: 100,
-    min: 1,
-    description: 'boosting iterations (one tree each), at most',
-    search: { low: 50, high: 500, log: true },
-  },
-  maxLeafNodes: {
-    type: 'int',
-    default: 31,
-    min: 2,
-    nullable: true,
-    description: 'leaves per tree, at most (null: no limit); trees grow best-first (leaf-wise)',
-    search: { low: 8, high: 128, log: true },
-  },
-  maxDepth: {
-    type: 'int',
-    default: null,
-    min: 1,
-    nullable: true,
-    description: 'depth of a tree (edges from the root), at most; null: no limit',
-  },
-  minSamplesLeaf: {
-    type: 'int',
-    default: 20,
-    min: 1,
-    description: 'training rows in a leaf, at least',
-    search: { low: 5, high: 100, log: true },
-  },
-  l2Regularization: {
-    type: 'float',
-    default: 0,
-    min: 0,
-    description: 'L2 penalty λ on leaf values (added to the hessian sums)',
-    search: { low: 0, high: 1 },
-  },
-  maxBins: {
-    type: 'int',
-    default: 255,
-    min: 2,
-    max: 255,
-    description: 'quantile bins per feature, at most (split candidates are the bin edges)',
-  },
-  earlyStopping: {
-    type: 'choice',
-    default: 'auto',
-    choices: ['auto', 'true', 'false'],
-    description: "stop on a held-out validation loss: 'auto' = on when there are more than 10,000 rows",
-  },
-  validationFraction: {
-    type: 'float',
-    default: 0.1,
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    exclusiveMax: true,
-    description: 'share of rows held out (stratified) for early stopping',
-  },
-  nIterNoChange: {
-    type: 'int',
-    default: 10,
-    min: 1,
-    description: 'early stopping: iterations without an improvement of the validation loss before stopping',
-  },
-  tol: {
-    type: 'float',
-    default: 1e-7,
-    min: 0,
-    description: 'early stopping: the smallest improvement of the validation loss that counts',
-  },
-}));
+export const gradientTreeBoostingParamSpace = withCommonParams(
+  defineParams({
+    learningRate: {
+      type: 'float',
+      default: 0.1,
+      min: 0,
+      exclusiveMin: true,
+      description: 'shrinkage: each leaf value is multiplied by it',
+      search: { low: 0.01, high: 0.3, log: true },
+    },
+    maxIter: {
+      type: 'int',
+      default: 100,
+      min: 1,
+      description: 'boosting iterations (one tree each), at most',
+      search: { low: 50, high: 500, log: true },
+    },
+    maxLeafNodes: {
+      type: 'int',
+      default: 31,
+      min: 2,
+      nullable: true,
+      description: 'leaves per tree, at most (null: no limit); trees grow best-first (leaf-wise)',
+      search: { low: 8, high: 128, log: true },
+    },
+    maxDepth: {
+      type: 'int',
+      default: null,
+      min: 1,
+      nullable: true,
+      description: 'depth of a tree (edges from the root), at most; null: no limit',
+    },
+    minSamplesLeaf: {
+      type: 'int',
+      default: 20,
+      min: 1,
+      description: 'training rows in a leaf, at least',
+      search: { low: 5, high: 100, log: true },
+    },
+    l2Regularization: {
+      type: 'float',
+      default: 0,
+      min: 0,
+      description: 'L2 penalty λ on leaf values (added to the hessian sums)',
+      search: { low: 0, high: 1 },
+    },
+    maxBins: {
+      type: 'int',
+      default: 255,
+      min: 2,
+      max: 255,
+      description: 'quantile bins per feature, at most (split candidates are the bin edges)',
+    },
+    earlyStopping: {
+      type: 'choice',
+      default: 'auto',
+      choices: ['auto', 'true', 'false'],
+      description: "stop on a held-out validation loss: 'auto' = on when there are more than 10,000 rows",
+    },
+    validationFraction: {
+      type: 'float',
+      default: 0.1,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      exclusiveMax: true,
+      description: 'share of rows held out (stratified) for early stopping',
+    },
+    nIterNoChange: {
+      type: 'int',
+      default: 10,
+      min: 1,
+      description: 'early stopping: iterations without an improvement of the validation loss before stopping',
+    },
+    tol: {
+      type: 'float',
+      default: 1e-7,
+      min: 0,
+      description: 'early stopping: the smallest improvement of the validation loss that counts',
+    },
+  }),
+);
 
 /** GradientTreeBoosting's parameters (derived from {@link gradientTreeBoostingParamSpace}). */
 export type GradientTreeBoostingParams = ParamsOf<typeof gradientTreeBoostingParamSpace>;
@@ -131,7 +145,8 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
     supervision: 'supervised',
     hasProbability: true,
     learnsWithoutAnomalies: false,
-    description: 'histogram gradient tree boosting (binary log-loss, leaf-wise, as HistGradientBoostingClassifier); score = p(anomaly)',
+    description:
+      'histogram gradient tree boosting (binary log-loss, leaf-wise, as HistGradientBoostingClassifier); score = p(anomaly)',
     budget: 'maxIter',
     quickParams: { maxIter: 15 },
     paramSpace: gradientTreeBoostingParamSpace,
@@ -147,9 +162,10 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
     const p = this.params;
     const labels = y!;
     const n = X.rows;
-    const d = X.cols;
     const early = p.earlyStopping === 'auto' ? n > 10_000 : p.earlyStopping === 'true';
-    const { train, val } = early ? stratifiedSplit(labels, p.validationFraction, ctx.rng, { order: 'sorted' }) : { train: null, val: null };
+    const { train, val } = early
+      ? stratifiedSplit(labels, p.validationFraction, ctx.rng, { order: 'sorted' })
+      : { train: null, val: null };
     const nt = train ? train.length : n;
     const { bins, B } = binTraining(X, p.maxBins, train ?? undefined);
     const yt = train ? Uint8Array.from(train, (i) => labels[i]) : labels;
@@ -233,7 +249,8 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
 
   protected modelFromState(state: ModelState): GradientTreeBoostingModel {
     const { baseScore, nIter } = state.meta;
-    if (typeof baseScore !== 'number' || typeof nIter !== 'number') throw new ModelFormatError('GradientTreeBoosting: state lacks baseScore or nIter');
+    if (typeof baseScore !== 'number' || typeof nIter !== 'number')
+      throw new ModelFormatError('GradientTreeBoosting: state lacks baseScore or nIter');
     const forest = forestFromState(state, 'GradientTreeBoosting');
     if (typeof state.meta.nFeatures === 'number') checkForestFeatures(forest, state.meta.nFeatures, 'GradientTreeBoosting');
     return { forest, baseScore, nIter };
@@ -248,9 +265,14 @@ export class GradientTreeBoosting extends BaseDetector<GradientTreeBoostingParam
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, baseScore } = this.model;
     const nTrees = forest.treeOffsets.length - 1;
-    return treeEnsembleSpec(forest, { aggregate: 'sum-sigmoid', nFeatures: this.nFeatures!, treeWeights: new Float32Array(nTrees).fill(1), baseScore: baseScore, threshold: this.threshold });
+    return treeEnsembleSpec(forest, {
+      aggregate: 'sum-sigmoid',
+      nFeatures: this.nFeatures!,
+      treeWeights: new Float32Array(nTrees).fill(1),
+      baseScore: baseScore,
+      threshold: this.threshold,
+    });
   }
-
 }
 
 /** Mean binary log-loss of raw log-odds: log(1 + e^r) − y r, computed stably. */
@@ -270,7 +292,6 @@ function shouldStop(scores: number[], n: number, tol: number): boolean {
   for (let k = scores.length - n; k < scores.length; k++) if (scores[k] > ref) return false;
   return true;
 }
-
 
 /** Per-bin sums, interleaved: [3k] = Σg, [3k + 1] = Σh, [3k + 2] = row count (exact in float64). */
 type Hist = Float64Array;

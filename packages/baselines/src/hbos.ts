@@ -1,5 +1,16 @@
-import { BaseDetector, ModelFormatError, tensor, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
-
+import {
+  BaseDetector,
+  ModelFormatError,
+  tensor,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 
 export interface HBOSModel {
   nBins: number;
@@ -15,36 +26,37 @@ export interface HBOSModel {
 }
 
 /** HBOS's parameters (the common ones, then its own). */
-export const hbosParamSpace = withCommonParams(defineParams({
-  nBins: {
-    type: 'int',
-    default: 10,
-    min: 2,
-    description: 'equal-width histogram bins per feature over the training range',
-    search: { low: 5, high: 50, log: true },
-  },
-  alpha: {
-    type: 'float',
-    default: 0.1,
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    exclusiveMax: true,
-    description: 'added to each bin density before the log, so empty bins give a finite score',
-    search: { low: 0.01, high: 0.5, log: true },
-  },
-  tol: {
-    type: 'float',
-    default: 0.5,
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    exclusiveMax: true,
-    description:
-      'values outside the training range by at most tol bin widths read the edge bin; farther ones the emptiest bin',
-    search: { low: 0.1, high: 0.9 },
-  },
-}));
+export const hbosParamSpace = withCommonParams(
+  defineParams({
+    nBins: {
+      type: 'int',
+      default: 10,
+      min: 2,
+      description: 'equal-width histogram bins per feature over the training range',
+      search: { low: 5, high: 50, log: true },
+    },
+    alpha: {
+      type: 'float',
+      default: 0.1,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      exclusiveMax: true,
+      description: 'added to each bin density before the log, so empty bins give a finite score',
+      search: { low: 0.01, high: 0.5, log: true },
+    },
+    tol: {
+      type: 'float',
+      default: 0.5,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      exclusiveMax: true,
+      description: 'values outside the training range by at most tol bin widths read the edge bin; farther ones the emptiest bin',
+      search: { low: 0.1, high: 0.9 },
+    },
+  }),
+);
 
 /** HBOS's parameters (derived from {@link hbosParamSpace}). */
 export type HBOSParams = ParamsOf<typeof hbosParamSpace>;
@@ -82,7 +94,8 @@ export class HBOS extends BaseDetector<HBOSParams, HBOSModel> {
     supervision: 'unsupervised',
     hasProbability: false,
     learnsWithoutAnomalies: true,
-    description: 'HBOS: per-feature equal-width histograms (Goldstein and Dengel 2012); score = -sum log2(density + alpha), as PyOD',
+    description:
+      'HBOS: per-feature equal-width histograms (Goldstein and Dengel 2012); score = -sum log2(density + alpha), as PyOD',
     budget: null,
     quickParams: {},
     paramSpace: hbosParamSpace,
@@ -165,12 +178,12 @@ export class HBOS extends BaseDetector<HBOSParams, HBOSModel> {
     const nBins = this.params.nBins;
     const { edges, density } = state.tensors;
     if (state.meta.nBins !== nBins) bad(`nBins is ${JSON.stringify(state.meta.nBins)} but the params say ${nBins}`);
-    if (!edges || edges.dtype !== 'f64' || edges.shape.length !== 2 || edges.shape[1] !== nBins + 1) {
+    if (edges?.dtype !== 'f64' || edges.shape.length !== 2 || edges.shape[1] !== nBins + 1) {
       bad(`edges must be an f64 [d, ${nBins + 1}] tensor`);
     }
     const d = edges.shape[0];
     if (edges.data.length !== d * (nBins + 1)) bad(`edges has shape [${edges.shape}] and ${edges.data.length} values`);
-    if (!density || density.dtype !== 'f64' || density.data.length !== d * nBins) bad(`density must be an f64 [${d}, ${nBins}] tensor`);
+    if (density?.dtype !== 'f64' || density.data.length !== d * nBins) bad(`density must be an f64 [${d}, ${nBins}] tensor`);
     const nFeatures = state.meta.nFeatures;
     if (typeof nFeatures === 'number' && nFeatures !== d) bad(`edges have ${d} features but nFeatures is ${nFeatures}`);
     const e = edges.data as Float64Array;

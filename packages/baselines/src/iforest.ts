@@ -1,4 +1,15 @@
-import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  BaseDetector,
+  ModelFormatError,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import {
   ForestBuilder,
   checkForestFeatures,
@@ -9,7 +20,6 @@ import {
   treeEnsembleSpec,
   type TreeEnsembleExportSpec,
 } from './trees.js';
-
 
 export interface IsolationForestModel {
   forest: FlatForest;
@@ -31,31 +41,33 @@ export function averagePathLength(n: number): number {
 }
 
 /** IsolationForest's parameters (the common ones, then its own). */
-export const isolationForestParamSpace = withCommonParams(defineParams({
-  nEstimators: {
-    type: 'int',
-    default: 100,
-    min: 1,
-    description: 'number of isolation trees',
-    search: { low: 50, high: 500, log: true },
-  },
-  maxSamples: {
-    type: 'int',
-    default: 256,
-    min: 2,
-    description: "rows drawn (without replacement) to grow each tree, capped at the row count (scikit-learn's 'auto')",
-    search: { low: 64, high: 2048, log: true },
-  },
-  maxFeatures: {
-    type: 'float',
-    default: 1,
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    description: 'fraction of the features each tree may split on (at least one), drawn per tree without replacement',
-    search: { low: 0.5, high: 1 },
-  },
-}));
+export const isolationForestParamSpace = withCommonParams(
+  defineParams({
+    nEstimators: {
+      type: 'int',
+      default: 100,
+      min: 1,
+      description: 'number of isolation trees',
+      search: { low: 50, high: 500, log: true },
+    },
+    maxSamples: {
+      type: 'int',
+      default: 256,
+      min: 2,
+      description: "rows drawn (without replacement) to grow each tree, capped at the row count (scikit-learn's 'auto')",
+      search: { low: 64, high: 2048, log: true },
+    },
+    maxFeatures: {
+      type: 'float',
+      default: 1,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      description: 'fraction of the features each tree may split on (at least one), drawn per tree without replacement',
+      search: { low: 0.5, high: 1 },
+    },
+  }),
+);
 
 /** IsolationForest's parameters (derived from {@link isolationForestParamSpace}). */
 export type IsolationForestParams = ParamsOf<typeof isolationForestParamSpace>;
@@ -207,7 +219,7 @@ export class IsolationForest extends BaseDetector<IsolationForestParams, Isolati
     const sums = sumTrees(model.forest, X);
     const denom = nTrees * averagePathLength(model.psi);
     const out = new Float32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) out[i] = denom > 0 ? Math.pow(2, -sums[i] / denom) : 0.5;
+    for (let i = 0; i < X.rows; i++) out[i] = denom > 0 ? 2 ** (-sums[i] / denom) : 0.5;
     return out;
   }
 
@@ -217,7 +229,8 @@ export class IsolationForest extends BaseDetector<IsolationForestParams, Isolati
 
   protected modelFromState(state: ModelState): IsolationForestModel {
     const psi = state.meta.psi;
-    if (typeof psi !== 'number' || !Number.isInteger(psi) || psi < 1) throw new ModelFormatError('IsolationForest: state lacks psi');
+    if (typeof psi !== 'number' || !Number.isInteger(psi) || psi < 1)
+      throw new ModelFormatError('IsolationForest: state lacks psi');
     const forest = forestFromState(state, 'IsolationForest');
     if (typeof state.meta.nFeatures === 'number') checkForestFeatures(forest, state.meta.nFeatures, 'IsolationForest');
     return { forest, psi };
@@ -227,7 +240,13 @@ export class IsolationForest extends BaseDetector<IsolationForestParams, Isolati
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, psi } = this.model;
     const nTrees = forest.treeOffsets.length - 1;
-    return treeEnsembleSpec(forest, { aggregate: 'isolation', nFeatures: this.nFeatures!, treeWeights: new Float32Array(nTrees).fill(1 / nTrees), baseScore: 0, normalizer: averagePathLength(psi), threshold: this.threshold });
+    return treeEnsembleSpec(forest, {
+      aggregate: 'isolation',
+      nFeatures: this.nFeatures!,
+      treeWeights: new Float32Array(nTrees).fill(1 / nTrees),
+      baseScore: 0,
+      normalizer: averagePathLength(psi),
+      threshold: this.threshold,
+    });
   }
-
 }

@@ -7,19 +7,26 @@
 import './register.js';
 
 export { registerBaselines, baselineEntries, baselineClasses } from './register.js';
-export { IsolationForest, averagePathLength, type IsolationForestParams, type IsolationForestModel } from './iforest.js';
+export {
+  IsolationForest,
+  averagePathLength,
+  isolationForestParamSpace,
+  type IsolationForestParams,
+  type IsolationForestModel,
+} from './iforest.js';
 export {
   GradientTreeBoosting,
+  gradientTreeBoostingParamSpace,
   type GradientTreeBoostingParams,
   type GradientTreeBoostingModel,
 } from './gtb.js';
 export { DNN, type DNNParams, type DNNEpoch } from './deprecated-dnn.js';
 /** @deprecated `stratifiedSplit` lives in `@abc/core` now (one copy for every detector); its lists are Uint32Array. */
 export { stratifiedSplit } from '@abc/core';
-export { RUSBoost, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
-export { HBOS, type HBOSParams, type HBOSModel } from './hbos.js';
-export { ECOD, type ECODParams } from './ecod.js';
-export { COPOD, type COPODParams } from './copod.js';
+export { RUSBoost, rusBoostParamSpace, type RUSBoostParams, type RUSBoostModel } from './rusboost.js';
+export { HBOS, hbosParamSpace, type HBOSParams, type HBOSModel } from './hbos.js';
+export { ECOD, ecodParamSpace, type ECODParams } from './ecod.js';
+export { COPOD, copodParamSpace, type COPODParams } from './copod.js';
 export { fitTails, scoreTails, skewnessSign, type TailModel, type TailCombiner } from './ecdf.js';
 export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
 export { sumTrees, leafCounts, treeEnsembleSpec, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';
@@ -31,6 +38,8 @@ export {
   solveSmo,
   scaleGamma,
   hasWasmSimd,
+  svmParamSpace,
+  ocsvmParamSpace,
   type SVMParams,
   type OCSVMParams,
   type SvmModel,

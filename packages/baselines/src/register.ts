@@ -10,7 +10,7 @@ import { svmEntries } from './svm/register.js';
 /** This package's detector classes besides the SVMs, each declaring itself. */
 export const baselineClasses = [IsolationForest, GradientTreeBoosting, RUSBoost, HBOS, ECOD, COPOD] as const;
 
-/** The registry entries of this package's detectors (names are final: see DESIGN.md, "Firm contracts"). */
+/** The registry entries of this package's detectors (names are final: see docs/contracts.md). */
 export const baselineEntries: readonly DetectorEntry[] = [...baselineClasses.map((cls) => detectorEntry(cls)), ...svmEntries];
 
 /** Registers every baseline detector that is not registered yet (safe to call any number of times). */

@@ -1,4 +1,15 @@
-import { BaseDetector, ModelFormatError, type FitContext, type Labels, type Matrix, type ModelState, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  BaseDetector,
+  ModelFormatError,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import { binTraining } from './binning.js';
 import {
   ForestBuilder,
@@ -11,7 +22,6 @@ import {
   type TreeEnsembleExportSpec,
 } from './trees.js';
 
-
 export interface RUSBoostModel {
   forest: FlatForest;
   /** Per tree, α_t / Σ α (the normalised vote weights). */
@@ -19,43 +29,45 @@ export interface RUSBoostModel {
 }
 
 /** RUSBoost's parameters (the common ones, then its own). */
-export const rusBoostParamSpace = withCommonParams(defineParams({
-  nEstimators: {
-    type: 'int',
-    default: 50,
-    min: 1,
-    description: 'boosting rounds (one undersampled tree each), at most',
-    search: { low: 20, high: 500, log: true },
-  },
-  learningRate: {
-    type: 'float',
-    default: 1,
-    min: 0,
-    exclusiveMin: true,
-    description: 'shrinks each tree\'s vote weight α_t = learningRate · ln((1 − err) / err)',
-    search: { low: 0.05, high: 1, log: true },
-  },
-  maxDepth: {
-    type: 'int',
-    default: 3,
-    min: 1,
-    description: 'depth of each decision tree, at most (1 = stumps)',
-    search: { low: 1, high: 8 },
-  },
-  minSamplesLeaf: {
-    type: 'int',
-    default: 1,
-    min: 1,
-    description: 'rows of the undersampled set in a leaf, at least',
-  },
-  maxBins: {
-    type: 'int',
-    default: 255,
-    min: 2,
-    max: 255,
-    description: 'quantile bins per feature, at most (split candidates are the bin edges)',
-  },
-}));
+export const rusBoostParamSpace = withCommonParams(
+  defineParams({
+    nEstimators: {
+      type: 'int',
+      default: 50,
+      min: 1,
+      description: 'boosting rounds (one undersampled tree each), at most',
+      search: { low: 20, high: 500, log: true },
+    },
+    learningRate: {
+      type: 'float',
+      default: 1,
+      min: 0,
+      exclusiveMin: true,
+      description: "shrinks each tree's vote weight α_t = learningRate · ln((1 − err) / err)",
+      search: { low: 0.05, high: 1, log: true },
+    },
+    maxDepth: {
+      type: 'int',
+      default: 3,
+      min: 1,
+      description: 'depth of each decision tree, at most (1 = stumps)',
+      search: { low: 1, high: 8 },
+    },
+    minSamplesLeaf: {
+      type: 'int',
+      default: 1,
+      min: 1,
+      description: 'rows of the undersampled set in a leaf, at least',
+    },
+    maxBins: {
+      type: 'int',
+      default: 255,
+      min: 2,
+      max: 255,
+      description: 'quantile bins per feature, at most (split candidates are the bin edges)',
+    },
+  }),
+);
 
 /** RUSBoost's parameters (derived from {@link rusBoostParamSpace}). */
 export type RUSBoostParams = ParamsOf<typeof rusBoostParamSpace>;
@@ -131,7 +143,8 @@ export class RUSBoost extends BaseDetector<RUSBoostParams, RUSBoostModel> {
       let total = 0;
       for (let i = 0; i < n; i++) {
         let node = 0;
-        while (tree.feature[node] >= 0) node = B[tree.feature[node] * n + i] <= tree.bin[node] ? tree.left[node] : tree.right[node];
+        while (tree.feature[node] >= 0)
+          node = B[tree.feature[node] * n + i] <= tree.bin[node] ? tree.left[node] : tree.right[node];
         pred[i] = tree.value[node];
         total += w[i];
         if (pred[i] !== labels[i]) err += w[i];
@@ -182,7 +195,13 @@ export class RUSBoost extends BaseDetector<RUSBoostParams, RUSBoostModel> {
   }
 
   protected modelToState(model: RUSBoostModel): ModelState {
-    return { meta: {}, tensors: { ...forestTensors(model.forest), treeWeights: { dtype: 'f32', shape: [model.weights.length], data: model.weights } } };
+    return {
+      meta: {},
+      tensors: {
+        ...forestTensors(model.forest),
+        treeWeights: { dtype: 'f32', shape: [model.weights.length], data: model.weights },
+      },
+    };
   }
 
   protected modelFromState(state: ModelState): RUSBoostModel {
@@ -203,9 +222,14 @@ export class RUSBoost extends BaseDetector<RUSBoostParams, RUSBoostModel> {
   /** The fitted ensemble as a `'weighted-vote'` tree-ensemble spec (see {@link TreeEnsembleExportSpec}). */
   toExportSpec(): TreeEnsembleExportSpec {
     const { forest, weights } = this.model;
-    return treeEnsembleSpec(forest, { aggregate: 'weighted-vote', nFeatures: this.nFeatures!, treeWeights: weights.slice(), baseScore: 0, threshold: this.threshold });
+    return treeEnsembleSpec(forest, {
+      aggregate: 'weighted-vote',
+      nFeatures: this.nFeatures!,
+      treeWeights: weights.slice(),
+      baseScore: 0,
+      threshold: this.threshold,
+    });
   }
-
 }
 
 interface SmallTree {

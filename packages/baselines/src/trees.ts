@@ -245,8 +245,7 @@ export function forestFromState(state: ModelState, who: string): FlatForest {
 /** Checks that every split feature is below nFeatures (after load). */
 export function checkForestFeatures(forest: FlatForest, nFeatures: number, who: string): void {
   for (let k = 0; k < forest.feature.length; k++) {
-    if (forest.feature[k] >= nFeatures) throw new ModelFormatError(`${who}: node ${k} splits on feature ${forest.feature[k]} of ${nFeatures}`);
+    if (forest.feature[k] >= nFeatures)
+      throw new ModelFormatError(`${who}: node ${k} splits on feature ${forest.feature[k]} of ${nFeatures}`);
   }
 }
-
-

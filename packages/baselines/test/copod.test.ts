@@ -21,8 +21,18 @@ describe('COPOD', () => {
   it('a hand-computed case: the corrected tail against the mean of both tails', async () => {
     // Column 0: 1, 2, 2, 3 (skewness exactly 0: corrected tail U_l + U_r, as PyOD's formula gives).
     // Column 1: 0, 0, 0, 1 (skewness > 0: the right tail).
-    const det = await new COPOD().fit([[1, 0], [2, 0], [2, 0], [3, 1]]);
-    const s = await det.scoreSamples([[2, 0], [0, 1], [2.5, 0], [2, 5]]);
+    const det = await new COPOD().fit([
+      [1, 0],
+      [2, 0],
+      [2, 0],
+      [3, 1],
+    ]);
+    const s = await det.scoreSamples([
+      [2, 0],
+      [0, 1],
+      [2.5, 0],
+      [2, 5],
+    ]);
     const ln = Math.log;
     // [2, 0]: col 0 max(2 ln(4/3), ln(4/3)); col 1 F_l = 3/4, F_r = 1: max(U_r = 0, ln(4/3) / 2), where ECOD takes ln(4/3).
     expect(s[0]).toBeCloseTo(2 * ln(4 / 3) + ln(4 / 3) / 2, 6);
@@ -41,7 +51,9 @@ describe('COPOD', () => {
       const train = maxRelativeDiff(await det.scoreSamples(toM(set.Xtrain)), set.copod.train);
       const test = maxRelativeDiff(await det.scoreSamples(toM(set.Xtest)), set.copod.test);
       const thr = maxRelativeDiff([det.threshold!], [set.copod.threshold]);
-      lines.push(`${set.name}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`);
+      lines.push(
+        `${set.name}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`,
+      );
       expect(train, `${set.name} train`).toBeLessThan(1e-6);
       expect(test, `${set.name} test`).toBeLessThan(1e-6);
       expect(thr, `${set.name} threshold`).toBeLessThan(1e-6);
@@ -54,7 +66,12 @@ describe('COPOD', () => {
     const det = await new COPOD().fit(toM(set.Xtrain));
     const Xte = toM(set.Xtest);
     const batch = await det.scoreSamples(Xte);
-    const half = await det.scoreSamples(takeRows(Xte, Array.from({ length: 20 }, (_, i) => 2 * i)));
+    const half = await det.scoreSamples(
+      takeRows(
+        Xte,
+        Array.from({ length: 20 }, (_, i) => 2 * i),
+      ),
+    );
     for (let i = 0; i < Xte.rows; i++) {
       const [alone] = await det.scoreSamples(matrix(Xte.data.slice(i * Xte.cols, (i + 1) * Xte.cols), 1, Xte.cols));
       expect(alone, `row ${i}`).toBe(batch[i]);
@@ -100,7 +117,11 @@ describe('COPOD', () => {
   it('reports one progress event per feature', async () => {
     const events: ProgressEvent[] = [];
     const rng = new Random(1);
-    await new COPOD().fit(Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]), null, { onProgress: (e) => events.push(e) });
+    await new COPOD().fit(
+      Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]),
+      null,
+      { onProgress: (e) => events.push(e) },
+    );
     expect(events.map((e) => e.step)).toEqual([1, 2, 3]);
     expect(events.every((e) => e.unit === 'iteration' && e.totalSteps === 3)).toBe(true);
   });

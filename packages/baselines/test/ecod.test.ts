@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createDetector, deserialize, matrix, ModelFormatError, serialize, takeRows, ValidationError, Random, type ProgressEvent } from '@abc/core';
+import {
+  createDetector,
+  deserialize,
+  matrix,
+  ModelFormatError,
+  serialize,
+  takeRows,
+  ValidationError,
+  Random,
+  type ProgressEvent,
+} from '@abc/core';
 import { checkDetector } from '@abc/core/testing';
 import { ECOD, skewnessSign } from '../src/index.js';
 import { auroc, select, toM, toyData } from './helpers.js';
@@ -21,8 +31,18 @@ describe('ECOD', () => {
   it('a hand-computed case: tails, the skewness correction, values beyond the training range', async () => {
     // Column 0: 1, 2, 2, 3 (skewness exactly 0, so the corrected tail is U_l + U_r, as PyOD's formula gives).
     // Column 1: 0, 0, 0, 1 (skewness > 0: the right tail).
-    const det = await new ECOD().fit([[1, 0], [2, 0], [2, 0], [3, 1]]);
-    const s = await det.scoreSamples([[2, 0], [0, 1], [2.5, 0], [2, 5]]);
+    const det = await new ECOD().fit([
+      [1, 0],
+      [2, 0],
+      [2, 0],
+      [3, 1],
+    ]);
+    const s = await det.scoreSamples([
+      [2, 0],
+      [0, 1],
+      [2.5, 0],
+      [2, 5],
+    ]);
     const ln = Math.log;
     // [2, 0]: col 0 F_l = F_r = 3/4, max(U_l, U_r, U_l + U_r) = 2 ln(4/3); col 1 F_l = 3/4, F_r = 1: max(ln 4/3, 0, 0).
     expect(s[0]).toBeCloseTo(2 * ln(4 / 3) + ln(4 / 3), 6);
@@ -50,7 +70,9 @@ describe('ECOD', () => {
       const train = maxRelativeDiff(await det.scoreSamples(toM(set.Xtrain)), set.ecod.train);
       const test = maxRelativeDiff(await det.scoreSamples(toM(set.Xtest)), set.ecod.test);
       const thr = maxRelativeDiff([det.threshold!], [set.ecod.threshold]);
-      lines.push(`${set.name}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`);
+      lines.push(
+        `${set.name}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`,
+      );
       expect(train, `${set.name} train`).toBeLessThan(1e-6);
       expect(test, `${set.name} test`).toBeLessThan(1e-6);
       expect(thr, `${set.name} threshold`).toBeLessThan(1e-6);
@@ -63,7 +85,12 @@ describe('ECOD', () => {
     const det = await new ECOD().fit(toM(set.Xtrain));
     const Xte = toM(set.Xtest);
     const batch = await det.scoreSamples(Xte);
-    const half = await det.scoreSamples(takeRows(Xte, Array.from({ length: 20 }, (_, i) => 2 * i)));
+    const half = await det.scoreSamples(
+      takeRows(
+        Xte,
+        Array.from({ length: 20 }, (_, i) => 2 * i),
+      ),
+    );
     for (let i = 0; i < Xte.rows; i++) {
       const [alone] = await det.scoreSamples(matrix(Xte.data.slice(i * Xte.cols, (i + 1) * Xte.cols), 1, Xte.cols));
       expect(alone, `row ${i}`).toBe(batch[i]);
@@ -114,7 +141,11 @@ describe('ECOD', () => {
   it('reports one progress event per feature', async () => {
     const events: ProgressEvent[] = [];
     const rng = new Random(1);
-    await new ECOD().fit(Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]), null, { onProgress: (e) => events.push(e) });
+    await new ECOD().fit(
+      Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]),
+      null,
+      { onProgress: (e) => events.push(e) },
+    );
     expect(events.map((e) => e.step)).toEqual([1, 2, 3]);
     expect(events.every((e) => e.unit === 'iteration' && e.totalSteps === 3)).toBe(true);
   });

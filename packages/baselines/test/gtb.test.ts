@@ -94,14 +94,20 @@ describe('GradientTreeBoosting', () => {
     const s = await det.scoreSamples(X);
     for (let i = 0; i < X.rows; i += 37) expect(1 / (1 + Math.exp(-(spec.baseScore + raw[i])))).toBeCloseTo(s[i], 6);
     const shallow = await new GradientTreeBoosting({ maxIter: 5, maxDepth: 2, maxLeafNodes: null }).fit(X, y);
-    expect(Math.max(...leafCounts({ ...shallow.toExportSpec().nodes, treeOffsets: shallow.toExportSpec().treeOffsets }))).toBeLessThanOrEqual(4);
+    expect(
+      Math.max(...leafCounts({ ...shallow.toExportSpec().nodes, treeOffsets: shallow.toExportSpec().treeOffsets })),
+    ).toBeLessThanOrEqual(4);
   });
 
   it('early stopping holds out a validation split and stops on a stalled loss', async () => {
     const rng = new Random(9);
     // Pure noise labels: the validation loss stops improving after a few iterations.
     const n = 3000;
-    const X = matrix(Float32Array.from({ length: n * 3 }, () => rng.normal()), n, 3);
+    const X = matrix(
+      Float32Array.from({ length: n * 3 }, () => rng.normal()),
+      n,
+      3,
+    );
     const y = Uint8Array.from({ length: n }, () => (rng.float() < 0.3 ? 1 : 0));
     const events: number[] = [];
     const det = new GradientTreeBoosting({ earlyStopping: 'true', seed: 1 });
@@ -142,7 +148,10 @@ describe('GradientTreeBoosting', () => {
     const rng = new Random(2019);
     const train = toyData(rng, 1500, 1500, 0);
     const test = toyData(rng, 1000, 1000, 1000);
-    const det = await new GradientTreeBoosting({ seed: 1 }).fit(train.X, Uint8Array.from(train.kind, (k) => (k ? 1 : 0)));
+    const det = await new GradientTreeBoosting({ seed: 1 }).fit(
+      train.X,
+      Uint8Array.from(train.kind, (k) => (k ? 1 : 0)),
+    );
     const known = select(test.X, test.kind, [0, 1]);
     const unknown = select(test.X, test.kind, [0, 2]);
     const aK = auroc(await det.scoreSamples(known.X), known.y);

@@ -27,18 +27,33 @@ describe('HBOS', () => {
     // x = 2 was counted in the second bin but reads the first (np.digitize(..., right=True)), as in PyOD.
     // -0.5 and 5 are within tol · width = 1 of the range: edge bins; -1.5 and 5.5 are beyond: the emptiest bin.
     const expected = [first, first, second, second, first, second, second, second];
-    expected.forEach((v, i) => expect(s[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(s[i]).toBeCloseTo(v, 6);
+    });
   });
 
   it('a constant column adds one constant to every training row, as in PyOD', async () => {
     // Bins over [-0.5, 0.5]; 0 lies exactly on the middle edge, so the training rows read the empty bin left of it.
-    const det = await new HBOS().fit([[0, 1], [0, 2], [0, 3], [0, 4]]);
+    const det = await new HBOS().fit([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [0, 4],
+    ]);
     const alone = await new HBOS().fit([[1], [2], [3], [4]]);
-    const s = await det.scoreSamples([[0, 1], [0, 2], [0, 3], [0, 4]]);
+    const s = await det.scoreSamples([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [0, 4],
+    ]);
     const t = await alone.scoreSamples([[1], [2], [3], [4]]);
     for (let i = 0; i < 4; i++) expect(s[i] - t[i]).toBeCloseTo(-Math.log2(0.1), 5);
     // Off the constant: an empty bin inside [-0.5, 0.5] or within tol, the emptiest bin beyond: log2(alpha) either way.
-    const off = await det.scoreSamples([[0.3, 1], [9, 1]]);
+    const off = await det.scoreSamples([
+      [0.3, 1],
+      [9, 1],
+    ]);
     expect(off[0] - t[0]).toBeCloseTo(-Math.log2(0.1), 5);
     expect(off[1] - t[0]).toBeCloseTo(-Math.log2(0.1), 5);
   });
@@ -53,7 +68,9 @@ describe('HBOS', () => {
         const test = maxRelativeDiff(await det.scoreSamples(toM(set.Xtest)), ref.test);
         const thr = maxRelativeDiff([det.threshold!], [ref.threshold]);
         const p = ref.params;
-        lines.push(`${set.name} nBins=${p.nBins} alpha=${p.alpha} tol=${p.tol}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`);
+        lines.push(
+          `${set.name} nBins=${p.nBins} alpha=${p.alpha} tol=${p.tol}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`,
+        );
         expect(train, `${set.name} train`).toBeLessThan(1e-6);
         expect(test, `${set.name} test`).toBeLessThan(1e-6);
         expect(thr, `${set.name} threshold`).toBeLessThan(1e-6);
@@ -107,7 +124,11 @@ describe('HBOS', () => {
   it('reports one progress event per feature', async () => {
     const events: ProgressEvent[] = [];
     const rng = new Random(1);
-    await new HBOS().fit(Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]), null, { onProgress: (e) => events.push(e) });
+    await new HBOS().fit(
+      Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]),
+      null,
+      { onProgress: (e) => events.push(e) },
+    );
     expect(events.map((e) => e.step)).toEqual([1, 2, 3]);
     expect(events.every((e) => e.unit === 'iteration' && e.totalSteps === 3)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { matrix, Random, type Matrix } from '@abc/core';
+import { matrix, type Random, type Matrix } from '@abc/core';
 
 /** Exact AUROC (Mann-Whitney U with ties counted half), O(n log n). */
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
@@ -11,10 +11,11 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[order[k]]) {
-      rankSumPos += avgRank;
-      pos++;
-    }
+    for (let k = i; k <= j; k++)
+      if (labels[order[k]]) {
+        rankSumPos += avgRank;
+        pos++;
+      }
     i = j + 1;
   }
   const neg = n - pos;
@@ -101,7 +102,9 @@ export function select(X: Matrix, kind: Uint8Array, kinds: number[]): { X: Matri
   const idx: number[] = [];
   for (let i = 0; i < kind.length; i++) if (kinds.includes(kind[i])) idx.push(i);
   const out = new Float32Array(idx.length * X.cols);
-  idx.forEach((i, k) => out.set(X.data.subarray(i * X.cols, (i + 1) * X.cols), k * X.cols));
+  idx.forEach((i, k) => {
+    out.set(X.data.subarray(i * X.cols, (i + 1) * X.cols), k * X.cols);
+  });
   return { X: matrix(out, idx.length, X.cols), y: Uint8Array.from(idx, (i) => (kind[i] === 0 ? 0 : 1)) };
 }
 
@@ -135,6 +138,8 @@ export function loadFixture(name: string): Fixture {
 export function toM(rows: number[][]): Matrix {
   const d = rows[0].length;
   const data = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => data.set(r, i * d));
+  rows.forEach((r, i) => {
+    data.set(r, i * d);
+  });
   return matrix(data, rows.length, d);
 }

@@ -32,13 +32,24 @@ describe('IsolationForest', () => {
   it('a hand-built tiny case: two rows, one tree', async () => {
     // ψ = 2, so the height limit is ceil(log2 2) = 1: the root splits once between the two distinct rows and
     // each leaf (one row, depth 1) has path length 1 + c(1) = 1. c(ψ) = c(2) = 1, so score = 2^-1 = 0.5.
-    const det = await new IsolationForest({ nEstimators: 3, seed: 4 }).fit([[0, 0], [1, 1]]);
-    const s = await det.scoreSamples([[0, 0], [1, 1], [5, -5]]);
+    const det = await new IsolationForest({ nEstimators: 3, seed: 4 }).fit([
+      [0, 0],
+      [1, 1],
+    ]);
+    const s = await det.scoreSamples([
+      [0, 0],
+      [1, 1],
+      [5, -5],
+    ]);
     expect(Array.from(s)).toEqual([0.5, 0.5, 0.5]);
     // Three identical rows cannot be split: the root is a leaf of size 3, path 0 + c(3); ψ = 3.
-    const flat = await new IsolationForest({ nEstimators: 2 }).fit([[2, 2], [2, 2], [2, 2]]);
+    const flat = await new IsolationForest({ nEstimators: 2 }).fit([
+      [2, 2],
+      [2, 2],
+      [2, 2],
+    ]);
     const [v] = await flat.scoreSamples([[9, 9]]);
-    expect(v).toBeCloseTo(Math.pow(2, -averagePathLength(3) / averagePathLength(3)), 6);
+    expect(v).toBeCloseTo(2 ** (-averagePathLength(3) / averagePathLength(3)), 6);
     // Four rows on a line, ψ = 4, height limit 2: leaves are at depth <= 2 and hold <= 2 rows.
     const line = await new IsolationForest({ nEstimators: 50, seed: 1 }).fit([[0], [1], [2], [3]]);
     const spec = line.toExportSpec();
@@ -52,7 +63,11 @@ describe('IsolationForest', () => {
 
   it('grows trees of the documented shape', async () => {
     const rng = new Random(3);
-    const X = matrix(Float32Array.from({ length: 3000 }, () => rng.normal()), 1000, 3);
+    const X = matrix(
+      Float32Array.from({ length: 3000 }, () => rng.normal()),
+      1000,
+      3,
+    );
     const det = await new IsolationForest({ nEstimators: 10, seed: 2 }).fit(X);
     const spec: TreeEnsembleExportSpec = det.toExportSpec();
     expect(spec.kind).toBe('trees');
@@ -80,7 +95,7 @@ describe('IsolationForest', () => {
     // The spec reproduces the scores: 2^(-(Σ w_t v_t) / c(ψ)).
     const raw = sumTrees({ ...spec.nodes, treeOffsets: spec.treeOffsets }, X, spec.treeWeights);
     const s = await det.scoreSamples(X);
-    for (let i = 0; i < 50; i++) expect(Math.pow(2, -raw[i] / spec.normalizer!)).toBeCloseTo(s[i], 5);
+    for (let i = 0; i < 50; i++) expect(2 ** (-raw[i] / spec.normalizer!)).toBeCloseTo(s[i], 5);
   });
 
   it('matches scikit-learn: AUROC within 0.01 over seeds, rank correlation > 0.9', async () => {
@@ -95,7 +110,9 @@ describe('IsolationForest', () => {
         const det = await new IsolationForest({ ...(set.params as object), seed }).fit(Xtr);
         const s = await det.scoreSamples(Xte);
         ours.push(auroc(s, set.ytest));
-        s.forEach((v, i) => (sum[i] += v));
+        s.forEach((v, i) => {
+          sum[i] += v;
+        });
       }
       const sk = mean(set.aurocs!);
       expect(sk).toBeGreaterThan(0.7);

@@ -46,14 +46,17 @@ describe('OCSVM (one-class SVM, RBF)', () => {
       const s = await det.scoreSamples(toM(set.Xtest));
       const r = pearson(s, set.score);
       const a = auroc(s, set.ytest);
-      console.log(`${set.name}: pearson ${r.toFixed(9)}, AUROC ours ${a.toFixed(4)} sklearn ${set.auroc.toFixed(4)}, rho ${det.modelInfo.rho} vs ${set.rho}`);
+      console.log(
+        `${set.name}: pearson ${r.toFixed(9)}, AUROC ours ${a.toFixed(4)} sklearn ${set.auroc.toFixed(4)}, rho ${det.modelInfo.rho} vs ${set.rho}`,
+      );
       expect(r).toBeGreaterThan(0.999); // the issue asks for > 0.99
       expect(Math.abs(a - set.auroc)).toBeLessThan(0.005);
       expect(det.modelInfo.gamma).toBeCloseTo(set.gamma, 10);
       // Same sign and offset as scikit-learn's -decision_function.
       expect(det.modelInfo.rho).toBeCloseTo(set.rho, 3);
       expect(det.modelInfo.nSupport).toBe(set.nSupport);
-      for (let i = 0; i < s.length; i++) expect(Math.abs(s[i] - set.score[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(set.score[i])));
+      for (let i = 0; i < s.length; i++)
+        expect(Math.abs(s[i] - set.score[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(set.score[i])));
     });
   }
 
@@ -111,7 +114,9 @@ describe('OCSVM (one-class SVM, RBF)', () => {
     expect(events.slice(0, 2)).toEqual(det.modelInfo.iterations >= 2000 ? [1000, 2000] : [1000, det.modelInfo.iterations]);
     const before = await det.scoreSamples(train.X);
     const ctrl = new AbortController();
-    await expect(det.fit(toyData(7, 1000, 0, 0).X, null, { signal: ctrl.signal, onProgress: () => ctrl.abort() })).rejects.toBeInstanceOf(AbortError);
+    await expect(
+      det.fit(toyData(7, 1000, 0, 0).X, null, { signal: ctrl.signal, onProgress: () => ctrl.abort() }),
+    ).rejects.toBeInstanceOf(AbortError);
     expect(Array.from(await det.scoreSamples(train.X))).toEqual(Array.from(before));
   });
 });

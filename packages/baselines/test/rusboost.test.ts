@@ -74,12 +74,16 @@ describe('RUSBoost', () => {
       for (const seed of ref.seeds!) {
         const s = await (await new RUSBoost({ seed }).fit(Xtr, set.ytrain!)).scoreSamples(Xte);
         a.push(auroc(s, set.ytest));
-        s.forEach((v, i) => (sum[i] += v));
+        s.forEach((v, i) => {
+          sum[i] += v;
+        });
       }
       ours.push(mean(a));
       theirs.push(mean(ref.aurocs));
       const rho = spearman(sum, ref.meanScores);
-      lines.push(`${set.name}: AUROC ours ${mean(a).toFixed(4)} imblearn ${mean(ref.aurocs).toFixed(4)}, spearman ${rho.toFixed(4)}`);
+      lines.push(
+        `${set.name}: AUROC ours ${mean(a).toFixed(4)} imblearn ${mean(ref.aurocs).toFixed(4)}, spearman ${rho.toFixed(4)}`,
+      );
       expect(rho).toBeGreaterThan(0.8);
     }
     console.log(`rusboost vs imbalanced-learn ${fx.versions.imblearn}\n  ${lines.join('\n  ')}`);
@@ -91,7 +95,10 @@ describe('RUSBoost', () => {
     const rng = new Random(2019);
     const train = toyData(rng, 1500, 1500, 0);
     const test = toyData(rng, 1000, 1000, 1000);
-    const det = await new RUSBoost({ seed: 1 }).fit(train.X, Uint8Array.from(train.kind, (k) => (k ? 1 : 0)));
+    const det = await new RUSBoost({ seed: 1 }).fit(
+      train.X,
+      Uint8Array.from(train.kind, (k) => (k ? 1 : 0)),
+    );
     const known = select(test.X, test.kind, [0, 1]);
     const unknown = select(test.X, test.kind, [0, 2]);
     const aK = auroc(await det.scoreSamples(known.X), known.y);

@@ -19,13 +19,15 @@ export const builtinTransformers: readonly TransformerEntry[] = Object.freeze([
   },
   {
     name: 'impute',
-    description: 'fills missing values (NaN) with a column mean, median, most frequent value or a constant (scikit-learn SimpleImputer)',
+    description:
+      'fills missing values (NaN) with a column mean, median, most frequent value or a constant (scikit-learn SimpleImputer)',
     paramSpace: SimpleImputer.paramSpace,
     create: (params) => new SimpleImputer(params as Partial<SimpleImputerParams> | undefined),
   },
   {
     name: 'onehot',
-    description: 'one-hot encodes categorical (string or code) columns and passes the others through (scikit-learn OneHotEncoder)',
+    description:
+      'one-hot encodes categorical (string or code) columns and passes the others through (scikit-learn OneHotEncoder)',
     paramSpace: OneHotEncoder.paramSpace,
     create: (params) => new OneHotEncoder(params as Partial<OneHotEncoderParams> | undefined),
   },

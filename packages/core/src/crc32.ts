@@ -13,7 +13,8 @@ function makeTable(): Uint32Array {
 
 /** CRC-32 of the bytes, continuing from `crc` when given (start with 0). */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  const t = (table ??= makeTable());
+  table ??= makeTable();
+  const t = table;
   let c = (crc ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

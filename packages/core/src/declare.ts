@@ -28,14 +28,21 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 export function declareDetector<const S extends ParamSpace>(declaration: DetectorDeclaration<S>): DetectorDeclaration<S> {
   const { name, budget, paramSpace, quickParams } = declaration;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new ValidationError('param', `declareDetector: name must be lowercase letters, digits, "-" or "_", got "${String(name)}"`);
+    throw new ValidationError(
+      'param',
+      `declareDetector: name must be lowercase letters, digits, "-" or "_", got "${String(name)}"`,
+    );
   }
   if (declaration.supervision === 'unsupervised' && !declaration.learnsWithoutAnomalies) {
-    throw new ValidationError('param', `declareDetector(${name}): an unsupervised detector learns without anomalies by definition`);
+    throw new ValidationError(
+      'param',
+      `declareDetector(${name}): an unsupervised detector learns without anomalies by definition`,
+    );
   }
   if (budget !== null) {
     const spec = paramSpace[budget];
-    if (!spec || spec.type !== 'int') throw new ValidationError('param', `declareDetector(${name}): budget "${budget}" is not an integer parameter of its space`);
+    if (spec?.type !== 'int')
+      throw new ValidationError('param', `declareDetector(${name}): budget "${budget}" is not an integer parameter of its space`);
   }
   const resolved = resolveParams(paramSpace, quickParams as Record<string, unknown>, `declareDetector(${name}) quickParams`);
   const problem = declaration.checkParams?.(resolved as ParamsOf<S>);

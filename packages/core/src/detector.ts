@@ -290,12 +290,15 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
   }
 
   /** Rejects training data the detector cannot learn from; the default asks supervised ones for both classes. */
-  protected checkTrainingData(X: Matrix, y: Labels | undefined): void {
+  protected checkTrainingData(_X: Matrix, y: Labels | undefined): void {
     if (this.supervision === 'supervised' && y) {
       const { normal, anomaly } = countLabels(y);
       if (normal === 0) throw new ValidationError('labels', `${this.constructor.name}: y has no normal row (every label is 1)`);
       if (anomaly === 0 && !this.acceptsNoAnomalies) {
-        throw new ValidationError('labels', `${this.constructor.name}: y has no anomaly (every label is 0); a supervised detector needs both classes`);
+        throw new ValidationError(
+          'labels',
+          `${this.constructor.name}: y has no anomaly (every label is 0); a supervised detector needs both classes`,
+        );
       }
     }
   }
@@ -326,18 +329,15 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
  * Checks a scoring matrix against the fit-time features. With names on both sides the columns are picked by
  * name (extra columns are ignored, a missing one is an error that names it); otherwise the counts must agree.
  */
-export function alignFeatures(
-  X: Matrix,
-  nFeatures: number,
-  featureNames: readonly string[] | undefined,
-  who: string,
-): Matrix {
+export function alignFeatures(X: Matrix, nFeatures: number, featureNames: readonly string[] | undefined, who: string): Matrix {
   if (featureNames && X.featureNames) {
     let same = X.cols === nFeatures;
     for (let j = 0; same && j < nFeatures; j++) same = X.featureNames[j] === featureNames[j];
     if (same) return X;
     const index = new Map<string, number>();
-    X.featureNames.forEach((n, j) => index.set(n, j));
+    X.featureNames.forEach((n, j) => {
+      index.set(n, j);
+    });
     const columns = featureNames.map((n) => {
       const j = index.get(n);
       if (j === undefined) throw new ValidationError('feature-names', `${who}: feature "${n}" seen at fit is missing from X`);
@@ -371,5 +371,7 @@ export type { JsonValue };
 
 function isDeclaration(x: ParamSpace | DetectorDeclaration): x is DetectorDeclaration {
   const d = x as Partial<DetectorDeclaration>;
-  return typeof d.name === 'string' && typeof d.supervision === 'string' && typeof d.paramSpace === 'object' && d.paramSpace !== null;
+  return (
+    typeof d.name === 'string' && typeof d.supervision === 'string' && typeof d.paramSpace === 'object' && d.paramSpace !== null
+  );
 }

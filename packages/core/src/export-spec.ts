@@ -3,7 +3,7 @@
  * `@abc/onnx-export` builds an ONNX graph without knowing the detector's class. A plugin that returns one of
  * these exports too.
  */
-export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear';
+export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'leakyRelu';
 
 /** y = activation(x W + b), W row-major [inputSize, outputSize]. */
 export interface DenseLayerSpec {

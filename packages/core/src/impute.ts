@@ -130,7 +130,7 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerParams, ImputeMo
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
       throw new ModelFormatError(`SimpleImputer state: nFeatures must be a positive integer, got ${String(n)}`);
     }
-    const t = Object.prototype.hasOwnProperty.call(state.tensors, 'fill') ? state.tensors.fill : undefined;
+    const t = Object.hasOwn(state.tensors, 'fill') ? state.tensors.fill : undefined;
     if (!t || !(t.data instanceof Float64Array || t.data instanceof Float32Array) || t.data.length !== n) {
       throw new ModelFormatError(`SimpleImputer state: tensor "fill" must hold ${n} floats`);
     }
@@ -139,7 +139,11 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerParams, ImputeMo
       if (!Number.isFinite(fill[j])) throw new ModelFormatError(`SimpleImputer state: fill[${j}] is ${fill[j]}`);
     }
     const names = state.meta.featureNames;
-    if (names !== null && names !== undefined && (!Array.isArray(names) || names.length !== n || !names.every((v) => typeof v === 'string'))) {
+    if (
+      names !== null &&
+      names !== undefined &&
+      (!Array.isArray(names) || names.length !== n || !names.every((v) => typeof v === 'string'))
+    ) {
       throw new ModelFormatError(`SimpleImputer state: featureNames must be ${n} strings`);
     }
     return { names: (names as string[] | null) ?? undefined, fill };

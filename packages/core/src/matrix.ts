@@ -24,16 +24,10 @@ export function matrix(data: Float32Array, rows: number, cols: number, featureNa
     throw new ValidationError('shape', `matrix: rows and cols must be non-negative integers, got ${rows} x ${cols}`);
   }
   if (data.length !== rows * cols) {
-    throw new ValidationError(
-      'shape',
-      `matrix: data has ${data.length} values but ${rows} x ${cols} needs ${rows * cols}`,
-    );
+    throw new ValidationError('shape', `matrix: data has ${data.length} values but ${rows} x ${cols} needs ${rows * cols}`);
   }
   if (featureNames !== undefined && featureNames.length !== cols) {
-    throw new ValidationError(
-      'feature-names',
-      `matrix: ${featureNames.length} feature names given for ${cols} columns`,
-    );
+    throw new ValidationError('feature-names', `matrix: ${featureNames.length} feature names given for ${cols} columns`);
   }
   return featureNames === undefined ? { data, rows, cols } : { data, rows, cols, featureNames: [...featureNames] };
 }
@@ -158,7 +152,7 @@ export function withFeatureNames(m: Matrix, names: readonly string[] | undefined
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';

@@ -188,12 +188,19 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotMo
     }
     let names: string[] | undefined;
     if (featureNames !== null && featureNames !== undefined) {
-      if (!Array.isArray(featureNames) || featureNames.length !== nFeatures || !featureNames.every((n) => typeof n === 'string')) {
+      if (
+        !Array.isArray(featureNames) ||
+        featureNames.length !== nFeatures ||
+        !featureNames.every((n) => typeof n === 'string')
+      ) {
         return bad(`featureNames must be ${nFeatures} strings`);
       }
       names = featureNames as string[];
     }
-    if (!Array.isArray(encoded) || !encoded.every((j, k) => isIndex(j, nFeatures) && (k === 0 || j > (encoded[k - 1] as number)))) {
+    if (
+      !Array.isArray(encoded) ||
+      !encoded.every((j, k) => isIndex(j, nFeatures) && (k === 0 || j > (encoded[k - 1] as number)))
+    ) {
       return bad(`encoded must be ascending column indices below ${nFeatures}`);
     }
     if (!Array.isArray(categories) || categories.length !== encoded.length) {
@@ -219,7 +226,10 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotMo
     } else {
       for (const j of given) {
         if (j >= cols) {
-          throw new ValidationError('param', `OneHotEncoder: parameter "columns" names column ${j} but X has ${cols} columns (0..${cols - 1})`);
+          throw new ValidationError(
+            'param',
+            `OneHotEncoder: parameter "columns" names column ${j} but X has ${cols} columns (0..${cols - 1})`,
+          );
         }
       }
       encoded = [...given].sort((a, b) => a - b);
@@ -269,7 +279,10 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotMo
     if (input.names && model.hasNames) {
       for (let j = 0; j < cols; j++) {
         if (input.names[j] !== model.names[j]) {
-          throw new ValidationError('feature-names', `OneHotEncoder: feature ${j} is "${input.names[j]}" but was "${model.names[j]}" at fit`);
+          throw new ValidationError(
+            'feature-names',
+            `OneHotEncoder: feature ${j} is "${input.names[j]}" but was "${model.names[j]}" at fit`,
+          );
         }
       }
     }
@@ -315,7 +328,10 @@ function buildModel(nFeatures: number, given: string[] | undefined, encoded: num
   const seen = new Set<string>();
   for (const n of namesOut) {
     if (seen.has(n)) {
-      throw new ValidationError('feature-names', `OneHotEncoder: output column name "${n}" would appear twice; rename the input column`);
+      throw new ValidationError(
+        'feature-names',
+        `OneHotEncoder: output column name "${n}" would appear twice; rename the input column`,
+      );
     }
     seen.add(n);
   }
@@ -327,15 +343,23 @@ function buildModel(nFeatures: number, given: string[] | undefined, encoded: num
 function readColumns(X: Matrix | Table): Columns {
   if (isTable(X)) {
     const { rows, columns, names } = X;
-    if (!Number.isInteger(rows) || rows < 0) throw new ValidationError('shape', `X: a table's rows must be a count, got ${describe(rows)}`);
+    if (!Number.isInteger(rows) || rows < 0)
+      throw new ValidationError('shape', `X: a table's rows must be a count, got ${describe(rows)}`);
     if (names.length !== columns.length) {
       throw new ValidationError('shape', `X: the table has ${names.length} names for ${columns.length} columns`);
     }
     columns.forEach((c, j) => {
       const ok = c instanceof Float32Array || Array.isArray(c);
-      if (!ok) throw new ValidationError('type', `X: column ${j} ("${names[j]}") is ${describe(c)}, not a Float32Array or an array of strings`);
+      if (!ok)
+        throw new ValidationError(
+          'type',
+          `X: column ${j} ("${names[j]}") is ${describe(c)}, not a Float32Array or an array of strings`,
+        );
       if (c.length !== rows) {
-        throw new ValidationError('ragged', `X: column ${j} ("${names[j]}") has ${c.length} values but the table has ${rows} rows`);
+        throw new ValidationError(
+          'ragged',
+          `X: column ${j} ("${names[j]}") has ${c.length} values but the table has ${rows} rows`,
+        );
       }
     });
     if (rows === 0) throw new ValidationError('empty', 'X is empty: it has no rows');
@@ -379,7 +403,10 @@ function categoryAt(column: Float32Array | readonly (string | null)[], i: number
   const v = column[i];
   if (v === null) return '';
   if (typeof v !== 'string') {
-    throw new ValidationError('type', `X: value at row ${i}, column ${j} ("${name}") is ${describe(v)}; expected a string or null`);
+    throw new ValidationError(
+      'type',
+      `X: value at row ${i}, column ${j} ("${name}") is ${describe(v)}; expected a string or null`,
+    );
   }
   return v;
 }
@@ -436,5 +463,5 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 function showCategory(c: string): string {
-  return c === '' ? '(missing)' : JSON.stringify(c.length > 40 ? c.slice(0, 40) + '…' : c);
+  return c === '' ? '(missing)' : JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}…` : c);
 }

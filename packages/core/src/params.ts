@@ -73,7 +73,8 @@ export type ParamsOf<S extends ParamSpace> = { -readonly [K in keyof S]: ParamVa
 export function defineParams<const S extends ParamSpace>(space: S): S {
   for (const [key, spec] of Object.entries(space)) {
     if (spec.default !== null) checkParam(space, key, spec.default, 'defineParams');
-    else if (!spec.nullable) throw new ValidationError('param', `defineParams: parameter "${key}" defaults to null but is not nullable`);
+    else if (!spec.nullable)
+      throw new ValidationError('param', `defineParams: parameter "${key}" defaults to null but is not nullable`);
   }
   return space;
 }
@@ -135,11 +136,8 @@ export function resolveParams(space: ParamSpace, given: Record<string, unknown> 
 
 /** Checks one parameter value against its spec and returns it (copied when it is a list). */
 export function checkParam(space: ParamSpace, key: string, value: unknown, who: string): ParamValue {
-  if (!Object.prototype.hasOwnProperty.call(space, key)) {
-    throw new ValidationError(
-      'param',
-      `${who}: unknown parameter "${key}"; known parameters: ${Object.keys(space).join(', ')}`,
-    );
+  if (!Object.hasOwn(space, key)) {
+    throw new ValidationError('param', `${who}: unknown parameter "${key}"; known parameters: ${Object.keys(space).join(', ')}`);
   }
   const spec = space[key];
   const bad = (expected: string): never => {
@@ -159,7 +157,8 @@ export function checkParam(space: ParamSpace, key: string, value: unknown, who: 
       return v;
     }
     case 'choice':
-      if (typeof value !== 'string' || !spec.choices.includes(value)) return bad(`one of ${spec.choices.map((c) => `"${c}"`).join(', ')}`);
+      if (typeof value !== 'string' || !spec.choices.includes(value))
+        return bad(`one of ${spec.choices.map((c) => `"${c}"`).join(', ')}`);
       return value;
     case 'bool':
       if (typeof value !== 'boolean') return bad('true or false');
@@ -201,7 +200,7 @@ export function parseParamText(space: ParamSpace, text: string, who: string): [s
   if (eq <= 0) throw new ValidationError('param', `${who}: --param expects key=value, got "${text}"`);
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1).trim();
-  if (!Object.prototype.hasOwnProperty.call(space, key)) {
+  if (!Object.hasOwn(space, key)) {
     throw new ValidationError('param', `${who}: unknown parameter "${key}"; known parameters: ${Object.keys(space).join(', ')}`);
   }
   const spec = space[key];

@@ -9,7 +9,7 @@ import type { Transformer } from './transformer.js';
 import { VERSION } from './version.js';
 
 /**
- * The model file format (see DESIGN.md, "Firm contracts"):
+ * The model file format (see docs/contracts.md):
  *
  *   bytes 0-3   magic "ABCM"
  *   bytes 4-7   u32 LE format version
@@ -110,7 +110,10 @@ function requireRegistered(name: string): void {
   try {
     getDetectorEntry(name);
   } catch {
-    throw new ValidationError('param', `cannot save detector "${name}": it is not registered, so it could not be loaded again; call registerDetector first`);
+    throw new ValidationError(
+      'param',
+      `cannot save detector "${name}": it is not registered, so it could not be loaded again; call registerDetector first`,
+    );
   }
 }
 
@@ -145,7 +148,10 @@ function checkTensor(name: string, t: Tensor): void {
   const n = t.shape.reduce((a, b) => a * b, 1);
   const expected = expectedCtor(t.dtype);
   if (!(t.data instanceof expected) || t.data.length !== n) {
-    throw new ValidationError('shape', `tensor "${name}": ${t.dtype} data of length ${t.data.length} does not match shape [${t.shape}]`);
+    throw new ValidationError(
+      'shape',
+      `tensor "${name}": ${t.dtype} data of length ${t.data.length} does not match shape [${t.shape}]`,
+    );
   }
 }
 
@@ -204,12 +210,16 @@ function parse(bytes: Uint8Array): { header: ModelHeader; tensorsAt: (prefix: st
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
   if (version > FORMAT_VERSION) {
-    throw new ModelFormatError(`model file format version ${version} is newer than this @abc/core (${VERSION}) reads (up to ${FORMAT_VERSION}): upgrade @abc/core`);
+    throw new ModelFormatError(
+      `model file format version ${version} is newer than this @abc/core (${VERSION}) reads (up to ${FORMAT_VERSION}): upgrade @abc/core`,
+    );
   }
   if (version < 1) throw new ModelFormatError(`model file format version ${version} is invalid`);
   const headerLength = view.getUint32(8, true);
   if (12 + headerLength > bytes.length) {
-    throw new ModelFormatError(`model file is truncated: its header needs ${12 + headerLength} bytes, the file has ${bytes.length}`);
+    throw new ModelFormatError(
+      `model file is truncated: its header needs ${12 + headerLength} bytes, the file has ${bytes.length}`,
+    );
   }
   let text: string;
   try {
@@ -241,11 +251,15 @@ function parse(bytes: Uint8Array): { header: ModelHeader; tensorsAt: (prefix: st
     needed = Math.max(needed, t.offset + t.shape.reduce((a, b) => a * b, 1) * DTYPE_SIZE[t.dtype]);
   }
   if (dataStart + needed > bytes.length) {
-    throw new ModelFormatError(`model file is truncated: its tensors need ${dataStart + needed} bytes, the file has ${bytes.length}`);
+    throw new ModelFormatError(
+      `model file is truncated: its tensors need ${dataStart + needed} bytes, the file has ${bytes.length}`,
+    );
   }
   const crc = crc32(data, crc32(utf8(text.slice(0, crcAt))));
   if (crc !== expectedCrc) {
-    throw new ModelFormatError(`model file checksum mismatch (stored ${expectedCrc}, computed ${crc}): the file is corrupt or was edited`);
+    throw new ModelFormatError(
+      `model file checksum mismatch (stored ${expectedCrc}, computed ${crc}): the file is corrupt or was edited`,
+    );
   }
   if (header.format !== version) {
     throw new ModelFormatError(`model file header says format ${header.format} but the preamble says ${version}`);
@@ -284,18 +298,21 @@ function checkHeader(raw: unknown): ModelHeader {
     const x = t as HeaderTensor;
     if (typeof x !== 'object' || x === null || typeof x.name !== 'string') bad('a tensor has no name');
     // Reliability fix: an own-property check, since `in` also accepted inherited names such as "toString".
-    if (typeof x.dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZE, x.dtype)) {
+    if (typeof x.dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, x.dtype)) {
       bad(`tensor "${x.name}" has unknown dtype ${JSON.stringify(x.dtype)}`);
     }
-    if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor "${x.name}" has an invalid shape`);
+    if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0))
+      bad(`tensor "${x.name}" has an invalid shape`);
     if (!Number.isInteger(x.offset) || x.offset < 0 || x.offset % 8 !== 0) bad(`tensor "${x.name}" has an invalid offset`);
   }
   if (h.pipeline !== undefined) {
     const p = h.pipeline as { steps?: unknown };
     if (typeof p !== 'object' || p === null || !Array.isArray(p.steps)) bad('"pipeline.steps" is not a list');
     for (const s of (p as { steps: PipelineStepHeader[] }).steps) {
-      if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || typeof s.tensorPrefix !== 'string') bad('a pipeline step is invalid');
-      if (typeof s.params !== 'object' || s.params === null || typeof s.state !== 'object' || s.state === null) bad(`pipeline step "${s.name}" is invalid`);
+      if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || typeof s.tensorPrefix !== 'string')
+        bad('a pipeline step is invalid');
+      if (typeof s.params !== 'object' || s.params === null || typeof s.state !== 'object' || s.state === null)
+        bad(`pipeline step "${s.name}" is invalid`);
     }
   }
   return h as unknown as ModelHeader;

@@ -143,7 +143,8 @@ export class Pipeline implements Detector<Params> {
       }
       const cut = key.indexOf('__');
       const i = cut > 0 ? names.indexOf(key.slice(0, cut)) : -1;
-      if (i < 0) throw new ValidationError('param', `Pipeline: "${key}" is not "step__param" for a step among ${names.join(', ')}`);
+      if (i < 0)
+        throw new ValidationError('param', `Pipeline: "${key}" is not "step__param" for a step among ${names.join(', ')}`);
       const g = grouped.get(i) ?? {};
       g[key.slice(cut + 2)] = value as ParamValue;
       grouped.set(i, g);
@@ -201,4 +202,3 @@ function width(x: Matrix | Table): number {
 function inputNames(x: Matrix | Table): readonly string[] | undefined {
   return isTable(x) ? x.names : x.featureNames;
 }
-

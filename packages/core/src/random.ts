@@ -89,6 +89,7 @@ export class Random {
   }
 
   /** Shuffles an array in place (Fisher-Yates) and returns it. */
+  // biome-ignore lint/suspicious/noExplicitAny: any element type: the swap moves values without reading them
   shuffle<T extends { length: number; [i: number]: any }>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);

@@ -53,7 +53,11 @@ interface MinMaxModel {
 export class MinMaxScaler extends BaseTransformer<MinMaxScalerParams, MinMaxModel> {
   static readonly paramSpace: ParamSpace = {
     min: { type: 'float', default: 0, description: 'lower end of the output range (scikit-learn feature_range[0])' },
-    max: { type: 'float', default: 1, description: 'upper end of the output range (scikit-learn feature_range[1]); must be > min' },
+    max: {
+      type: 'float',
+      default: 1,
+      description: 'upper end of the output range (scikit-learn feature_range[1]); must be > min',
+    },
     clip: {
       type: 'bool',
       default: false,
@@ -271,7 +275,12 @@ export class StandardScaler extends BaseTransformer<StandardScalerParams, Standa
     return this.derive(X.featureNames, mean, variance, n);
   }
 
-  private derive(names: readonly string[] | undefined, mean: Float64Array, variance: Float64Array, nSamples: number): StandardModel {
+  private derive(
+    names: readonly string[] | undefined,
+    mean: Float64Array,
+    variance: Float64Array,
+    nSamples: number,
+  ): StandardModel {
     const cols = mean.length;
     const center = this.params.withMean ? mean.slice() : new Float64Array(cols);
     const std = new Float64Array(cols).fill(1);
@@ -319,7 +328,10 @@ function isConstantFeature(variance: number, mean: number, n: number): boolean {
 
 function checkFeatureRange(p: MinMaxScalerParams): void {
   if (!(p.min < p.max)) {
-    throw new ValidationError('param', `MinMaxScaler: parameter "min" must be smaller than "max", got min ${p.min} and max ${p.max}`);
+    throw new ValidationError(
+      'param',
+      `MinMaxScaler: parameter "min" must be smaller than "max", got min ${p.min} and max ${p.max}`,
+    );
   }
 }
 
@@ -354,7 +366,7 @@ function stateWidth(state: ModelState, who: string): number {
 
 /** A float vector tensor of length n from a state, as float64 (f32 accepted), every value finite. */
 function readVector(state: ModelState, name: string, n: number, who: string): Float64Array {
-  const t: Tensor | undefined = Object.prototype.hasOwnProperty.call(state.tensors, name) ? state.tensors[name] : undefined;
+  const t: Tensor | undefined = Object.hasOwn(state.tensors, name) ? state.tensors[name] : undefined;
   if (!t || !(t.data instanceof Float64Array || t.data instanceof Float32Array) || t.data.length !== n) {
     throw new ModelFormatError(`${who} state: tensor "${name}" must hold ${n} floats`);
   }

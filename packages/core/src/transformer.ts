@@ -1,4 +1,4 @@
-import { ModelFormatError, NotFittedError, ValidationError } from './errors.js';
+import { ModelFormatError, NotFittedError } from './errors.js';
 import { checkFeatures } from './validate.js';
 import type { TransformerExportSpec } from './export-spec.js';
 import type { Matrix } from './matrix.js';

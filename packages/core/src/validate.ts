@@ -64,10 +64,7 @@ export function validateLabels(y: LabelsLike | undefined | null, n: number, name
     if (v === 1 || v === true) out[i] = 1;
     else if (v === 0 || v === false) out[i] = 0;
     else {
-      throw new ValidationError(
-        'labels',
-        `${name}[${i}] is ${describe(v)}; labels must be 0 (normal) or 1 (anomaly)`,
-      );
+      throw new ValidationError('labels', `${name}[${i}] is ${describe(v)}; labels must be 0 (normal) or 1 (anomaly)`);
     }
   }
   return out;
@@ -84,16 +81,9 @@ export function countLabels(y: Labels): { normal: number; anomaly: number } {
  * Checks a scoring-time matrix against what was seen at fit: the same column count and, when both sides have
  * feature names, the same names in the same order.
  */
-export function checkFeatures(
-  X: Matrix,
-  expected: { nFeatures: number; featureNames?: readonly string[] },
-  who: string,
-): void {
+export function checkFeatures(X: Matrix, expected: { nFeatures: number; featureNames?: readonly string[] }, who: string): void {
   if (X.cols !== expected.nFeatures) {
-    throw new ValidationError(
-      'feature-count',
-      `${who} was fitted on ${expected.nFeatures} features but X has ${X.cols}`,
-    );
+    throw new ValidationError('feature-count', `${who} was fitted on ${expected.nFeatures} features but X has ${X.cols}`);
   }
   if (expected.featureNames && X.featureNames) {
     for (let j = 0; j < X.cols; j++) {

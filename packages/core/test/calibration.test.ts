@@ -34,7 +34,13 @@ import {
   type ModelState,
   type ParamSpace,
 } from '../src/index.js';
-import { checkDetector, LogisticDetector, makeCheckData, MeanDistance, registerReferenceDetectors } from '../src/testing/index.js';
+import {
+  checkDetector,
+  LogisticDetector,
+  makeCheckData,
+  MeanDistance,
+  registerReferenceDetectors,
+} from '../src/testing/index.js';
 
 interface PlattCase {
   name: string;
@@ -144,7 +150,10 @@ describe('Platt scaling', () => {
         expect(dev, c.name).toBeLessThan(1e-4);
       }
       expect(maxDiff(applyPlatt({ method: 'platt', a, b }, c.test), c.testProba)).toBeLessThan(1e-12);
-      devProba = Math.max(devProba, maxDiff(applyPlatt({ method: 'platt', a, b }, c.test), applyPlatt({ method: 'platt', ...c.sklearn }, c.test)));
+      devProba = Math.max(
+        devProba,
+        maxDiff(applyPlatt({ method: 'platt', a, b }, c.test), applyPlatt({ method: 'platt', ...c.sklearn }, c.test)),
+      );
     }
     console.info(
       `Platt: max |Δ a, b| vs exact optimum ${devExact.toExponential(2)}, vs sklearn (n ≥ 50) ${devSklearnLarge.toExponential(2)}; ` +
@@ -294,7 +303,9 @@ describe('CalibratedDetector', () => {
     await expect(new CalibratedDetector(base, { method: 'platt' }).fit(data.X)).rejects.toThrow(/labels|required/);
     const y = new Uint8Array(data.y.length);
     y[0] = 1;
-    await expect(new CalibratedDetector(base, { method: 'isotonic' }).fit(data.X, y)).rejects.toThrow(/at least 2 rows of each class/);
+    await expect(new CalibratedDetector(base, { method: 'isotonic' }).fit(data.X, y)).rejects.toThrow(
+      /at least 2 rows of each class/,
+    );
     await expect(new CalibratedDetector(base).scoreSamples(data.Xtest)).rejects.toThrow(NotFittedError);
     expect(() => new CalibratedDetector(base, { calibrationFraction: 1 })).toThrow(ValidationError);
     expect(() => new CalibratedDetector(base, { method: 'beta' as never })).toThrow(/method/);
@@ -340,6 +351,8 @@ describe('CalibratedDetector', () => {
     const state = ok.getState();
     const shell = new CalibratedDetector(null, { method: 'unify' });
     expect(() => shell.setState(state)).toThrow(/calibrator is "linear"/);
-    expect(() => new CalibratedDetector(null, { method: 'linear' }).setState({ ...state, meta: { ...state.meta, detector: 3 } })).toThrow(ModelFormatError);
+    expect(() =>
+      new CalibratedDetector(null, { method: 'linear' }).setState({ ...state, meta: { ...state.meta, detector: 3 } }),
+    ).toThrow(ModelFormatError);
   });
 });

@@ -13,7 +13,12 @@ type Case = { name: string; strategy: string; params: { fill_value?: number }; s
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/transformers.json', import.meta.url), 'utf8'));
 const I = fixtures.impute as { X: Rows; test: Rows; cases: Case[]; emptyColumn: { X: Rows; constant: Case } };
 
-const strategyOf: Record<string, ImputeStrategy> = { mean: 'mean', median: 'median', most_frequent: 'mostFrequent', constant: 'constant' };
+const strategyOf: Record<string, ImputeStrategy> = {
+  mean: 'mean',
+  median: 'median',
+  most_frequent: 'mostFrequent',
+  constant: 'constant',
+};
 
 function m(rows: Rows, names?: string[]): Matrix {
   const X = toMatrix(rows.map((r) => r.map((v) => (v === null ? NaN : v))));
@@ -24,12 +29,14 @@ function expectRowsClose(actual: Matrix, expected: Rows, tol = 1e-6): void {
   expect(actual.rows).toBe(expected.length);
   expect(actual.cols).toBe(expected[0].length);
   const got = toRows(actual);
-  expected.forEach((row, i) =>
+  expected.forEach((row, i) => {
     row.forEach((e, j) => {
       expect(e, `sklearn output has a NaN at row ${i}, col ${j}`).not.toBeNull();
-      expect(Math.abs(got[i][j] - e!), `row ${i}, col ${j}: ${got[i][j]} vs ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e!)));
-    }),
-  );
+      expect(Math.abs(got[i][j] - e!), `row ${i}, col ${j}: ${got[i][j]} vs ${e}`).toBeLessThanOrEqual(
+        tol * Math.max(1, Math.abs(e!)),
+      );
+    });
+  });
 }
 
 function validationError(f: () => unknown): ValidationError {
@@ -44,14 +51,26 @@ function validationError(f: () => unknown): ValidationError {
 
 describe('SimpleImputer', () => {
   it('fills hand-computed statistics', () => {
-    const X = toMatrix([[1, NaN], [NaN, 4], [3, 6], [10, 5]]);
+    const X = toMatrix([
+      [1, NaN],
+      [NaN, 4],
+      [3, 6],
+      [10, 5],
+    ]);
     const median = new SimpleImputer({ strategy: 'median' });
-    expect(toRows(median.fitTransform(X))).toEqual([[1, 5], [3, 4], [3, 6], [10, 5]]);
+    expect(toRows(median.fitTransform(X))).toEqual([
+      [1, 5],
+      [3, 4],
+      [3, 6],
+      [10, 5],
+    ]);
     expect(Array.from(median.statistics)).toEqual([3, 5]);
     const mean = new SimpleImputer().fit(X);
     expect(Array.from(mean.statistics)).toEqual([14 / 3, 5]);
     // Even count: the median averages the middle two.
-    expect(Array.from(new SimpleImputer({ strategy: 'median' }).fit(toMatrix([[4], [1], [NaN], [3], [2]])).statistics)).toEqual([2.5]);
+    expect(Array.from(new SimpleImputer({ strategy: 'median' }).fit(toMatrix([[4], [1], [NaN], [3], [2]])).statistics)).toEqual([
+      2.5,
+    ]);
     // Ties of mostFrequent go to the smallest value, negative values included.
     const mf = new SimpleImputer({ strategy: 'mostFrequent' }).fit(toMatrix([[7], [-2], [7], [-2], [NaN], [NaN], [NaN], [0]]));
     expect(Array.from(mf.statistics)).toEqual([-2]);
@@ -92,10 +111,22 @@ describe('SimpleImputer', () => {
     const imp = new SimpleImputer();
     expect(imp.acceptsMissing).toBe(true);
     expect(imp.acceptsTable).toBe(false);
-    const e = validationError(() => imp.fit(toMatrix([[1, NaN], [Infinity, 2]])));
+    const e = validationError(() =>
+      imp.fit(
+        toMatrix([
+          [1, NaN],
+          [Infinity, 2],
+        ]),
+      ),
+    );
     expect(e.reason).toBe('non-finite');
     expect(e.message).toMatch(/row 1, column 0/);
-    imp.fit(toMatrix([[1, NaN], [3, 2]]));
+    imp.fit(
+      toMatrix([
+        [1, NaN],
+        [3, 2],
+      ]),
+    );
     expect(validationError(() => imp.transform(toMatrix([[NaN, -Infinity]]))).reason).toBe('non-finite');
     expect(validationError(() => imp.fit(toMatrix([])))).toHaveProperty('reason', 'empty');
   });
@@ -157,7 +188,10 @@ describe('SimpleImputer', () => {
     const imp = createTransformer('impute', { strategy: 'constant', fillValue: 1 });
     expect(imp).toBeInstanceOf(SimpleImputer);
     const out = imp.fitTransform(table(['u', 'v'], [Float32Array.of(NaN, 2), Float32Array.of(3, NaN)]));
-    expect(toRows(out)).toEqual([[1, 3], [2, 1]]);
+    expect(toRows(out)).toEqual([
+      [1, 3],
+      [2, 1],
+    ]);
     expect(out.featureNames).toEqual(['u', 'v']);
   });
 });

@@ -73,7 +73,12 @@ describe('validation at the door', () => {
     expect(reason(() => validateMatrix([]))).toBe('empty');
     expect(reason(() => validateMatrix([[], []]))).toBe('empty');
     expect(reason(() => validateMatrix([[1, NaN]]))).toBe('non-finite');
-    expect(() => validateMatrix([[1, 2], [3, Infinity]])).toThrow(/row 1, column 1/);
+    expect(() =>
+      validateMatrix([
+        [1, 2],
+        [3, Infinity],
+      ]),
+    ).toThrow(/row 1, column 1/);
     expect(reason(() => validateMatrix([[-Infinity]]))).toBe('non-finite');
   });
 

@@ -55,14 +55,40 @@ function encode(body: string, data: Uint8Array, version = 1): Uint8Array {
   return out;
 }
 
-const WEIRD: unknown[] = [null, -1, 0, 1, 2.5, 1e308, -1e308, 2 ** 32, 'x', '', 'f32', 'toString', [], [1], [0, 0], [-1], {}, true, false, 'abc', 'pipeline', 'minmax'];
+const WEIRD: unknown[] = [
+  null,
+  -1,
+  0,
+  1,
+  2.5,
+  1e308,
+  -1e308,
+  2 ** 32,
+  'x',
+  '',
+  'f32',
+  'toString',
+  [],
+  [1],
+  [0, 0],
+  [-1],
+  {},
+  true,
+  false,
+  'abc',
+  'pipeline',
+  'minmax',
+];
 
 /** Replaces one random leaf (or deletes one member) of the header JSON. */
 function editHeader(rng: Random, value: Record<string, unknown>): void {
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, path: (string | number)[]) => {
     paths.push(path);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        walk(x, [...path, i]);
+      });
     else if (v && typeof v === 'object') for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...path, k]);
   };
   walk(value, []);
@@ -77,7 +103,7 @@ function editHeader(rng: Random, value: Record<string, unknown>): void {
 type Outcome = 'typed error at load' | 'typed error at scoring' | 'loaded, finite scores';
 
 async function attempt(bytes: Uint8Array): Promise<Outcome> {
-  let model;
+  let model: Awaited<ReturnType<typeof deserialize>>;
   try {
     model = await deserialize(bytes);
   } catch (e) {
@@ -140,7 +166,10 @@ describe('fuzz: the model file format', () => {
       } else if (choice === 2) {
         // Random bytes inserted into or deleted from the header.
         const at = 12 + rng.int(ha.dataStart - 12);
-        out = rng.float() < 0.5 ? new Uint8Array([...a.subarray(0, at), rng.int(256), ...a.subarray(at)]) : new Uint8Array([...a.subarray(0, at), ...a.subarray(at + 1)]);
+        out =
+          rng.float() < 0.5
+            ? new Uint8Array([...a.subarray(0, at), rng.int(256), ...a.subarray(at)])
+            : new Uint8Array([...a.subarray(0, at), ...a.subarray(at + 1)]);
       } else {
         // A wrong header length in the preamble.
         out = a.slice();

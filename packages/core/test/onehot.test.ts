@@ -26,7 +26,14 @@ const T = fixtures.onehot.table as {
   trainOut: Rows;
   testOut: Rows;
 };
-const C = fixtures.onehot.codes as { columns: number[]; X: Rows; test: Rows; categories: (number | null)[][]; trainOut: Rows; testOut: Rows };
+const C = fixtures.onehot.codes as {
+  columns: number[];
+  X: Rows;
+  test: Rows;
+  categories: (number | null)[][];
+  trainOut: Rows;
+  testOut: Rows;
+};
 
 function m(rows: Rows, names?: string[]): Matrix {
   const X = toMatrix(rows.map((r) => r.map((v) => (v === null ? NaN : v))));
@@ -64,7 +71,11 @@ describe('OneHotEncoder', () => {
   it('encodes the table example by hand', () => {
     const t = table(['bytes', 'protocol'], [Float32Array.of(10, 20, 30), ['tcp', 'udp', null]]);
     const enc = new OneHotEncoder();
-    expect(toRows(enc.fitTransform(t))).toEqual([[10, 1, 0, 0], [20, 0, 1, 0], [30, 0, 0, 1]]);
+    expect(toRows(enc.fitTransform(t))).toEqual([
+      [10, 1, 0, 0],
+      [20, 0, 1, 0],
+      [30, 0, 0, 1],
+    ]);
     expect(enc.featureNamesOut()).toEqual(['bytes', 'protocol=tcp', 'protocol=udp', 'protocol=']);
     expect(enc.categories).toEqual([{ column: 'protocol', index: 1, categories: ['tcp', 'udp', ''] }]);
     const out = enc.transform(table(['bytes', 'protocol'], [Float32Array.of(5), ['udp']]));
@@ -89,13 +100,21 @@ describe('OneHotEncoder', () => {
     const enc = new OneHotEncoder({ columns: C.columns });
     expectRows(enc.fitTransform(m(C.X)), C.trainOut);
     expectRows(enc.transform(m(C.test)), C.testOut);
-    expect(enc.categories.map((c) => c.categories)).toEqual(C.categories.map((cs) => cs.map((v) => (v === null ? '' : numberCategory(v)))));
-    expect(enc.categories.map((c) => c.categories)).toEqual([['1', '2', '10'], ['0.25', '7', '8', '']]);
+    expect(enc.categories.map((c) => c.categories)).toEqual(
+      C.categories.map((cs) => cs.map((v) => (v === null ? '' : numberCategory(v)))),
+    );
+    expect(enc.categories.map((c) => c.categories)).toEqual([
+      ['1', '2', '10'],
+      ['0.25', '7', '8', ''],
+    ]);
     expect(enc.featureNamesOut()).toEqual(['x1', 'x0=1', 'x0=2', 'x0=10', 'x2=0.25', 'x2=7', 'x2=8', 'x2=']);
   });
 
   it('passes a Matrix through unchanged when columns is null', () => {
-    const X = toMatrix([[1, 2], [3, NaN]]);
+    const X = toMatrix([
+      [1, 2],
+      [3, NaN],
+    ]);
     const enc = new OneHotEncoder();
     const out = enc.fitTransform(X);
     expect(toRows(out)).toEqual(toRows(X));
@@ -120,7 +139,10 @@ describe('OneHotEncoder', () => {
   it('is safe with category names such as __proto__ and constructor', () => {
     const t = table(['k'], [['__proto__', 'constructor', 'toString']]);
     const enc = new OneHotEncoder({ handleUnknown: 'error' }).fit(t);
-    expect(toRows(enc.transform(table(['k'], [['constructor', '__proto__']])))).toEqual([[0, 1, 0], [1, 0, 0]]);
+    expect(toRows(enc.transform(table(['k'], [['constructor', '__proto__']])))).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     expect(() => enc.transform(table(['k'], [['hasOwnProperty']]))).toThrow(UnknownCategoryError);
   });
 
@@ -183,7 +205,9 @@ describe('OneHotEncoder', () => {
     const ragged = { names: ['a', 'b'], columns: [Float32Array.of(1, 2), ['x']], rows: 2 } as Table;
     expect(validationError(() => new OneHotEncoder().fit(ragged)).reason).toBe('ragged');
     const wrong = { names: ['a'], columns: [[1, 2]], rows: 2 } as unknown as Table;
-    expect(validationError(() => new OneHotEncoder().fit(wrong)).message).toMatch(/row 0, column 0 \("a"\).*expected a string or null/);
+    expect(validationError(() => new OneHotEncoder().fit(wrong)).message).toMatch(
+      /row 0, column 0 \("a"\).*expected a string or null/,
+    );
   });
 
   it('checks the input at transform: width, names, kinds and finiteness', () => {
@@ -196,7 +220,9 @@ describe('OneHotEncoder', () => {
     expect(kind.reason).toBe('type');
     expect(kind.message).toMatch(/column 0 \("bytes"\) holds strings but was numeric at fit/);
     const inf = table(T.names, [Float32Array.of(1), ['tcp'], Float32Array.of(Infinity), ['SF']]);
-    expect(validationError(() => enc.transform(inf)).message).toMatch(/non-finite value \(Infinity\) at row 0, column 2 \("duration"\)/);
+    expect(validationError(() => enc.transform(inf)).message).toMatch(
+      /non-finite value \(Infinity\) at row 0, column 2 \("duration"\)/,
+    );
     const codes = new OneHotEncoder({ columns: [0] }).fit(toMatrix([[1], [2]]));
     expect(validationError(() => codes.transform(toMatrix([[-Infinity]]))).reason).toBe('non-finite');
   });
@@ -210,7 +236,11 @@ describe('OneHotEncoder', () => {
     expect(Number.isNaN(encoded.data[3])).toBe(true); // row 1, column 0
     const imputed = new SimpleImputer().fitTransform(encoded);
     const scaled = new MinMaxScaler().fitTransform(imputed);
-    expect(toRows(scaled)).toEqual([[0, 1, 0], [0.5, 0, 1], [1, 1, 0]]);
+    expect(toRows(scaled)).toEqual([
+      [0, 1, 0],
+      [0.5, 0, 1],
+      [1, 1, 0],
+    ]);
     expect(scaled.featureNames).toEqual(['bytes', 'protocol=tcp', 'protocol=udp']);
   });
 
@@ -251,7 +281,12 @@ describe('OneHotEncoder', () => {
   });
 
   it('clones unfitted with equal params; setParams unfits; it has no export spec', () => {
-    const enc = new OneHotEncoder({ columns: [1], handleUnknown: 'error', maxCategories: 5 }).fit(toMatrix([[1, 2], [3, 4]]));
+    const enc = new OneHotEncoder({ columns: [1], handleUnknown: 'error', maxCategories: 5 }).fit(
+      toMatrix([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const c = enc.clone();
     expect(c).toBeInstanceOf(OneHotEncoder);
     expect(c.fitted).toBe(false);
@@ -271,8 +306,16 @@ describe('OneHotEncoder', () => {
 
   it('travels in a pipeline with the other transformers through serialize and deserialize', async () => {
     registerReferenceDetectors();
-    const t = table(['bytes', 'protocol', 'dur'], [Float32Array.of(10, NaN, 30, 40), ['tcp', 'udp', null, 'tcp'], Float32Array.of(1, 2, 3, 4)]);
-    const pipe = new Pipeline([new OneHotEncoder(), new SimpleImputer({ strategy: 'median' }), new StandardScaler(), new MeanDistance()]);
+    const t = table(
+      ['bytes', 'protocol', 'dur'],
+      [Float32Array.of(10, NaN, 30, 40), ['tcp', 'udp', null, 'tcp'], Float32Array.of(1, 2, 3, 4)],
+    );
+    const pipe = new Pipeline([
+      new OneHotEncoder(),
+      new SimpleImputer({ strategy: 'median' }),
+      new StandardScaler(),
+      new MeanDistance(),
+    ]);
     await pipe.fit(t);
     const again = (await deserialize(await serialize(pipe))) as Pipeline;
     expect(await again.scoreSamples(t)).toEqual(await pipe.scoreSamples(t));

@@ -34,7 +34,7 @@ describe('Pipeline', () => {
     expect(p['test-center__factor']).toBe(1);
     expect(p['test-center_2__factor']).toBe(5);
     expect(p['ref-logistic__epochs']).toBe(7);
-    expect(() => pipe.setParams({ 'nostep__x': 1 })).toThrow(/not "step__param"/);
+    expect(() => pipe.setParams({ nostep__x: 1 })).toThrow(/not "step__param"/);
     expect(() => pipe.setParams({ 'ref-logistic__nope': 1 })).toThrow(/unknown parameter "nope"/);
   });
 

@@ -31,7 +31,10 @@ function matrixArb(lim = 1e6, minRows = 1): fc.Arbitrary<Matrix> {
     .record({ rows: fc.integer({ min: minRows, max: 24 }), cols: fc.integer({ min: 1, max: 5 }) })
     .chain(({ rows, cols }) =>
       fc
-        .tuple(fc.array(f32(lim), { minLength: rows * cols, maxLength: rows * cols }), fc.array(fc.boolean(), { minLength: cols, maxLength: cols }))
+        .tuple(
+          fc.array(f32(lim), { minLength: rows * cols, maxLength: rows * cols }),
+          fc.array(fc.boolean(), { minLength: cols, maxLength: cols }),
+        )
         .map(([values, constant]) => {
           const data = Float32Array.from(values);
           for (let j = 0; j < cols; j++) if (constant[j]) for (let i = 0; i < rows; i++) data[i * cols + j] = data[j];
@@ -57,16 +60,23 @@ const thresholdRule = fc.oneof(
 
 /** A random registered detector (or a pipeline around one) with random params. */
 const detectorArb: fc.Arbitrary<{ label: string; make: () => Detector }> = fc.oneof(
-  fc.tuple(fc.nat(1000), thresholdRule).map(([seed, rule]) => ({ label: `meandist ${JSON.stringify(rule)}`, make: () => new MeanDistance({ seed, ...rule }) })),
+  fc
+    .tuple(fc.nat(1000), thresholdRule)
+    .map(([seed, rule]) => ({ label: `meandist ${JSON.stringify(rule)}`, make: () => new MeanDistance({ seed, ...rule }) })),
   fc
     .tuple(fc.nat(1000), fc.integer({ min: 1, max: 3 }), fc.double({ min: 1e-3, max: 1, noNaN: true }), thresholdRule)
-    .map(([seed, epochs, lr, rule]) => ({ label: `logistic ${epochs} ${lr}`, make: () => new LogisticDetector({ seed, epochs, lr, ...rule }) })),
-  fc
-    .tuple(fc.nat(1000), fc.boolean(), fc.boolean())
-    .map(([seed, std, sup]) => ({
-      label: `pipeline ${std ? 'standard' : 'minmax'} ${sup ? 'logistic' : 'meandist'}`,
-      make: () => new Pipeline([std ? new StandardScaler() : new MinMaxScaler(), sup ? new LogisticDetector({ seed, epochs: 2 }) : new MeanDistance({ seed })]),
+    .map(([seed, epochs, lr, rule]) => ({
+      label: `logistic ${epochs} ${lr}`,
+      make: () => new LogisticDetector({ seed, epochs, lr, ...rule }),
     })),
+  fc.tuple(fc.nat(1000), fc.boolean(), fc.boolean()).map(([seed, std, sup]) => ({
+    label: `pipeline ${std ? 'standard' : 'minmax'} ${sup ? 'logistic' : 'meandist'}`,
+    make: () =>
+      new Pipeline([
+        std ? new StandardScaler() : new MinMaxScaler(),
+        sup ? new LogisticDetector({ seed, epochs: 2 }) : new MeanDistance({ seed }),
+      ]),
+  })),
 );
 
 async function fit(d: Detector, X: Matrix, seed: number): Promise<Detector> {
@@ -85,8 +95,13 @@ describe('property: the detector contract', () => {
         const p = await d.predict(X);
         expect(p).toBeInstanceOf(Uint8Array);
         expect(p.length).toBe(X.rows);
-        p.forEach((v, i) => expect(v).toBe(s[i] > d.threshold! ? 1 : 0));
-        if (d.hasProbability) (await d.predictProba(X)).forEach((v) => expect(v >= 0 && v <= 1).toBe(true));
+        p.forEach((v, i) => {
+          expect(v).toBe(s[i] > d.threshold! ? 1 : 0);
+        });
+        if (d.hasProbability)
+          (await d.predictProba(X)).forEach((v) => {
+            expect(v >= 0 && v <= 1).toBe(true);
+          });
       }),
       RUNS,
     );
@@ -99,7 +114,9 @@ describe('property: the detector contract', () => {
         const s = await d.scoreSamples(X);
         const order = new Random(seed).permutation(X.rows);
         const sp = await d.scoreSamples(takeRows(X, order));
-        order.forEach((i, k) => expect(Object.is(sp[k], s[i])).toBe(true));
+        order.forEach((i, k) => {
+          expect(Object.is(sp[k], s[i])).toBe(true);
+        });
         const one = await d.scoreSamples(takeRows(X, [order[0]]));
         expect(Object.is(one[0], s[order[0]])).toBe(true);
       }),
@@ -123,24 +140,29 @@ describe('property: the detector contract', () => {
 describe('property: scaler round trips', () => {
   it('MinMaxScaler: inverseTransform(transform(X)) ≈ X, training output in [min, max], never NaN', () => {
     fc.assert(
-      fc.property(matrixArb(1e6), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 1e-3, max: 10, noNaN: true }), (X, lo, width) => {
-        const s = new MinMaxScaler({ min: lo, max: lo + width });
-        const T = s.fitTransform(X);
-        const back = s.inverseTransform(T);
-        const dmin = s.dataMin;
-        const scale = s.scale;
-        // Outputs are float32: an output rounding of ulp(max(|min|, |max|)) is that over scale in input units.
-        const outMag = Math.max(Math.abs(lo), Math.abs(lo + width));
-        for (let k = 0; k < X.data.length; k++) {
-          const j = k % X.cols;
-          const x = X.data[k];
-          expect(Number.isFinite(T.data[k])).toBe(true);
-          expect(T.data[k]).toBeGreaterThanOrEqual(Math.fround(lo) - 1e-5 * (1 + Math.abs(lo) + width));
-          expect(T.data[k]).toBeLessThanOrEqual(Math.fround(lo + width) + 1e-5 * (1 + Math.abs(lo) + width));
-          const tol = 1e-6 * (outMag / scale[j] + Math.abs(x) + Math.abs(dmin[j])) + 1e-30;
-          expect(Math.abs(back.data[k] - x)).toBeLessThanOrEqual(tol);
-        }
-      }),
+      fc.property(
+        matrixArb(1e6),
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        fc.double({ min: 1e-3, max: 10, noNaN: true }),
+        (X, lo, width) => {
+          const s = new MinMaxScaler({ min: lo, max: lo + width });
+          const T = s.fitTransform(X);
+          const back = s.inverseTransform(T);
+          const dmin = s.dataMin;
+          const scale = s.scale;
+          // Outputs are float32: an output rounding of ulp(max(|min|, |max|)) is that over scale in input units.
+          const outMag = Math.max(Math.abs(lo), Math.abs(lo + width));
+          for (let k = 0; k < X.data.length; k++) {
+            const j = k % X.cols;
+            const x = X.data[k];
+            expect(Number.isFinite(T.data[k])).toBe(true);
+            expect(T.data[k]).toBeGreaterThanOrEqual(Math.fround(lo) - 1e-5 * (1 + Math.abs(lo) + width));
+            expect(T.data[k]).toBeLessThanOrEqual(Math.fround(lo + width) + 1e-5 * (1 + Math.abs(lo) + width));
+            const tol = 1e-6 * (outMag / scale[j] + Math.abs(x) + Math.abs(dmin[j])) + 1e-30;
+            expect(Math.abs(back.data[k] - x)).toBeLessThanOrEqual(tol);
+          }
+        },
+      ),
       { ...RUNS, numRuns: 200 },
     );
   });
@@ -192,7 +214,9 @@ describe('property: save/load round trips', () => {
         expect(loaded.nFeatures).toBe(d.nFeatures);
         const a = await d.scoreSamples(X);
         const b = await loaded.scoreSamples(X);
-        a.forEach((v, i) => expect(Object.is(v, b[i])).toBe(true));
+        a.forEach((v, i) => {
+          expect(Object.is(v, b[i])).toBe(true);
+        });
         // Saving the loaded model gives the same bytes.
         expect(Buffer.compare(Buffer.from(await serialize(loaded)), Buffer.from(bytes))).toBe(0);
       }),

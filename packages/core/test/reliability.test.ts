@@ -92,7 +92,17 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
 
   it.each(detectors)('ragged rows and strings in a matrix: %s raises ValidationError(ragged/type)', async (_n, make, sup) => {
     await reason(() => make().fit([[1, 2], [3]], sup ? [0, 1] : undefined), 'ragged');
-    await reason(() => make().fit([[1, 2], [3, '4' as unknown as number]], sup ? [0, 1] : undefined), 'type');
+    await reason(
+      () =>
+        make().fit(
+          [
+            [1, 2],
+            [3, '4' as unknown as number],
+          ],
+          sup ? [0, 1] : undefined,
+        ),
+      'type',
+    );
     await reason(() => make().fit('1,2\n3,4' as never, sup ? [0, 1] : undefined), 'type');
     await reason(() => make().fit([1, 2, 3] as never, sup ? [0, 1, 0] : undefined), 'type');
     await reason(() => make().fit(null as never), 'type');
@@ -100,7 +110,18 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
 
   it.each(detectors)('NaN and ±Infinity: %s raises ValidationError(non-finite) naming row and column', async (_n, make, sup) => {
     for (const bad of [NaN, Infinity, -Infinity, 1e39 /* beyond float32: becomes Infinity */]) {
-      const msg = await reason(() => make().fit([[0, 1], [2, bad], [1, 1]], sup ? [0, 1, 0] : undefined), 'non-finite');
+      const msg = await reason(
+        () =>
+          make().fit(
+            [
+              [0, 1],
+              [2, bad],
+              [1, 1],
+            ],
+            sup ? [0, 1, 0] : undefined,
+          ),
+        'non-finite',
+      );
       expect(msg).toMatch(/row 1, column 1/);
     }
     const d = await make().fit(X, sup ? y : undefined);
@@ -135,19 +156,41 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
 
   it('one row and one column: fit works (or is a typed error) and scores are finite', async () => {
     const one = await new MeanDistance().fit([[1, 2, 3]]);
-    expect(allFinite(await one.scoreSamples([[1, 2, 3], [4, 5, 6]]))).toBe(true);
+    expect(
+      allFinite(
+        await one.scoreSamples([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ),
+    ).toBe(true);
     expect(Number.isFinite(one.threshold)).toBe(true);
     // A supervised detector cannot learn from one row: it has one class only.
     await reason(() => new LogisticDetector().fit([[1, 2]], [0]), 'labels');
-    const col = matrix(Float32Array.from({ length: 50 }, (_, i) => i % 7), 50, 1);
+    const col = matrix(
+      Float32Array.from({ length: 50 }, (_, i) => i % 7),
+      50,
+      1,
+    );
     const yc = Uint8Array.from({ length: 50 }, (_, i) => (i % 7 === 6 ? 1 : 0));
-    for (const d of [new MeanDistance(), new LogisticDetector({ epochs: 3 }), new Pipeline([new StandardScaler(), new MeanDistance()])]) {
+    for (const d of [
+      new MeanDistance(),
+      new LogisticDetector({ epochs: 3 }),
+      new Pipeline([new StandardScaler(), new MeanDistance()]),
+    ]) {
       await d.fit(col, d.supervision === 'supervised' ? yc : undefined);
       expect(allFinite(await d.scoreSamples(col))).toBe(true);
       await reason(() => d.scoreSamples(X), 'feature-count');
     }
     const pipeOne = await new Pipeline([new MinMaxScaler(), new StandardScaler(), new MeanDistance()]).fit([[5, -1]]);
-    expect(allFinite(await pipeOne.scoreSamples([[5, -1], [6, 0]]))).toBe(true);
+    expect(
+      allFinite(
+        await pipeOne.scoreSamples([
+          [5, -1],
+          [6, 0],
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it('wrong feature count or a missing named feature at score time raises ValidationError', async () => {
@@ -155,7 +198,9 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
     await reason(() => d.scoreSamples([[1, 2, 3]]), 'feature-count');
     await reason(() => d.scoreSamples([[1]]), 'feature-count');
     const named = await new MeanDistance().fit(matrix(X.data, X.rows, 2, ['a', 'b']));
-    expect(await reason(() => named.scoreSamples(matrix(Float32Array.of(1, 2), 1, 2, ['a', 'c'])), 'feature-names')).toMatch(/"b"/);
+    expect(await reason(() => named.scoreSamples(matrix(Float32Array.of(1, 2), 1, 2, ['a', 'c'])), 'feature-names')).toMatch(
+      /"b"/,
+    );
     const pipe = await new Pipeline([new MinMaxScaler(), new MeanDistance()]).fit(X);
     await reason(() => pipe.scoreSamples([[1, 2, 3]]), 'feature-count');
   });
@@ -183,21 +228,51 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
 
   it('huge values (1e30, ±float32 max): scalers and the reference detector stay finite', async () => {
     const big = 3.4028234663852886e38;
-    const rows = toMatrix([[1e30, -1e30], [2e30, 0], [-big, big], [0, 1]]);
+    const rows = toMatrix([
+      [1e30, -1e30],
+      [2e30, 0],
+      [-big, big],
+      [0, 1],
+    ]);
     const mm = new MinMaxScaler().fit(rows);
     expect(allFinite(mm.transform(rows).data)).toBe(true);
     const st = new StandardScaler().fit(rows);
     expect(allFinite(st.transform(rows).data)).toBe(true);
     const p = await new Pipeline([new MinMaxScaler(), new MeanDistance()]).fit(rows);
     expect(allFinite(await p.scoreSamples(rows))).toBe(true);
-    const d = await new MeanDistance().fit([[1e30, 1], [2e30, 2], [3e30, 3]]);
-    expect(allFinite(await d.scoreSamples([[1e30, 1], [-3e30, 0]]))).toBe(true);
-    const far = await new MeanDistance().fit([[-big, -big], [big, big]]);
-    expect(allFinite(await far.scoreSamples([[big, big], [-big, big]]))).toBe(true);
+    const d = await new MeanDistance().fit([
+      [1e30, 1],
+      [2e30, 2],
+      [3e30, 3],
+    ]);
+    expect(
+      allFinite(
+        await d.scoreSamples([
+          [1e30, 1],
+          [-3e30, 0],
+        ]),
+      ),
+    ).toBe(true);
+    const far = await new MeanDistance().fit([
+      [-big, -big],
+      [big, big],
+    ]);
+    expect(
+      allFinite(
+        await far.scoreSamples([
+          [big, big],
+          [-big, big],
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it('an unfitted detector, pipeline or transformer raises NotFittedError', async () => {
-    for (const d of [new MeanDistance(), new LogisticDetector(), new Pipeline([new MinMaxScaler(), new MeanDistance()])] as Detector[]) {
+    for (const d of [
+      new MeanDistance(),
+      new LogisticDetector(),
+      new Pipeline([new MinMaxScaler(), new MeanDistance()]),
+    ] as Detector[]) {
       await expect(d.scoreSamples(X)).rejects.toBeInstanceOf(NotFittedError);
       await expect(d.predict(X)).rejects.toBeInstanceOf(NotFittedError);
       await expect(serialize(d)).rejects.toBeInstanceOf(AbcError);
@@ -216,10 +291,21 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
   });
 
   it('NaN is accepted only by a pipeline that starts with an imputer; Infinity never', async () => {
-    const rows = [[1, NaN], [2, 3], [NaN, 4]];
+    const rows = [
+      [1, NaN],
+      [2, 3],
+      [NaN, 4],
+    ];
     const p = await new Pipeline([new SimpleImputer(), new MeanDistance()]).fit(rows);
     expect(allFinite(await p.scoreSamples(rows))).toBe(true);
-    await reason(() => new Pipeline([new SimpleImputer(), new MeanDistance()]).fit([[1, Infinity], [2, 3]]), 'non-finite');
+    await reason(
+      () =>
+        new Pipeline([new SimpleImputer(), new MeanDistance()]).fit([
+          [1, Infinity],
+          [2, 3],
+        ]),
+      'non-finite',
+    );
     await reason(() => validateMatrix([[NaN]], { allowMissing: false }), 'non-finite');
     expect(toMatrix([[NaN]]).data[0]).toBeNaN(); // toMatrix converts; validation is at the door
   });
@@ -228,7 +314,11 @@ describe('reliability: bad data at the detector door (fit, scoreSamples, predict
 describe('reliability: parameters and prototype safety', () => {
   it('params from JSON with __proto__/constructor keys are rejected without changing any prototype', async () => {
     const before = prototypeKeys();
-    for (const text of ['{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"seed":1,"__proto__":{"seed":2}}']) {
+    for (const text of [
+      '{"__proto__":{"polluted":1}}',
+      '{"constructor":{"prototype":{"polluted":1}}}',
+      '{"seed":1,"__proto__":{"seed":2}}',
+    ]) {
       const params = JSON.parse(text);
       expect(() => createDetector('ref-meandist', params)).toThrow(ValidationError);
       expect(() => new MeanDistance().setParams(params)).toThrow(ValidationError);
@@ -240,7 +330,16 @@ describe('reliability: parameters and prototype safety', () => {
   });
 
   it('bad param values (NaN, Infinity, wrong type, out of range) raise ValidationError(param)', async () => {
-    for (const p of [{ seed: NaN }, { seed: -1 }, { seed: 1.5 }, { epochs: Infinity }, { lr: 0 }, { lr: '0.1' }, { contamination: 0.9 }, { threshold: NaN }]) {
+    for (const p of [
+      { seed: NaN },
+      { seed: -1 },
+      { seed: 1.5 },
+      { epochs: Infinity },
+      { lr: 0 },
+      { lr: '0.1' },
+      { contamination: 0.9 },
+      { threshold: NaN },
+    ]) {
       await reason(() => new LogisticDetector(p as never), 'param');
     }
     await reason(() => new MinMaxScaler({ min: 1, max: 1 }), 'param');
@@ -252,7 +351,10 @@ describe('reliability: model bytes (deserialize, readHeader)', () => {
     return serialize(await new Pipeline([new MinMaxScaler(), new LogisticDetector({ epochs: 2 })]).fit(X, y));
   }
   async function formatError(bytes: Uint8Array, pattern: RegExp): Promise<void> {
-    const e = await deserialize(bytes).then(() => null, (err: unknown) => err);
+    const e = await deserialize(bytes).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(ModelFormatError);
     expect((e as Error).message).toMatch(pattern);
     expect(() => readHeader(bytes)).toThrow(AbcError);
@@ -261,7 +363,10 @@ describe('reliability: model bytes (deserialize, readHeader)', () => {
   it('a truncated model file (every cut point) is a ModelFormatError', async () => {
     const bytes = await modelBytes();
     for (let cut = 0; cut < bytes.length; cut += 1 + Math.floor(cut / 16)) {
-      const e = await deserialize(bytes.subarray(0, cut)).then(() => null, (err: unknown) => err);
+      const e = await deserialize(bytes.subarray(0, cut)).then(
+        () => null,
+        (err: unknown) => err,
+      );
       expect(e, `cut at ${cut}`).toBeInstanceOf(ModelFormatError);
     }
   });
@@ -290,7 +395,13 @@ describe('reliability: model bytes (deserialize, readHeader)', () => {
   it('foreign files (ONNX protobuf, gzip, zip, text, empty) are a ModelFormatError "not an ABC model file"', async () => {
     // The start of a real ONNX file: field 1 (ir_version) = 8, field 2 (producer_name) = "pytorch".
     const onnx = Uint8Array.of(0x08, 0x08, 0x12, 0x07, ...new TextEncoder().encode('pytorch'), 0x1a, 0x03, 0x32, 0x2e, 0x31);
-    for (const b of [onnx, Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3), new TextEncoder().encode('PK\u0003\u0004 zip'), new TextEncoder().encode('score\n1\n'), new Uint8Array(0)]) {
+    for (const b of [
+      onnx,
+      Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3),
+      new TextEncoder().encode('PK\u0003\u0004 zip'),
+      new TextEncoder().encode('score\n1\n'),
+      new Uint8Array(0),
+    ]) {
       await formatError(b, /not an ABC model file/);
     }
     await expect(deserialize('ABCM' as never)).rejects.toBeInstanceOf(ModelFormatError);
@@ -300,9 +411,15 @@ describe('reliability: model bytes (deserialize, readHeader)', () => {
     const before = prototypeKeys();
     const bytes = await modelBytes();
     const edits = [
-      (t: string) => t.replace(/"params":\{(\}?)/, (_m, close: string) => `"params":{"__proto__":{"polluted":true}${close ? '}' : ','}`),
-      (t: string) => t.replace(/"state":\{(\}?)/, (_m, close: string) => `"state":{"constructor":{"prototype":{"polluted":true}}${close ? '}' : ','}`),
-      (t: string) => t.replace('"tensors":[', '"tensors":[{"name":"x","dtype":"f32","shape":[0],"offset":0,"__proto__":{"polluted":true}},'),
+      (t: string) =>
+        t.replace(/"params":\{(\}?)/, (_m, close: string) => `"params":{"__proto__":{"polluted":true}${close ? '}' : ','}`),
+      (t: string) =>
+        t.replace(
+          /"state":\{(\}?)/,
+          (_m, close: string) => `"state":{"constructor":{"prototype":{"polluted":true}}${close ? '}' : ','}`,
+        ),
+      (t: string) =>
+        t.replace('"tensors":[', '"tensors":[{"name":"x","dtype":"f32","shape":[0],"offset":0,"__proto__":{"polluted":true}},'),
       (t: string) => `{"__proto__":{"polluted":true},${t.slice(1)}`,
     ];
     for (const edit of edits) {
@@ -320,7 +437,11 @@ describe('reliability: model bytes (deserialize, readHeader)', () => {
       const name = d instanceof MeanDistance ? 'mean' : 'w';
       const n = d instanceof MeanDistance ? 2 : 3;
       for (const shape of [1, n + 1, 0]) {
-        const edited = reencode(bytes, (t) => t.replace(`"name":"${name}","dtype":"${d instanceof MeanDistance ? 'f64' : 'f32'}","shape":[${n}]`, (m) => m.replace(`[${n}]`, `[${shape}]`)));
+        const edited = reencode(bytes, (t) =>
+          t.replace(`"name":"${name}","dtype":"${d instanceof MeanDistance ? 'f64' : 'f32'}","shape":[${n}]`, (m) =>
+            m.replace(`[${n}]`, `[${shape}]`),
+          ),
+        );
         expect(new TextDecoder().decode(edited)).toContain(`"shape":[${shape}]`);
         const loaded = await deserialize(edited).catch((e: unknown) => e);
         if (loaded instanceof Error) {

@@ -35,7 +35,10 @@ describe('reliability: atomic saves', () => {
     const before = await readFile(path);
     const renameMock = vi.mocked(fsp.rename);
     renameMock.mockRejectedValueOnce(Object.assign(new Error('EIO: simulated failure of rename'), { code: 'EIO' }));
-    const other = await new MeanDistance().fit([[100, 100], [101, 99]]);
+    const other = await new MeanDistance().fit([
+      [100, 100],
+      [101, 99],
+    ]);
     await expect(saveFile(other, path)).rejects.toThrow(/simulated failure of rename/);
     expect(renameMock).toHaveBeenCalled();
     expect(Buffer.compare(await readFile(path), before)).toBe(0);
@@ -86,7 +89,8 @@ describe('reliability: atomic saves', () => {
       const s = await loaded.scoreSamples([new Array(200000).fill(1)]);
       expect(s[0] === 0 || Math.abs(s[0] - Math.sqrt(200000)) < 1e-2).toBe(true); // one of the two models, whole
       // A SIGKILL can leave a hidden ".model.abc.<random>.tmp" beside it; the model file itself is never partial.
-      for (const f of await readdir(dir)) expect(f === 'model.abc' || f === 'saver.mts' || /^\.model\.abc\.[0-9a-f]+\.tmp$/.test(f)).toBe(true);
+      for (const f of await readdir(dir))
+        expect(f === 'model.abc' || f === 'saver.mts' || /^\.model\.abc\.[0-9a-f]+\.tmp$/.test(f)).toBe(true);
     }
   }, 60_000);
 });

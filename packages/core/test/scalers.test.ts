@@ -14,8 +14,26 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/transformers.json',
 const S = fixtures.scaling as {
   X: Rows;
   test: Rows;
-  minmax: { name: string; params: { feature_range?: [number, number]; clip?: boolean }; dataMin: number[]; dataMax: number[]; scale: number[]; train: Rows; test: Rows; inverseTest: Rows }[];
-  standard: { name: string; params: { with_mean?: boolean; with_std?: boolean }; mean: number[]; var: number[]; scale: number[]; train: Rows; test: Rows; inverseTest: Rows }[];
+  minmax: {
+    name: string;
+    params: { feature_range?: [number, number]; clip?: boolean };
+    dataMin: number[];
+    dataMax: number[];
+    scale: number[];
+    train: Rows;
+    test: Rows;
+    inverseTest: Rows;
+  }[];
+  standard: {
+    name: string;
+    params: { with_mean?: boolean; with_std?: boolean };
+    mean: number[];
+    var: number[];
+    scale: number[];
+    train: Rows;
+    test: Rows;
+    inverseTest: Rows;
+  }[];
 };
 
 function m(rows: Rows, names?: string[]): Matrix {
@@ -28,7 +46,7 @@ function expectRowsClose(actual: Matrix, expected: Rows, tol = 1e-6): void {
   expect(actual.rows).toBe(expected.length);
   expect(actual.cols).toBe(expected[0].length);
   const got = toRows(actual);
-  expected.forEach((row, i) =>
+  expected.forEach((row, i) => {
     row.forEach((e, j) => {
       const a = got[i][j];
       if (e === null) {
@@ -36,13 +54,15 @@ function expectRowsClose(actual: Matrix, expected: Rows, tol = 1e-6): void {
         return;
       }
       expect(Math.abs(a - e), `row ${i}, col ${j}: ${a} vs ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
-    }),
-  );
+    });
+  });
 }
 
 function expectVectorClose(actual: ArrayLike<number>, expected: number[], tol = 1e-12): void {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, j) => expect(Math.abs(actual[j] - e), `[${j}]: ${actual[j]} vs ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e))));
+  expected.forEach((e, j) => {
+    expect(Math.abs(actual[j] - e), `[${j}]: ${actual[j]} vs ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
+  });
 }
 
 function validationReason(f: () => unknown): string {
@@ -63,25 +83,59 @@ function roundTrip(state: ModelState): ModelState {
 describe('MinMaxScaler', () => {
   it('maps hand-computed values and leaves a constant column at min', () => {
     const scaler = new MinMaxScaler();
-    const Xs = scaler.fitTransform(toMatrix([[0, 10], [5, 10], [10, 10]]));
-    expect(toRows(Xs)).toEqual([[0, 0], [0.5, 0], [1, 0]]);
-    expect(toRows(scaler.inverseTransform(Xs))).toEqual([[0, 10], [5, 10], [10, 10]]);
+    const Xs = scaler.fitTransform(
+      toMatrix([
+        [0, 10],
+        [5, 10],
+        [10, 10],
+      ]),
+    );
+    expect(toRows(Xs)).toEqual([
+      [0, 0],
+      [0.5, 0],
+      [1, 0],
+    ]);
+    expect(toRows(scaler.inverseTransform(Xs))).toEqual([
+      [0, 10],
+      [5, 10],
+      [10, 10],
+    ]);
     expect(Array.from(scaler.dataMin)).toEqual([0, 10]);
     expect(Array.from(scaler.dataMax)).toEqual([10, 10]);
     expect(Array.from(scaler.scale)).toEqual([0.1, 1]);
 
     const wide = new MinMaxScaler({ min: -1, max: 3 });
     // x' = (x − 2) · 4/8 − 1 on column 0; the constant column 1 maps to min = −1.
-    expect(toRows(wide.fitTransform(toMatrix([[2, 7], [6, 7], [10, 7]])))).toEqual([[-1, -1], [1, -1], [3, -1]]);
+    expect(
+      toRows(
+        wide.fitTransform(
+          toMatrix([
+            [2, 7],
+            [6, 7],
+            [10, 7],
+          ]),
+        ),
+      ),
+    ).toEqual([
+      [-1, -1],
+      [1, -1],
+      [3, -1],
+    ]);
     // The constant column's zero range counts as 1 (scikit-learn): 8 maps to (8 − 7) · 4 − 1 = 3.
     expect(toRows(wide.transform(toMatrix([[14, 8]])))).toEqual([[5, 3]]);
   });
 
   it('never produces NaN or Infinity for a constant or near-constant column', () => {
-    const X = toMatrix([[1e-30, 5], [1e-30, 5]]);
+    const X = toMatrix([
+      [1e-30, 5],
+      [1e-30, 5],
+    ]);
     const out = new MinMaxScaler().fitTransform(X);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
-    expect(toRows(out)).toEqual([[0, 0], [0, 0]]);
+    expect(toRows(out)).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     // A zero range counts as 1: values off the constant move by (x − c) · (max − min).
     expect(toRows(new MinMaxScaler().fit(X).transform(toMatrix([[1e-30, 7]])))).toEqual([[0, 2]]);
   });
@@ -110,8 +164,12 @@ describe('MinMaxScaler', () => {
     expect(Math.min(...clipped.data)).toBeGreaterThanOrEqual(0);
   });
 
-  it("gives an exact export spec: (x − min) · scale equals transform, featureMin folded in", () => {
-    for (const [lo, hi] of [[0, 1], [-1, 2], [5, 6]]) {
+  it('gives an exact export spec: (x − min) · scale equals transform, featureMin folded in', () => {
+    for (const [lo, hi] of [
+      [0, 1],
+      [-1, 2],
+      [5, 6],
+    ]) {
       const scaler = new MinMaxScaler({ min: lo, max: hi }).fit(m(S.X));
       const spec = scaler.toExportSpec();
       expect(spec.kind).toBe('minmax');
@@ -132,11 +190,32 @@ describe('MinMaxScaler', () => {
 
   it('rejects NaN and Infinity naming the row and the column', () => {
     const scaler = new MinMaxScaler();
-    expect(validationReason(() => scaler.fit(toMatrix([[1, 2], [3, NaN]])))).toBe('non-finite');
-    expect(() => scaler.fit(toMatrix([[1, 2], [3, NaN]]))).toThrow(/row 1, column 1.*SimpleImputer/);
+    expect(
+      validationReason(() =>
+        scaler.fit(
+          toMatrix([
+            [1, 2],
+            [3, NaN],
+          ]),
+        ),
+      ),
+    ).toBe('non-finite');
+    expect(() =>
+      scaler.fit(
+        toMatrix([
+          [1, 2],
+          [3, NaN],
+        ]),
+      ),
+    ).toThrow(/row 1, column 1.*SimpleImputer/);
     expect(() => scaler.fit(matrix(Float32Array.of(1, Infinity), 1, 2, ['a', 'b']))).toThrow(/row 0, column 1 \("b"\)/);
     expect(scaler.fitted).toBe(false);
-    scaler.fit(toMatrix([[1, 2], [3, 4]]));
+    scaler.fit(
+      toMatrix([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(validationReason(() => scaler.transform(toMatrix([[-Infinity, 0]])))).toBe('non-finite');
     expect(validationReason(() => scaler.inverseTransform(toMatrix([[NaN, 0]])))).toBe('non-finite');
     expect(validationReason(() => scaler.fit(toMatrix([])))).toBe('empty');
@@ -162,7 +241,12 @@ describe('MinMaxScaler', () => {
     expect(() => s.getState()).toThrow(NotFittedError);
     expect(() => s.dataMin).toThrow(NotFittedError);
     expect(s.featureNamesOut()).toBeUndefined();
-    s.fit(toMatrix([[1, 2], [3, 4]]));
+    s.fit(
+      toMatrix([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(validationReason(() => s.transform(toMatrix([[1, 2, 3]])))).toBe('feature-count');
     expect(validationReason(() => s.inverseTransform(toMatrix([[1]])))).toBe('feature-count');
     const named = new MinMaxScaler().fit(m(S.X, ['a', 'b', 'c', 'd']));
@@ -191,7 +275,12 @@ describe('MinMaxScaler', () => {
     expect(again.featureNamesOut()).toEqual(['a', 'b', 'c', 'd']);
     const broken = s.getState();
     expect(() => again.setState({ ...broken, tensors: {} })).toThrow(ModelFormatError);
-    expect(() => again.setState({ ...broken, tensors: { ...broken.tensors, dataMin: broken.tensors.dataMax, dataMax: broken.tensors.dataMin } })).toThrow(ModelFormatError);
+    expect(() =>
+      again.setState({
+        ...broken,
+        tensors: { ...broken.tensors, dataMin: broken.tensors.dataMax, dataMax: broken.tensors.dataMin },
+      }),
+    ).toThrow(ModelFormatError);
   });
 
   it('keeps feature names and takes a numeric Table', () => {
@@ -200,7 +289,10 @@ describe('MinMaxScaler', () => {
     const out = s.fitTransform(t);
     expect(out.featureNames).toEqual(['x', 'y']);
     expect(s.featureNamesOut()).toEqual(['x', 'y']);
-    expect(toRows(out)).toEqual([[0, 0], [1, 1]]);
+    expect(toRows(out)).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(validationReason(() => s.fit(table(['x', 'p'], [Float32Array.of(0, 1), ['a', 'b']])))).toBe('type');
   });
 });
@@ -208,8 +300,16 @@ describe('MinMaxScaler', () => {
 describe('StandardScaler', () => {
   it('standardizes hand-computed values with the population std', () => {
     const s = new StandardScaler();
-    const Xs = s.fitTransform(toMatrix([[1, 5], [3, 5]]));
-    expect(toRows(Xs)).toEqual([[-1, 0], [1, 0]]);
+    const Xs = s.fitTransform(
+      toMatrix([
+        [1, 5],
+        [3, 5],
+      ]),
+    );
+    expect(toRows(Xs)).toEqual([
+      [-1, 0],
+      [1, 0],
+    ]);
     expect(Array.from(s.mean)).toEqual([2, 5]);
     expect(Array.from(s.variance)).toEqual([1, 0]);
     expect(Array.from(s.scale)).toEqual([1, 1]);
@@ -222,7 +322,13 @@ describe('StandardScaler', () => {
 
   it('gives std 1 to constant columns, even when the mean does not round exactly', () => {
     const v = Math.fround(0.1);
-    const s = new StandardScaler().fit(toMatrix([[v, -3], [v, -3], [v, -3]]));
+    const s = new StandardScaler().fit(
+      toMatrix([
+        [v, -3],
+        [v, -3],
+        [v, -3],
+      ]),
+    );
     expect(Array.from(s.scale)).toEqual([1, 1]);
     const out = s.transform(toMatrix([[v, -3]]));
     expect(Array.from(out.data).every((x) => Number.isFinite(x) && Math.abs(x) < 1e-6)).toBe(true);
@@ -265,13 +371,25 @@ describe('StandardScaler', () => {
   it('rejects non-finite input, bad params, use before fit and width mismatches', () => {
     const s = new StandardScaler();
     expect(validationReason(() => s.fit(toMatrix([[NaN]])))).toBe('non-finite');
-    expect(() => s.fit(toMatrix([[0, 1], [Infinity, 2]]))).toThrow(/row 1, column 0/);
+    expect(() =>
+      s.fit(
+        toMatrix([
+          [0, 1],
+          [Infinity, 2],
+        ]),
+      ),
+    ).toThrow(/row 1, column 0/);
     expect(validationReason(() => new StandardScaler({ withMean: 1 } as never))).toBe('param');
     expect(validationReason(() => new StandardScaler({ ddof: 1 } as never))).toBe('param');
     expect(() => s.transform(toMatrix([[1]]))).toThrow(NotFittedError);
     expect(() => s.mean).toThrow(NotFittedError);
     expect(() => s.toExportSpec()).toThrow(NotFittedError);
-    s.fit(toMatrix([[1, 2], [3, 4]]));
+    s.fit(
+      toMatrix([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(validationReason(() => s.transform(toMatrix([[1]])))).toBe('feature-count');
     expect(validationReason(() => s.inverseTransform(toMatrix([[1, 2, 3]])))).toBe('feature-count');
     const named = new StandardScaler().fit(m(S.X, ['a', 'b', 'c', 'd']));
@@ -290,7 +408,9 @@ describe('StandardScaler', () => {
     expect(again.toExportSpec()).toEqual(s.toExportSpec());
     expect(s.transform(m(S.test, ['a', 'b', 'c', 'd'])).featureNames).toEqual(['a', 'b', 'c', 'd']);
     expect(again.featureNamesOut()).toEqual(['a', 'b', 'c', 'd']);
-    expect(() => again.setState({ meta: { ...s.getState().meta, nSamples: 0 }, tensors: s.getState().tensors })).toThrow(ModelFormatError);
+    expect(() => again.setState({ meta: { ...s.getState().meta, nSamples: 0 }, tensors: s.getState().tensors })).toThrow(
+      ModelFormatError,
+    );
   });
 });
 

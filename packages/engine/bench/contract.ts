@@ -1,4 +1,3 @@
-import type { Adam } from '../src/adam.js';
 import { DenseNetwork } from '../src/dense.js';
 import { Lcg32, lcgUniform } from '../src/init.js';
 import type { GemmKernel } from '../src/kernels/types.js';

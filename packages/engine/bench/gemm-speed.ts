@@ -36,7 +36,10 @@ export function measureGemm(kernel: GemmKernel = getDefaultKernel(), seconds = 0
       reps++;
       t = performance.now();
     }
-    out.push({ shape: `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}x${n}x${k}`, gflops: (2 * m * n * k * reps) / ((t - t0) / 1000) / 1e9 });
+    out.push({
+      shape: `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}x${n}x${k}`,
+      gflops: (2 * m * n * k * reps) / ((t - t0) / 1000) / 1e9,
+    });
   }
   return out;
 }

@@ -129,7 +129,11 @@ const kernels = new Map(ids.map((id) => [id, kernelFor(id)] as const));
 console.log(
   `@abc/models kernels bench, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}, rounds ${ROUNDS} (best kept)`,
 );
-console.log(`kernel selection here: ${selectKernel().id} (${selectKernel().reasons.map((r) => `${r.id}: ${r.selected ? 'selected' : r.reason}`).join('; ')})`);
+console.log(
+  `kernel selection here: ${selectKernel().id} (${selectKernel()
+    .reasons.map((r) => `${r.id}: ${r.selected ? 'selected' : r.reason}`)
+    .join('; ')})`,
+);
 
 // 1. GEMM GFLOP/s, interleaved per shape and round.
 const shapes = [...stepShapes(), ...extraShapes];
@@ -143,9 +147,13 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   });
 }
-console.log(`\nGEMM GFLOP/s by CPU time (wall time for arena-2t; fastest 4 ms slice, best of ${ROUNDS} rounds), batch ${BATCH}, network ${SIZES.join('-')}:`);
+console.log(
+  `\nGEMM GFLOP/s by CPU time (wall time for arena-2t; fastest 4 ms slice, best of ${ROUNDS} rounds), batch ${BATCH}, network ${SIZES.join('-')}:`,
+);
 const ratioOf = ids.includes('wasm-simd') && ids.includes('ts');
-console.log(`  ${'product'.padEnd(10)} ${'form'.padEnd(4)} ${'m x n x k'.padEnd(14)} ${ids.map((id) => pad(id, 11)).join(' ')}${ratioOf ? '   wasm/ts' : ''}`);
+console.log(
+  `  ${'product'.padEnd(10)} ${'form'.padEnd(4)} ${'m x n x k'.padEnd(14)} ${ids.map((id) => pad(id, 11)).join(' ')}${ratioOf ? '   wasm/ts' : ''}`,
+);
 const stepSeconds = new Map<BenchKernel, number>(ids.map((id) => [id, 0]));
 let stepFlops = 0;
 shapes.forEach((s, i) => {
@@ -154,11 +162,18 @@ shapes.forEach((s, i) => {
   for (const id of ids) stepSeconds.set(id, stepSeconds.get(id)! + s.perStep * best.get(`${id}|${i}`)!);
   stepFlops += s.perStep * flops;
   const ratio = ratioOf ? `  ${(g[ids.indexOf('wasm-simd')] / g[ids.indexOf('ts')]).toFixed(1)}x` : '';
-  console.log(`  ${s.label.padEnd(10)} ${formOf(s).padEnd(4)} ${`${s.m}x${s.n}x${s.k}`.padEnd(14)} ${g.map((v) => pad(v.toFixed(1), 11)).join(' ')}${ratio}`);
+  console.log(
+    `  ${s.label.padEnd(10)} ${formOf(s).padEnd(4)} ${`${s.m}x${s.n}x${s.k}`.padEnd(14)} ${g.map((v) => pad(v.toFixed(1), 11)).join(' ')}${ratio}`,
+  );
 });
 console.log(
   `  ${'all GEMMs of one training step'.padEnd(30)} ${ids.map((id) => pad((stepFlops / stepSeconds.get(id)! / 1e9).toFixed(1), 11)).join(' ')}  GFLOP/s; ` +
-    ids.map((id) => `${id} ${(stepSeconds.get(id)! * 1000).toFixed(2)} ms/step = ${((BATCH / stepSeconds.get(id)!) | 0)} samples/s if GEMM were all`).join('; '),
+    ids
+      .map(
+        (id) =>
+          `${id} ${(stepSeconds.get(id)! * 1000).toFixed(2)} ms/step = ${(BATCH / stepSeconds.get(id)!) | 0} samples/s if GEMM were all`,
+      )
+      .join('; '),
 );
 
 // 1b. What the copies into and out of wasm memory cost: the raw export on resident data vs kernel.gemm.

@@ -59,7 +59,11 @@ function ours(kernel: GemmKernel, rows: number, arena: boolean): Figures {
 
 async function tfjsKernel(): Promise<GemmKernel | string> {
   try {
-    const tf = (await import('@tensorflow/tfjs')) as unknown as { setBackend(b: string): Promise<boolean>; ready(): Promise<void>; enableProdMode(): void };
+    const tf = (await import('@tensorflow/tfjs')) as unknown as {
+      setBackend(b: string): Promise<boolean>;
+      ready(): Promise<void>;
+      enableProdMode(): void;
+    };
     tf.enableProdMode();
     await tf.setBackend('cpu');
     await tf.ready();
@@ -74,20 +78,51 @@ const configs: Config[] = [];
 for (const id of CONFIGS) {
   if (id === 'ts') {
     const k = new TsGemmKernel();
-    configs.push({ id, threads: 1, what: 'plain TypeScript GEMM, JS element-wise passes', rows: TS_N, run: () => ours(k, TS_N, false) });
+    configs.push({
+      id,
+      threads: 1,
+      what: 'plain TypeScript GEMM, JS element-wise passes',
+      rows: TS_N,
+      run: () => ours(k, TS_N, false),
+    });
   } else if (id === 'wasm-simd-copy') {
     const k = createWasmSimdKernel();
-    configs.push({ id, threads: 1, what: 'wasm GEMM copying A, B, C per call; JS passes (before the arena)', rows: N, run: () => ours(k, N, false) });
+    configs.push({
+      id,
+      threads: 1,
+      what: 'wasm GEMM copying A, B, C per call; JS passes (before the arena)',
+      rows: N,
+      run: () => ours(k, N, false),
+    });
   } else if (id === 'wasm-simd') {
     const k = createWasmSimdKernel();
-    configs.push({ id, threads: 1, what: 'arena, everything in wasm, one thread (the browser default)', rows: N, run: () => ours(k, N, true) });
+    configs.push({
+      id,
+      threads: 1,
+      what: 'arena, everything in wasm, one thread (the browser default)',
+      rows: N,
+      run: () => ours(k, N, true),
+    });
   } else if (id === 'wasm-simd-2t') {
     const k = createThreadedWasmKernel({ mode: 'always' });
-    configs.push({ id, threads: 2, what: 'Node default where its calibration (above) says two threads pay: arena + a worker', rows: N, run: () => ours(k, N, true) });
+    configs.push({
+      id,
+      threads: 2,
+      what: 'Node default where its calibration (above) says two threads pay: arena + a worker',
+      rows: N,
+      run: () => ours(k, N, true),
+    });
   } else if (id === 'tfjs-cpu') {
     const k = await tfjsKernel();
     if (typeof k === 'string') console.log(`tfjs-cpu: ${k}`);
-    else configs.push({ id, threads: 1, what: 'tfjs 4.22 cpu backend through the kernel registry', rows: TS_N, run: () => ours(k, TS_N, false) });
+    else
+      configs.push({
+        id,
+        threads: 1,
+        what: 'tfjs 4.22 cpu backend through the kernel registry',
+        rows: TS_N,
+        run: () => ours(k, TS_N, false),
+      });
   } else throw new Error(`unknown config ${id}`);
 }
 
@@ -96,7 +131,10 @@ function torch(threads: number): Figures | string {
   const python = process.env.PYTHON ?? '/usr/bin/python3';
   const script =
     process.env.TORCH_REFERENCE ??
-    [resolve(here, '../../../../shared/bench/torch_reference.py'), resolve(here, '../../../shared/bench/torch_reference.py')].find(existsSync);
+    [
+      resolve(here, '../../../../shared/bench/torch_reference.py'),
+      resolve(here, '../../../shared/bench/torch_reference.py'),
+    ].find(existsSync);
   if (!script) return 'torch_reference.py not found (set TORCH_REFERENCE)';
   const pool = String(threads);
   const run = spawnSync(python, [script, pool], {
@@ -104,7 +142,8 @@ function torch(threads: number): Figures | string {
     env: { ...process.env, N: String(N), OMP_NUM_THREADS: pool, OPENBLAS_NUM_THREADS: pool, MKL_NUM_THREADS: pool },
     maxBuffer: 1 << 20,
   });
-  if (run.status !== 0) return `torch_reference.py failed (python3-torch installed?): ${(run.stderr || String(run.error)).slice(-300)}`;
+  if (run.status !== 0)
+    return `torch_reference.py failed (python3-torch installed?): ${(run.stderr || String(run.error)).slice(-300)}`;
   const out = run.stdout;
   const num = (re: RegExp) => Number(re.exec(out)?.[1]);
   return {
@@ -120,7 +159,9 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-console.log(`@abc/engine speed bench, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}, N = ${N} (ts/tfjs: ${TS_N}), ${ROUNDS} interleaved rounds, medians`);
+console.log(
+  `@abc/engine speed bench, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}, N = ${N} (ts/tfjs: ${TS_N}), ${ROUNDS} interleaved rounds, medians`,
+);
 const cal = calibrateThreads();
 console.log(
   `two-thread calibration (100x300x784 product): one thread ${(cal.oneThread * 1e3).toFixed(3)} ms, two ${(cal.twoThreads * 1e3).toFixed(3)} ms -> auto mode ${cal.useWorker ? 'uses' : 'does not use'} the worker`,
@@ -144,16 +185,24 @@ const med = (id: string, key: keyof Omit<Figures, 'values'>) => {
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '-');
 const pad = (s: string | number, w: number) => String(s).padStart(w);
 console.log('\nsamples/s (median of rounds); ratios: ours / PyTorch 1 thread, ours / PyTorch 2 threads');
-console.log(`  ${'config'.padEnd(16)} thr ${pad('train', 7)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)} ${pad('infer100', 9)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)} ${pad('infer1000', 9)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)}  loss first / last / score[0]`);
+console.log(
+  `  ${'config'.padEnd(16)} thr ${pad('train', 7)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)} ${pad('infer100', 9)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)} ${pad('infer1000', 9)} ${pad('vs 1t', 6)} ${pad('vs 2t', 6)}  loss first / last / score[0]`,
+);
 const rows = [
-  ...['PyTorch 1t', 'PyTorch 2t'].filter((id) => results.has(id)).map((id) => ({ id, threads: id.endsWith('1t') ? 1 : 2, what: 'torch_reference.py' })),
+  ...['PyTorch 1t', 'PyTorch 2t']
+    .filter((id) => results.has(id))
+    .map((id) => ({ id, threads: id.endsWith('1t') ? 1 : 2, what: 'torch_reference.py' })),
   ...configs,
 ];
 for (const r of rows) {
   const cells: string[] = [];
   for (const key of ['train', 'infer100', 'infer1000'] as const) {
     const v = med(r.id, key);
-    cells.push(pad(v.toFixed(0), key === 'train' ? 7 : 9), pad(ratio(v, med('PyTorch 1t', key)), 6), pad(ratio(v, med('PyTorch 2t', key)), 6));
+    cells.push(
+      pad(v.toFixed(0), key === 'train' ? 7 : 9),
+      pad(ratio(v, med('PyTorch 1t', key)), 6),
+      pad(ratio(v, med('PyTorch 2t', key)), 6),
+    );
   }
   const values = [...new Set(results.get(r.id)!.map((f) => f.values))].join(', ');
   console.log(`  ${r.id.padEnd(16)} ${pad(r.threads, 3)} ${cells.join(' ')}  ${values}`);

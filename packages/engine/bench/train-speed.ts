@@ -33,7 +33,15 @@ function ours(): Figures {
   };
   const r = runReferenceContract({ n: N, inferBatches: [100, 1000], cpuNow });
   const at = (b: number) => N / r.infer.find((f) => f.batch === b)!.seconds;
-  return { train: N / r.trainSeconds, trainCpu: N / r.trainCpuSeconds, infer100: at(100), infer1000: at(1000), first: r.firstLoss, last: r.lastLoss, score0: r.score0 };
+  return {
+    train: N / r.trainSeconds,
+    trainCpu: N / r.trainCpuSeconds,
+    infer100: at(100),
+    infer1000: at(1000),
+    first: r.firstLoss,
+    last: r.lastLoss,
+    score0: r.score0,
+  };
 }
 
 function torch(): Figures | string {
@@ -41,7 +49,10 @@ function torch(): Figures | string {
   const python = process.env.PYTHON ?? '/usr/bin/python3';
   const script =
     process.env.TORCH_REFERENCE ??
-    [resolve(here, '../../../../shared/bench/torch_reference.py'), resolve(here, '../../../shared/bench/torch_reference.py')].find(existsSync);
+    [
+      resolve(here, '../../../../shared/bench/torch_reference.py'),
+      resolve(here, '../../../shared/bench/torch_reference.py'),
+    ].find(existsSync);
   if (!script || !existsSync(script)) return 'torch_reference.py not found (set TORCH_REFERENCE)';
   if (!existsSync(python)) return `${python} not found`;
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
@@ -49,7 +60,7 @@ function torch(): Figures | string {
   const run = spawnSync(python, [script, '1'], { encoding: 'utf8', env: { ...process.env, N: String(N) }, maxBuffer: 1 << 20 });
   if (run.status !== 0) return `torch_reference.py failed: ${run.stderr.slice(-500)}`;
   const out = run.stdout;
-  process.stdout.write(out.trimEnd().replace(/^/gm, '  torch> ') + '\n');
+  process.stdout.write(`${out.trimEnd().replace(/^/gm, '  torch> ')}\n`);
   const num = (re: RegExp) => Number(re.exec(out)?.[1]);
   return {
     train: num(/-> (\d+) samples\/s wall/),
@@ -72,7 +83,8 @@ console.log(
     `loss first ${a.first.toFixed(2)} last ${a.last.toFixed(2)}, score[0] ${a.score0.toFixed(3)}`,
 );
 // About 3 × the forward multiply-adds per sample for a training step.
-const flopsPerSample = 2 * 3 * [784, 300, 100, 20, 100, 300, 784].slice(1).reduce((s, v, i, arr) => s + v * [784, 300, 100, 20, 100, 300][i], 0);
+const flopsPerSample =
+  2 * 3 * [784, 300, 100, 20, 100, 300, 784].slice(1).reduce((s, v, i) => s + v * [784, 300, 100, 20, 100, 300][i], 0);
 console.log(`engine: about ${((a.train * flopsPerSample) / 1e9).toFixed(2)} GFLOP/s over a whole training step`);
 const t = torch();
 if (typeof t === 'string') {
@@ -84,6 +96,9 @@ if (typeof t === 'string') {
   console.log(
     `ratio engine / PyTorch: train ${(a.train / t.train).toFixed(3)} wall, ${(a.trainCpu / t.trainCpu).toFixed(3)} per cpu-s; infer batch 100 ${(a.infer100 / t.infer100).toFixed(3)}, batch 1000 ${(a.infer1000 / t.infer1000).toFixed(3)}`,
   );
-  const same = a.first.toFixed(2) === t.first.toFixed(2) && a.last.toFixed(2) === t.last.toFixed(2) && a.score0.toFixed(3) === t.score0.toFixed(3);
+  const same =
+    a.first.toFixed(2) === t.first.toFixed(2) &&
+    a.last.toFixed(2) === t.last.toFixed(2) &&
+    a.score0.toFixed(3) === t.score0.toFixed(3);
   console.log(`contract numbers ${same ? 'agree' : 'DIFFER'} to the printed digits`);
 }

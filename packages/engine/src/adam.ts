@@ -53,8 +53,8 @@ export class Adam {
   step(params: Float32Array, grads: Float32Array): void {
     this.t++;
     const { beta1, beta2, eps, m, v } = this;
-    const bc1 = 1 - Math.pow(beta1, this.t);
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.t));
+    const bc1 = 1 - beta1 ** this.t;
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
     const stepSize = this.lr / bc1;
     const arena = arenaOf(params, grads, m, v);
     if (arena && params.length === m.length && grads.length === m.length) {
@@ -66,8 +66,10 @@ export class Adam {
     const omb2 = 1 - beta2;
     for (let i = 0; i < params.length; i++) {
       const g = grads[i];
-      const mi = (m[i] = f(f(m[i] * beta1) + f(g * omb1)));
-      const vi = (v[i] = f(f(v[i] * beta2) + f(f(g * g) * omb2)));
+      const mi = f(f(m[i] * beta1) + f(g * omb1));
+      m[i] = mi;
+      const vi = f(f(v[i] * beta2) + f(f(g * g) * omb2));
+      v[i] = vi;
       const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps);
       params[i] = f(params[i] - stepSize * f(mi / denom));
     }

@@ -4,6 +4,7 @@ import { getDefaultKernel } from './kernels/default.js';
 import type { ComputeArena, GemmKernel } from './kernels/types.js';
 import { glorotUniform } from './init.js';
 import { Adam, type AdamOptions } from './adam.js';
+import type { Optimizer } from './optim.js';
 
 export type { Activation };
 
@@ -15,6 +16,13 @@ export type { Activation };
 export interface NetworkSpec {
   sizes: readonly number[];
   activations: readonly Activation[];
+  /**
+   * Whether layers have a bias: one value for every layer or one per layer (default true). A layer without one
+   * computes `act(x W)` and has no b in `params` (Deep SAD's encoder needs this).
+   */
+  bias?: boolean | readonly boolean[];
+  /** The negative slope of `'leakyRelu'` layers (default {@link LEAKY_SLOPE}, PyTorch's 0.01). */
+  leakySlope?: number;
 }
 
 /** Where one layer's weights and biases sit in the flat parameter vector. */
@@ -24,7 +32,7 @@ export interface LayerInfo {
   activation: Activation;
   /** Offset of W ([inputSize, outputSize], row-major) in `params`/`grads`. */
   wOffset: number;
-  /** Offset of b ([outputSize]) in `params`/`grads`. */
+  /** Offset of b ([outputSize]) in `params`/`grads`, or −1 for a layer without bias. */
   bOffset: number;
 }
 
@@ -46,7 +54,10 @@ export interface DenseNetworkOptions {
   params?: Float32Array;
 }
 
-const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu', 'linear'];
+const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu', 'linear', 'leakyRelu'];
+
+/** The default negative slope of `'leakyRelu'` (PyTorch's `nn.LeakyReLU`). */
+export const LEAKY_SLOPE = 0.01;
 
 /**
  * A dense feed-forward network with manual backprop, running on one {@link GemmKernel}. Parameters live in one
@@ -77,6 +88,8 @@ export class DenseNetwork {
   /** The compute arena holding this network's buffers, or null (ordinary arrays). */
   readonly arena: ComputeArena | null;
 
+  private readonly zeroBias: Float32Array;
+  private readonly discardGrad: Float32Array;
   private capacity = 0;
   /** The input batch copied into the arena (arena only), so both passes read it in place. */
   private inputStage: Float32Array = new Float32Array(0);
@@ -94,18 +107,36 @@ export class DenseNetwork {
     const { sizes, activations } = spec;
     if (sizes.length < 2) throw new ValidationError('param', 'DenseNetwork: sizes needs at least an input and an output size');
     if (activations.length !== sizes.length - 1) {
-      throw new ValidationError('param', `DenseNetwork: ${sizes.length - 1} layers need ${sizes.length - 1} activations, got ${activations.length}`);
+      throw new ValidationError(
+        'param',
+        `DenseNetwork: ${sizes.length - 1} layers need ${sizes.length - 1} activations, got ${activations.length}`,
+      );
     }
-    for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ValidationError('param', `DenseNetwork: layer size ${s} is not a positive integer`);
-    for (const a of activations) if (!ACTIVATIONS.includes(a)) throw new ValidationError('param', `DenseNetwork: unknown activation "${a}"`);
+    for (const s of sizes)
+      if (!Number.isInteger(s) || s < 1)
+        throw new ValidationError('param', `DenseNetwork: layer size ${s} is not a positive integer`);
+    for (const a of activations)
+      if (!ACTIVATIONS.includes(a)) throw new ValidationError('param', `DenseNetwork: unknown activation "${a}"`);
+    const hasBias = resolveBias(spec.bias, sizes.length - 1);
+    const leakySlope = spec.leakySlope ?? LEAKY_SLOPE;
+    if (!(leakySlope >= 0) || !Number.isFinite(leakySlope))
+      throw new ValidationError('param', `DenseNetwork: leakySlope must be a finite number >= 0, got ${leakySlope}`);
     this.spec = { sizes: [...sizes], activations: [...activations] };
+    if (spec.bias !== undefined) this.spec.bias = [...hasBias];
+    if (spec.leakySlope !== undefined) this.spec.leakySlope = leakySlope;
     const layers: LayerInfo[] = [];
     let offset = 0;
     for (let l = 0; l < sizes.length - 1; l++) {
       const inputSize = sizes[l];
       const outputSize = sizes[l + 1];
-      layers.push({ inputSize, outputSize, activation: activations[l], wOffset: offset, bOffset: offset + inputSize * outputSize });
-      offset += inputSize * outputSize + outputSize;
+      layers.push({
+        inputSize,
+        outputSize,
+        activation: activations[l],
+        wOffset: offset,
+        bOffset: hasBias[l] ? offset + inputSize * outputSize : -1,
+      });
+      offset += inputSize * outputSize + (hasBias[l] ? outputSize : 0);
     }
     this.layers = layers;
     this.inputSize = sizes[0];
@@ -114,10 +145,15 @@ export class DenseNetwork {
       throw new ValidationError('shape', `DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
     }
     this.kernel = options.kernel ?? getDefaultKernel();
-    this.arena = options.arena === false ? null : (this.kernel.createArena?.() ?? null);
+    // The arena's passes know no leakyRelu: such networks run on ordinary arrays (the copying path).
+    this.arena = options.arena === false || activations.includes('leakyRelu') ? null : (this.kernel.createArena?.() ?? null);
     this.params = this.allocate(offset);
     this.grads = this.allocate(offset);
-    this.passes = this.arena ?? new JsPasses(this.kernel, Math.max(...sizes));
+    this.passes = this.arena ?? new JsPasses(this.kernel, Math.max(...sizes), leakySlope);
+    // Layers without bias add this zero vector and write their bias gradient here, through the same passes.
+    const noBias = layers.some((L) => L.bOffset < 0);
+    this.zeroBias = noBias ? this.allocate(Math.max(...sizes)) : new Float32Array(0);
+    this.discardGrad = noBias ? this.allocate(Math.max(...sizes)) : new Float32Array(0);
     if (options.params) this.params.set(options.params);
   }
 
@@ -145,9 +181,10 @@ export class DenseNetwork {
     return this.params.subarray(L.wOffset, L.wOffset + L.inputSize * L.outputSize);
   }
 
-  /** Layer l's biases as a view. */
+  /** Layer l's biases as a view (a new zero array for a layer without bias). */
   biases(l: number): Float32Array {
     const L = this.layers[l];
+    if (L.bOffset < 0) return new Float32Array(L.outputSize);
     return this.params.subarray(L.bOffset, L.bOffset + L.outputSize);
   }
 
@@ -198,7 +235,8 @@ export class DenseNetwork {
       const n = L.outputSize;
       // out = act(src · W + b)
       passes.gemm(false, false, rows, n, L.inputSize, 1, src, srcOff, L.inputSize, p, L.wOffset, n, 0, out, 0, n);
-      passes.biasActivate(L.activation, out, 0, rows, n, p, L.bOffset);
+      if (L.bOffset < 0) passes.biasActivate(L.activation, out, 0, rows, n, this.zeroBias, 0);
+      else passes.biasActivate(L.activation, out, 0, rows, n, p, L.bOffset);
       src = out;
       srcOff = 0;
     }
@@ -227,7 +265,8 @@ export class DenseNetwork {
       const k = L.inputSize;
       const dZ = l === last ? this.deltaA : dA; // in place below the output layer
       // dZ = dA ⊙ act'(y) from the layer's output y, and the bias gradient (the column sums of dZ).
-      passes.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, g, L.bOffset);
+      if (L.bOffset < 0) passes.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, this.discardGrad, 0);
+      else passes.activationGradColSum(L.activation, this.acts[l], dA, dZ, rows, n, g, L.bOffset);
       const prev = l === 0 ? this.input : this.acts[l - 1];
       const prevOff = l === 0 ? this.inputOffset : 0;
       // gW = prevᵀ · dZ   ([k × rows] · [rows × n])
@@ -242,7 +281,7 @@ export class DenseNetwork {
   }
 
   /** One optimisation step on a batch: forward, loss (through `loss`), backward, optimizer update. Returns the loss. */
-  trainStep(X: Float32Array, xOffset: number, rows: number, loss: LossFn, optimizer: Adam): number {
+  trainStep(X: Float32Array, xOffset: number, rows: number, loss: LossFn, optimizer: Optimizer): number {
     const out = this.forward(X, xOffset, rows);
     const dOut = this.lossGradBuffer(rows);
     const value = loss(out, rows, this.outputSize, dOut);
@@ -291,6 +330,7 @@ class JsPasses implements StepPasses {
   constructor(
     private readonly kernel: GemmKernel,
     maxWidth: number,
+    private readonly slope: number = LEAKY_SLOPE,
   ) {
     this.colSum = new Float64Array(maxWidth);
   }
@@ -299,16 +339,33 @@ class JsPasses implements StepPasses {
     this.kernel.gemm(...args);
   }
 
-  biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void {
+  biasActivate(
+    act: Activation,
+    C: Float32Array,
+    cOffset: number,
+    rows: number,
+    n: number,
+    bias: Float32Array,
+    biasOffset: number,
+  ): void {
     for (let i = 0; i < rows; i++) {
       const row = cOffset + i * n;
       for (let j = 0; j < n; j++) C[row + j] += bias[biasOffset + j];
     }
-    activate(act, cOffset === 0 ? C : C.subarray(cOffset), rows * n);
+    activate(act, cOffset === 0 ? C : C.subarray(cOffset), rows * n, this.slope);
   }
 
-  activationGradColSum(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, rows: number, n: number, colSum: Float32Array, colSumOffset: number): void {
-    activationGrad(act, y, dA, dZ, rows * n);
+  activationGradColSum(
+    act: Activation,
+    y: Float32Array,
+    dA: Float32Array,
+    dZ: Float32Array,
+    rows: number,
+    n: number,
+    colSum: Float32Array,
+    colSumOffset: number,
+  ): void {
+    activationGrad(act, y, dA, dZ, rows * n, this.slope);
     const cs = this.colSum; // summed in float64, stored once
     cs.fill(0, 0, n);
     for (let i = 0; i < rows; i++) {
@@ -320,7 +377,7 @@ class JsPasses implements StepPasses {
 }
 
 /** Applies an activation in place to the first `count` values. */
-export function activate(act: Activation, v: Float32Array, count: number): void {
+export function activate(act: Activation, v: Float32Array, count: number, slope = LEAKY_SLOPE): void {
   switch (act) {
     case 'tanh':
       for (let i = 0; i < count; i++) v[i] = Math.tanh(v[i]);
@@ -330,6 +387,9 @@ export function activate(act: Activation, v: Float32Array, count: number): void 
       return;
     case 'relu':
       for (let i = 0; i < count; i++) if (v[i] < 0) v[i] = 0;
+      return;
+    case 'leakyRelu':
+      for (let i = 0; i < count; i++) if (v[i] < 0) v[i] = Math.fround(v[i] * slope);
       return;
     case 'linear':
       return;
@@ -346,7 +406,14 @@ export function activate(act: Activation, v: Float32Array, count: number): void 
 export const GRAD_FLUSH = 2 ** -80;
 
 /** dZ = dA ⊙ act'(y) from the activation's output y (dZ may alias dA), with |dZ| < {@link GRAD_FLUSH} set to 0. */
-export function activationGrad(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, count: number): void {
+export function activationGrad(
+  act: Activation,
+  y: Float32Array,
+  dA: Float32Array,
+  dZ: Float32Array,
+  count: number,
+  slope = LEAKY_SLOPE,
+): void {
   switch (act) {
     case 'tanh':
       for (let i = 0; i < count; i++) {
@@ -365,6 +432,13 @@ export function activationGrad(act: Activation, y: Float32Array, dA: Float32Arra
     case 'relu':
       for (let i = 0; i < count; i++) dZ[i] = y[i] > 0 && !(Math.abs(dA[i]) < GRAD_FLUSH) ? dA[i] : 0;
       return;
+    case 'leakyRelu':
+      // From the output: y > 0 exactly where x > 0 (slope >= 0); at x = 0 the slope, as PyTorch.
+      for (let i = 0; i < count; i++) {
+        const v = y[i] > 0 ? dA[i] : dA[i] * slope;
+        dZ[i] = Math.abs(v) < GRAD_FLUSH ? 0 : v;
+      }
+      return;
     case 'linear':
       for (let i = 0; i < count; i++) {
         const v = dA[i];
@@ -372,4 +446,12 @@ export function activationGrad(act: Activation, y: Float32Array, dA: Float32Arra
       }
       return;
   }
+}
+
+/** One bias flag per layer from {@link NetworkSpec.bias}. */
+function resolveBias(bias: boolean | readonly boolean[] | undefined, layers: number): boolean[] {
+  if (bias === undefined || typeof bias === 'boolean') return new Array<boolean>(layers).fill(bias ?? true);
+  if (bias.length !== layers)
+    throw new ValidationError('param', `DenseNetwork: bias gives ${bias.length} flags for ${layers} layers`);
+  return [...bias];
 }

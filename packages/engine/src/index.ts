@@ -16,10 +16,14 @@ export * from './kernels/types.js';
 export * from './kernels/ts-gemm.js';
 export * from './kernels/default.js';
 export * from './dense.js';
+export * from './export-layers.js';
 export * from './adam.js';
 export * from './init.js';
 export * from './losses.js';
 export * from './range.js';
+export * from './optim.js';
+export * from './sampling.js';
+export * from './semi-losses.js';
 export * from './kernels/select.js';
 export {
   WasmSimdGemmKernel,

@@ -13,7 +13,7 @@ export function glorotUniform(out: Float32Array, fanIn: number, fanOut: number, 
 /**
  * The 32-bit linear congruential generator of the PyTorch reference contract
  * (`s = (s · 1664525 + 1013904223) mod 2³²`, value `s / 2³²`), so data and init can be reproduced
- * number for number (see shared/bench/README.md). Not for anything but that contract.
+ * number for number (the PyTorch reference contract: packages/engine/README.md, "Speed"). Not for anything but that contract.
  */
 export class Lcg32 {
   constructor(public state: number = 12345) {

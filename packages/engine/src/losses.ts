@@ -15,7 +15,14 @@ const LN2 = Math.LN2;
  * Reconstruction error L of one row: `'meanSquared'` = mean over attributes of (r − x)²; `'squaredL2'` =
  * sum of (r − x)²; `'l2'` = sqrt of that sum. Computed in float64.
  */
-export function rowDistance(distance: Distance, x: Float32Array, xOff: number, r: Float32Array, rOff: number, cols: number): number {
+export function rowDistance(
+  distance: Distance,
+  x: Float32Array,
+  xOff: number,
+  r: Float32Array,
+  rOff: number,
+  cols: number,
+): number {
   let s = 0;
   for (let j = 0; j < cols; j++) {
     const d = r[rOff + j] - x[xOff + j];

@@ -44,7 +44,10 @@ describe('finite-difference gradient checks', () => {
       const rng = new Random(acts.indexOf(act) + 1);
       const net = new DenseNetwork({ sizes: [3, 5, 4, 2], activations: [act, act, act] }).initGlorot(rng);
       // Biases away from zero so that relu's kink is not hit by the ±h probes (and biases are exercised).
-      for (let l = 0; l < net.layers.length; l++) net.biases(l).forEach((_, j, b) => (b[j] = rng.uniform(-0.5, 0.5)));
+      for (let l = 0; l < net.layers.length; l++)
+        net.biases(l).forEach((_, j, b) => {
+          b[j] = rng.uniform(-0.5, 0.5);
+        });
       const rows = 6;
       const X = new Float32Array(rows * 3).map(() => rng.uniform(-1, 1));
       const w = new Float64Array(rows * 2).map(() => rng.uniform(-1, 1));

@@ -66,7 +66,24 @@ function makeCase(
   const A = fill(offset + Math.max(0, aRows * lda));
   const B = fill(offset + 1 + Math.max(0, bRows * ldb));
   const C0 = fill(offset + 2 + Math.max(0, m * ldc));
-  return (C: Float32Array = C0.slice()): GemmArgs => [transA, transB, m, n, k, alpha, A, offset, lda, B, offset + 1, ldb, beta, C, offset + 2, ldc];
+  return (C: Float32Array = C0.slice()): GemmArgs => [
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    A,
+    offset,
+    lda,
+    B,
+    offset + 1,
+    ldb,
+    beta,
+    C,
+    offset + 2,
+    ldc,
+  ];
 }
 
 function maxAbs(x: Float32Array): number {
@@ -116,7 +133,9 @@ describe('TfjsGemmKernel (tfjs cpu backend) against the TypeScript kernel', () =
               for (let i = 0; i < w.length; i++) {
                 // Every element: inside the m×n window within float tolerance, outside it (padding, offset) untouched.
                 if (Math.abs(g[i] - w[i]) > tol) {
-                  throw new Error(`transA=${transA} transB=${transB} ${m}×${n}×${k} alpha=${alpha} beta=${beta} pad=${pad}: C[${i}] = ${g[i]}, want ${w[i]}`);
+                  throw new Error(
+                    `transA=${transA} transB=${transB} ${m}×${n}×${k} alpha=${alpha} beta=${beta} pad=${pad}: C[${i}] = ${g[i]}, want ${w[i]}`,
+                  );
                 }
               }
               cases++;
@@ -187,11 +206,19 @@ describe('TfjsGemmKernel (tfjs cpu backend) against the TypeScript kernel', () =
     const tfk = createTfjsKernel(tf);
     const n0 = tensors();
     const short = new Float32Array(5);
-    expect(() => tfk.gemm(false, false, 2, 2, 3, 1, short, 0, 3, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2)).toThrow(/overruns its buffer/);
+    expect(() =>
+      tfk.gemm(false, false, 2, 2, 3, 1, short, 0, 3, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2),
+    ).toThrow(/overruns its buffer/);
     // 2×3 with row stride 4 needs 4 + 3 = 7 values (the last row's padding may be missing).
-    expect(() => tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(7), 0, 4, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2)).not.toThrow();
-    expect(() => tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(6), 0, 4, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2)).toThrow(/stride 4 overruns/);
-    expect(() => tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(6), 0, 2, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2)).toThrow(/row stride 2 is smaller than the row length 3/);
+    expect(() =>
+      tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(7), 0, 4, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2),
+    ).not.toThrow();
+    expect(() =>
+      tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(6), 0, 4, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2),
+    ).toThrow(/stride 4 overruns/);
+    expect(() =>
+      tfk.gemm(false, false, 2, 2, 3, 1, new Float32Array(6), 0, 2, new Float32Array(6), 0, 2, 0, new Float32Array(4), 0, 2),
+    ).toThrow(/row stride 2 is smaller than the row length 3/);
     expect(tensors()).toBe(n0);
   });
 });
@@ -213,9 +240,16 @@ describe('TfjsGemmKernel leaks no tensors', () => {
 
   it('when matMul throws, and when creating the kernel fails its probe', () => {
     const n0 = tensors();
-    const throwing: TfjsModule = { ...tf, matMul: () => { throw new Error('boom'); } };
+    const throwing: TfjsModule = {
+      ...tf,
+      matMul: () => {
+        throw new Error('boom');
+      },
+    };
     const k = new TfjsGemmKernel(throwing);
-    expect(() => k.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), 0, 2, new Float32Array(4), 0, 2, 0, new Float32Array(4), 0, 2)).toThrow('boom');
+    expect(() =>
+      k.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), 0, 2, new Float32Array(4), 0, 2, 0, new Float32Array(4), 0, 2),
+    ).toThrow('boom');
     expect(() => createTfjsKernel(throwing)).toThrow(/tfjs \(tfjs-cpu\) cannot run a matMul: boom/);
     expect(tensors()).toBe(n0);
   });
@@ -301,16 +335,24 @@ describe('the kernel registry with tfjs', () => {
   it('falls back with a clear reason when tfjs has no backend; strict names the reason', () => {
     delete process.env.ABC_KERNEL;
     const fake = noBackendTf();
-    expect(tfjsUnavailableReason(fake)).toBe('the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.');
+    expect(tfjsUnavailableReason(fake)).toBe(
+      'the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.',
+    );
     registerTfjsKernel(fake);
     const s = selectKernel();
     expect(s.id).toBe('wasm-simd');
     expect(s.reasons).toEqual([
-      { id: 'tfjs', selected: false, reason: 'the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.' },
+      {
+        id: 'tfjs',
+        selected: false,
+        reason: 'the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.',
+      },
       { id: 'wasm-simd', selected: true },
       { id: 'ts', selected: false, reason: 'not needed: wasm-simd was selected first' },
     ]);
-    expect(describeSelection(s)).toBe('gemm kernel wasm-simd (auto); skipped: tfjs: the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.');
+    expect(describeSelection(s)).toBe(
+      'gemm kernel wasm-simd (auto); skipped: tfjs: the tfjs backend is not ready: Could not initialize any backends, all backend initializations failed.',
+    );
     // Preferred but unavailable: falls back, unless strict.
     expect(selectKernel('tfjs').id).toBe('wasm-simd');
     expect(() => selectKernel({ prefer: 'tfjs', strict: true })).toThrow(
@@ -327,7 +369,11 @@ describe('the kernel registry with tfjs', () => {
     expect(tfjsUnavailableReason(undefined)).toMatch(/^no tfjs module was given/);
     expect(tfjsUnavailableReason({ default: tf })).toMatch(/has no tensor2d, matMul, tidy, getBackend/);
     registerTfjsKernel(partial);
-    expect(selectKernel().reasons[0]).toMatchObject({ id: 'tfjs', selected: false, reason: expect.stringMatching(/has no matMul/) });
+    expect(selectKernel().reasons[0]).toMatchObject({
+      id: 'tfjs',
+      selected: false,
+      reason: expect.stringMatching(/has no matMul/),
+    });
 
     // A half-precision backend (as WebGL without float32 textures): create() refuses it, selection falls back.
     const n0 = tensors();
@@ -360,7 +406,9 @@ describe('the kernel registry with tfjs', () => {
     registerTfjsKernel(slow);
     const sync = selectKernel();
     expect(sync.id).toBe('wasm-simd');
-    expect(sync.reasons[0].reason).toMatch(/^the tfjs backend is not ready: The highest priority backend 'wasm' has not yet been initialized/);
+    expect(sync.reasons[0].reason).toMatch(
+      /^the tfjs backend is not ready: The highest priority backend 'wasm' has not yet been initialized/,
+    );
     const s = await selectKernelAsync();
     expect(s.id).toBe('tfjs');
     expect(s.kernel.name).toBe('tfjs-cpu');
@@ -381,12 +429,18 @@ describe('the kernel registry with tfjs', () => {
       expect(() => registerKernel({ ...base, id })).toThrow(ValidationError);
     }
     expect(() => registerKernel({ ...base, priority: NaN })).toThrow(/priority must be a finite number/);
-    expect(() => registerKernel({ ...base, create: undefined as unknown as KernelCandidate['create'] })).toThrow(/create must be a function/);
+    expect(() => registerKernel({ ...base, create: undefined as unknown as KernelCandidate['create'] })).toThrow(
+      /create must be a function/,
+    );
     registerKernel(base);
     registerTfjsKernel(tf);
     const s = selectKernel();
     expect(s.id).toBe('tfjs');
-    expect(s.reasons[0]).toEqual({ id: 'fake-blas', selected: false, reason: 'its availability probe threw: libblas.so not found' });
+    expect(s.reasons[0]).toEqual({
+      id: 'fake-blas',
+      selected: false,
+      reason: 'its availability probe threw: libblas.so not found',
+    });
     registerKernel({ ...base, priority: -3, unavailableReason: () => null });
     expect(listKernelCandidates().map((c) => c.id)).toEqual(['tfjs', 'wasm-simd', 'ts', 'fake-blas']);
     expect(tfjsKernelCandidate(tf).priority).toBe(20);

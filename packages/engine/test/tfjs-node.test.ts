@@ -29,7 +29,9 @@ describe('tfjs-node and tfjs-node-gpu: registered only where installed', () => {
     for (const pkg of TFJS_NODE_PACKAGES) {
       expect(installedTfjsCandidate(pkg).unavailableReason()).toBe(`${pkg.name} is not installed (npm i ${pkg.name} to use it)`);
     }
-    expect(() => parseKernelPreference('tfjs-node')).toThrow(/unknown GEMM kernel "tfjs-node".*installing @tensorflow\/tfjs-node/);
+    expect(() => parseKernelPreference('tfjs-node')).toThrow(
+      /unknown GEMM kernel "tfjs-node".*installing @tensorflow\/tfjs-node/,
+    );
   });
 
   it('an installed tfjs-node comes after the wasm kernels, is used when asked for, and trains as the built-in kernel does', () => {
@@ -74,6 +76,8 @@ describe('tfjs-node and tfjs-node-gpu: registered only where installed', () => {
       selected: false,
       reason: '@tensorflow/tfjs-node-gpu is installed but does not load: libtensorflow.so.2: cannot open shared object file',
     });
-    expect(() => selectKernel({ prefer: 'tfjs-node-gpu', strict: true })).toThrow(/tfjs-node-gpu \(requested by the preference\) is unavailable: .*does not load/);
+    expect(() => selectKernel({ prefer: 'tfjs-node-gpu', strict: true })).toThrow(
+      /tfjs-node-gpu \(requested by the preference\) is unavailable: .*does not load/,
+    );
   });
 });

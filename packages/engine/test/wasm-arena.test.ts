@@ -38,16 +38,39 @@ describe('wasm compute arena', () => {
 
   it('tanh and sigmoid are within a few float32 ulps of the exact functions; relu and linear exact; NaN and ±Inf handled', () => {
     const arena = newArena();
-    const values: number[] = [0, -0, 1e-30, -1e-30, 1e-8, 1e-4, 0.3, 0.6249, 0.625, 0.6251, 1, 2, 5, 8.9, 9.1, 15, 40, 90, 200, Infinity, -Infinity];
+    const values: number[] = [
+      0,
+      -0,
+      1e-30,
+      -1e-30,
+      1e-8,
+      1e-4,
+      0.3,
+      0.6249,
+      0.625,
+      0.6251,
+      1,
+      2,
+      5,
+      8.9,
+      9.1,
+      15,
+      40,
+      90,
+      200,
+      Infinity,
+      -Infinity,
+    ];
     for (let x = -12; x <= 12; x += 0.0137) values.push(x);
     for (let e = -20; e <= 2; e += 0.37) values.push(10 ** e, -(10 ** e));
     const exact: Record<Activation, (x: number) => number> = {
       tanh: Math.tanh,
       sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-      relu: (x) => (x < 0 ? 0 : x),
+      relu: (x) => Math.max(x, 0),
       linear: (x) => x,
+      leakyRelu: (x) => (x < 0 ? 0.01 * x : x), // no wasm pass: not swept below
     };
-    const limits: Record<Activation, number> = { tanh: 4, sigmoid: 4, relu: 0, linear: 0 };
+    const limits: Record<Activation, number> = { tanh: 4, sigmoid: 4, relu: 0, linear: 0, leakyRelu: 0 };
     for (const act of ['tanh', 'sigmoid', 'relu', 'linear'] as Activation[]) {
       const n = values.length + 2; // + NaN, and a tail that is not a multiple of 4
       const v = arena.alloc(n);
@@ -118,7 +141,21 @@ describe('wasm compute arena', () => {
     expect(GRAD_FLUSH).toBe(2 ** -80);
     const arena = newArena();
     const denormal = 1e-40;
-    const dAvalues = [denormal, -denormal, 1e-30, -GRAD_FLUSH / 2, GRAD_FLUSH, -GRAD_FLUSH * 1.5, 1e-20, 0.25, -3, NaN, 0, -0, 7e-26];
+    const dAvalues = [
+      denormal,
+      -denormal,
+      1e-30,
+      -GRAD_FLUSH / 2,
+      GRAD_FLUSH,
+      -GRAD_FLUSH * 1.5,
+      1e-20,
+      0.25,
+      -3,
+      NaN,
+      0,
+      -0,
+      7e-26,
+    ];
     const count = dAvalues.length;
     for (const act of ['tanh', 'sigmoid', 'relu', 'linear'] as Activation[]) {
       const y = arena.alloc(count);
@@ -242,7 +279,7 @@ describe('wasm compute arena', () => {
     const outJs = randomInto(new Float32Array(rows * cols), rng, 0, 1);
     const outA = arena.alloc(rows * cols);
     outA.set(outJs);
-    const labels = Uint8Array.from({ length: rows }, (_, i) => i % 3 === 0 ? 1 : 0);
+    const labels = Uint8Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0));
     for (const kind of ['ae', 'abc', 'lrc'] as const) {
       for (const distance of ['meanSquared', 'squaredL2', 'l2'] as const) {
         const a = new ReconstructionObjective(kind, distance, cols);
@@ -285,7 +322,9 @@ describe('wasm compute arena', () => {
 
   it('refuses an element-wise pass on an array outside the arena, with a message that says so', () => {
     const arena = newArena();
-    expect(() => arena.biasActivate('tanh', new Float32Array(4), 0, 1, 4, arena.alloc(4), 0)).toThrow(/does not live in this arena/);
+    expect(() => arena.biasActivate('tanh', new Float32Array(4), 0, 1, 4, arena.alloc(4), 0)).toThrow(
+      /does not live in this arena/,
+    );
     expect(() => arena.alloc(-1)).toThrow(/cannot allocate/);
   });
 });
@@ -304,7 +343,9 @@ describe('DenseNetwork on the arena', () => {
     for (let s = 0; s < steps; s++) {
       const start = (s % 4) * 10;
       const lb = labels.subarray(start, start + 10);
-      losses.push(net.trainStep(X, start * 12, 10, (out, rows, _c, dOut) => obj.compute(out, X, start * 12, lb, rows, dOut), adam));
+      losses.push(
+        net.trainStep(X, start * 12, 10, (out, rows, _c, dOut) => obj.compute(out, X, start * 12, lb, rows, dOut), adam),
+      );
     }
     return { losses, net };
   }

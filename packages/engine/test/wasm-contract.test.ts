@@ -10,8 +10,19 @@ describe('PyTorch reference contract on the wasm-simd kernel (shared/bench/READM
   // Every configuration of the kernel: the arena (the default), the copying path, and two threads.
   for (const [label, run] of [
     ['in its arena', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createWasmSimdKernel() })],
-    ['on the copying path (arena: false)', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createWasmSimdKernel(), arena: false })],
-    ['on two threads (wasm-simd-2t)', () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createThreadedWasmKernel({ mode: 'always', minFlops: 0 }) })],
+    [
+      'on the copying path (arena: false)',
+      () => runReferenceContract({ n: 2000, inferBatches: [1000], kernel: createWasmSimdKernel(), arena: false }),
+    ],
+    [
+      'on two threads (wasm-simd-2t)',
+      () =>
+        runReferenceContract({
+          n: 2000,
+          inferBatches: [1000],
+          kernel: createThreadedWasmKernel({ mode: 'always', minFlops: 0 }),
+        }),
+    ],
   ] as const) {
     it(`reproduces first/last batch loss and the score of row 0 at N = 2,000 to the printed digits, ${label}`, () => {
       const r = run();

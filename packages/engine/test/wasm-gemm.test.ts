@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Random } from '@abc/core';
 import { describe, expect, it } from 'vitest';
 import { TsGemmKernel } from '../src/kernels/ts-gemm.js';
-import { WASM_GEMM_SHARED_BASE64, WASM_GEMM_SHARED_SHA256, WASM_GEMM_SHARED_SIZE } from '../src/kernels/wasm-bytes-shared.generated.js';
+import {
+  WASM_GEMM_SHARED_BASE64,
+  WASM_GEMM_SHARED_SHA256,
+  WASM_GEMM_SHARED_SIZE,
+} from '../src/kernels/wasm-bytes-shared.generated.js';
 import {
   WASM_GEMM_SHA256,
   WASM_GEMM_SIZE,
@@ -49,7 +53,16 @@ interface Problem {
   ldc: number;
 }
 
-function problem(rng: Random, [transA, transB]: Form, m: number, n: number, k: number, alpha: number, beta: number, pad = [3, 2, 1]): Problem {
+function problem(
+  rng: Random,
+  [transA, transB]: Form,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  beta: number,
+  pad = [3, 2, 1],
+): Problem {
   const lda = (transA ? m : k) + pad[0];
   const ldb = (transB ? k : n) + pad[1];
   const ldc = n + pad[2];
@@ -57,7 +70,19 @@ function problem(rng: Random, [transA, transB]: Form, m: number, n: number, k: n
   const bOff = 7;
   const cOff = 3;
   return {
-    transA, transB, m, n, k, alpha, beta, lda, ldb, ldc, aOff, bOff, cOff,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    beta,
+    lda,
+    ldb,
+    ldc,
+    aOff,
+    bOff,
+    cOff,
     A: randomArray(rng, aOff + (transA ? k : m) * lda + 4),
     B: randomArray(rng, bOff + (transB ? n : k) * ldb + 4),
     C: randomArray(rng, cOff + m * ldc + 4),
@@ -139,7 +164,21 @@ describe('wasm-simd kernel: availability and embedded module', () => {
   it('exports only what the loader needs and imports only its memory', () => {
     const mod = new WebAssembly.Module(wasmGemmBytes());
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['__heap_base', 'act_grad_colsum', 'activate', 'adam_step', 'bias_act', 'gemm', 'gemm_scratch_bytes', 'row_sqdiff', 'scale_diff']);
+    expect(
+      WebAssembly.Module.exports(mod)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([
+      '__heap_base',
+      'act_grad_colsum',
+      'activate',
+      'adam_step',
+      'bias_act',
+      'gemm',
+      'gemm_scratch_bytes',
+      'row_sqdiff',
+      'scale_diff',
+    ]);
   });
 
   it('loads asynchronously too', async () => {
@@ -227,7 +266,8 @@ describe('wasm-simd kernel: agreement with a float64 reference', () => {
     p.A.fill(NaN);
     p.B.fill(NaN);
     const got = run(kernel, p);
-    for (let i = 0; i < 6; i++) for (let j = 0; j < 10; j++) expect(got[p.cOff + i * p.ldc + j]).toBe(Math.fround(0.5 * p.C[p.cOff + i * p.ldc + j]));
+    for (let i = 0; i < 6; i++)
+      for (let j = 0; j < 10; j++) expect(got[p.cOff + i * p.ldc + j]).toBe(Math.fround(0.5 * p.C[p.cOff + i * p.ldc + j]));
     const p0 = { ...problem(rng, [true, true], 6, 10, 0, 1, 0), beta: 0 };
     const z = run(kernel, p0);
     for (let i = 0; i < 6; i++) for (let j = 0; j < 10; j++) expect(z[p0.cOff + i * p0.ldc + j]).toBe(0);

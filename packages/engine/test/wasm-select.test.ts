@@ -20,8 +20,15 @@ afterEach(() => {
 
 describe('selectKernel', () => {
   it('lists wasm-simd before ts: the higher priority first, as onnxruntime', () => {
-    expect(KERNEL_CANDIDATES.map((c) => [c.id, c.priority])).toEqual([['wasm-simd', 10], ['ts', 0]]);
-    expect(listKernelCandidates().map((c) => c.id).slice(-2)).toEqual(['wasm-simd', 'ts']);
+    expect(KERNEL_CANDIDATES.map((c) => [c.id, c.priority])).toEqual([
+      ['wasm-simd', 10],
+      ['ts', 0],
+    ]);
+    expect(
+      listKernelCandidates()
+        .map((c) => c.id)
+        .slice(-2),
+    ).toEqual(['wasm-simd', 'ts']);
   });
 
   it('picks wasm-simd by default on Node 20 and reports why ts was not used', () => {
@@ -37,7 +44,7 @@ describe('selectKernel', () => {
     expect(describeSelection(s)).toBe('gemm kernel wasm-simd (auto)');
   });
 
-  it('honours an explicit preference (ts, wasm, wasm-simd, auto; 0.1\'s ts-blocked and js read as ts)', () => {
+  it("honours an explicit preference (ts, wasm, wasm-simd, auto; 0.1's ts-blocked and js read as ts)", () => {
     delete process.env.ABC_KERNEL;
     expect(selectKernel({ prefer: 'ts' }).kernel).toBeInstanceOf(TsGemmKernel);
     expect(selectKernel('ts').id).toBe('ts');
@@ -72,12 +79,18 @@ describe('selectKernel', () => {
     vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
     const s = selectKernel();
     expect(s.id).toBe('ts');
-    expect(s.reasons[0]).toEqual({ id: 'wasm-simd', selected: false, reason: 'WebAssembly SIMD (simd128) is not supported by this runtime' });
+    expect(s.reasons[0]).toEqual({
+      id: 'wasm-simd',
+      selected: false,
+      reason: 'WebAssembly SIMD (simd128) is not supported by this runtime',
+    });
     expect(s.reasons[1]).toEqual({ id: 'ts', selected: true });
     expect(describeSelection(s)).toMatch(/ts \(auto\); skipped: wasm-simd: WebAssembly SIMD \(simd128\) is not supported/);
     // Preferred but unavailable: falls back, unless strict.
     expect(selectKernel('wasm-simd').id).toBe('ts');
-    expect(() => selectKernel({ prefer: 'wasm-simd', strict: true })).toThrow(/wasm-simd \(requested by the preference\) is unavailable: WebAssembly SIMD/);
+    expect(() => selectKernel({ prefer: 'wasm-simd', strict: true })).toThrow(
+      /wasm-simd \(requested by the preference\) is unavailable: WebAssembly SIMD/,
+    );
     expect(() => selectKernel({ prefer: 'wasm-simd', strict: true })).toThrow(BackendUnavailableError);
     process.env.ABC_KERNEL = 'wasm';
     expect(() => selectKernel({ strict: true })).toThrow(/requested by ABC_KERNEL/);
@@ -86,6 +99,7 @@ describe('selectKernel', () => {
   it('falls back when compiling the module fails (e.g. a browser main thread refusing a sync compile over 4 KB)', async () => {
     delete process.env.ABC_KERNEL;
     const Real = WebAssembly.Module;
+    // biome-ignore lint/complexity/useArrowFunction: WebAssembly.Module is called with `new`, which an arrow cannot serve
     vi.spyOn(WebAssembly, 'Module').mockImplementation(function (bytes: BufferSource) {
       if ((bytes as Uint8Array).length > 4096) {
         throw new RangeError('WebAssembly.Compile is disallowed on the main thread, if the buffer size is larger than 4KB');

@@ -66,7 +66,10 @@ describe('wasm-simd-2t: the arena with a worker thread (Node only)', () => {
           };
           const two = run(arena);
           const one = run(single);
-          expect(Buffer.from(two.slice().buffer).equals(Buffer.from(one.slice().buffer)), `${ta}${tb} ${m}x${n}x${k} beta ${beta}`).toBe(true);
+          expect(
+            Buffer.from(two.slice().buffer).equals(Buffer.from(one.slice().buffer)),
+            `${ta}${tb} ${m}x${n}x${k} beta ${beta}`,
+          ).toBe(true);
         }
       }
     }

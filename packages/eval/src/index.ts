@@ -27,3 +27,4 @@ export * from './protocols/index.js';
 export * from './protocols/adbench.js';
 export { approximateMode, stratifiedIndices, type StratifiedIndices, type TieBreak } from './protocols/stratified.js';
 export * from './report/index.js';
+export * from './benchmark/index.js';

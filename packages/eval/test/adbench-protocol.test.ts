@@ -104,7 +104,15 @@ describe("adbenchSplit: sizes and counts equal ADBench's generator on generated 
 
 describe('adbenchSplit: the size rules, scaling and labelling on generated data', () => {
   it('resamples below 1,000 rows, subsamples above 10,000, keeps the rest; test = ceil(0.3 n)', () => {
-    for (const [n, rows, resampled] of [[80, 1000, 'up'], [999, 1000, 'up'], [1000, 1000, 'none'], [5393, 5393, 'none'], [10_000, 10_000, 'none'], [10_001, 10_000, 'down'], [19_020, 10_000, 'down']] as const) {
+    for (const [n, rows, resampled] of [
+      [80, 1000, 'up'],
+      [999, 1000, 'up'],
+      [1000, 1000, 'none'],
+      [5393, 5393, 'none'],
+      [10_000, 10_000, 'none'],
+      [10_001, 10_000, 'down'],
+      [19_020, 10_000, 'down'],
+    ] as const) {
       const { X, y } = generated(n, Math.ceil(n / 10));
       const s = adbenchSplit(X, y, { seed: 1, ratio: 0.05 });
       expect([s.rows, s.resampled], `n = ${n}`).toEqual([rows, resampled]);
@@ -118,7 +126,16 @@ describe('adbenchSplit: the size rules, scaling and labelling on generated data'
   it('labels ceil(ratio x training anomalies), the other training anomalies stay as 0', () => {
     // 1,000 rows with 43 anomalies: 30 in training (the stratified share 43 x 0.7 = 30.1).
     const { X, y } = generated(1000, 43);
-    for (const [ratio, labelled] of [[0, 0], [0.01, 1], [0.05, 2], [0.1, 3], [0.25, 8], [0.5, 15], [0.75, 23], [1, 30]] as const) {
+    for (const [ratio, labelled] of [
+      [0, 0],
+      [0.01, 1],
+      [0.05, 2],
+      [0.1, 3],
+      [0.25, 8],
+      [0.5, 15],
+      [0.75, 23],
+      [1, 30],
+    ] as const) {
       const s = adbenchSplit(X, y, { seed: 3, ratio });
       expect(s.nTrainAnomalies).toBe(30);
       expect(s.nLabelled, `ratio ${ratio}`).toBe(labelled);
@@ -191,14 +208,17 @@ describe('adbenchSplit: the size rules, scaling and labelling on generated data'
 });
 
 const pima = realData('adbench/29_Pima');
-describe.skipIf(!pima.dir)(`${REAL_DATA} adbenchSplit: sizes and counts equal ADBench's generator on Pima, PageBlocks and magic.gamma`, () => {
-  for (const [name, { rowsIn, anomaliesIn, cases }] of Object.entries(FIXTURE.real)) {
-    it(`${name}: seeds 0-2, ratios 0, 0.01, 0.05, 0.1`, async (ctx) => {
-      const found = realData(`adbench/${name}`);
-      if (!found.dir) return ctx.skip(found.skip);
-      const { X, y } = await loadAdbenchDataset(join(found.dir, 'adbench', `${name}.npz`));
-      expect([X.rows, y.reduce((a, b) => a + b, 0)]).toEqual([rowsIn, anomaliesIn]);
-      expectLikeAdbench(X, y, cases, name);
-    }, 60_000);
-  }
-});
+describe.skipIf(!pima.dir)(
+  `${REAL_DATA} adbenchSplit: sizes and counts equal ADBench's generator on Pima, PageBlocks and magic.gamma`,
+  () => {
+    for (const [name, { rowsIn, anomaliesIn, cases }] of Object.entries(FIXTURE.real)) {
+      it(`${name}: seeds 0-2, ratios 0, 0.01, 0.05, 0.1`, async (ctx) => {
+        const found = realData(`adbench/${name}`);
+        if (!found.dir) return ctx.skip(found.skip);
+        const { X, y } = await loadAdbenchDataset(join(found.dir, 'adbench', `${name}.npz`));
+        expect([X.rows, y.reduce((a, b) => a + b, 0)]).toEqual([rowsIn, anomaliesIn]);
+        expectLikeAdbench(X, y, cases, name);
+      }, 60_000);
+    }
+  },
+);

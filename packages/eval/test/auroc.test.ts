@@ -20,7 +20,10 @@ describe('auroc', () => {
 
   it('agrees with the pairwise definition on random data', () => {
     let s = 7;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s / 2147483648;
+    };
     const scores = Array.from({ length: 200 }, () => Math.round(rnd() * 20) / 20); // many ties
     const labels = Array.from({ length: 200 }, () => (rnd() < 0.3 ? 1 : 0));
     let wins = 0;

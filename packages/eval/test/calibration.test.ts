@@ -24,7 +24,9 @@ interface Case {
   logLoss: number;
   curves: Curve[];
 }
-const fixtures = JSON.parse(readFileSync(new URL('./fixtures/calibration_fixtures.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixtures = JSON.parse(readFileSync(new URL('./fixtures/calibration_fixtures.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+};
 
 describe('calibration metrics: hand-computed values', () => {
   const p = [0.1, 0.9, 0.8, 0.3];
@@ -47,9 +49,14 @@ describe('calibration metrics: hand-computed values', () => {
     expect(d[0]).toMatchObject({ lower: 0, upper: 0.5, count: 2, observedFrequency: 0 });
     expect(d[0].meanPredicted).toBeCloseTo(0.15, 15);
     expect(d[1]).toMatchObject({ lower: 0.5, upper: 1, count: 2, meanPredicted: 0.8, observedFrequency: 1 });
-    expect(expectedCalibrationError([0.1, 0.2, 0.7, 0.9], [0, 0, 1, 1], { bins: 2, strategy: 'equal-width' })).toBeCloseTo(0.175, 15);
+    expect(expectedCalibrationError([0.1, 0.2, 0.7, 0.9], [0, 0, 1, 1], { bins: 2, strategy: 'equal-width' })).toBeCloseTo(
+      0.175,
+      15,
+    );
     // A bin is (lower, upper]: 0.5 belongs to the first of two bins, 0 to the first.
-    expect(reliabilityDiagram([0, 0.5, 0.51], [0, 1, 1], { bins: 2, strategy: 'equal-width' }).map((b) => b.count)).toEqual([2, 1]);
+    expect(reliabilityDiagram([0, 0.5, 0.51], [0, 1, 1], { bins: 2, strategy: 'equal-width' }).map((b) => b.count)).toEqual([
+      2, 1,
+    ]);
   });
 
   it('equal-mass bins: quantile edges, ties kept together, empty bins dropped', () => {
@@ -64,7 +71,10 @@ describe('calibration metrics: hand-computed values', () => {
     // Edges at positions 0, 1.75, 3.5, 5.25, 7 of the sorted values: 0.2, 0.2, 0.2, 0.3, 0.9.
     const tied = reliabilityDiagram([0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.9], [0, 0, 1, 0, 0, 0, 1, 1], { bins: 4 });
     expect(tied.map((b) => b.count)).toEqual([6, 2]);
-    expect(tied.map((b) => [b.lower, b.upper])).toEqual([[0.2, 0.2], [0.3, 0.9]]);
+    expect(tied.map((b) => [b.lower, b.upper])).toEqual([
+      [0.2, 0.2],
+      [0.3, 0.9],
+    ]);
     expect(tied[0].observedFrequency).toBe(1 / 6);
     expect(tied[0].meanPredicted).toBeCloseTo(0.2, 15);
     // A perfectly calibrated constant has ECE 0.
@@ -100,15 +110,26 @@ describe('calibration metrics against scikit-learn', () => {
     let curves = 0;
     let artifacts = 0;
     for (const c of fixtures.cases) {
-      dev = Math.max(dev, Math.abs(brierScore(c.p, c.y) - c.brier), Math.abs(logLoss(c.p, c.y) - c.logLoss) / Math.max(1, c.logLoss));
+      dev = Math.max(
+        dev,
+        Math.abs(brierScore(c.p, c.y) - c.brier),
+        Math.abs(logLoss(c.p, c.y) - c.logLoss) / Math.max(1, c.logLoss),
+      );
       for (const k of c.curves) {
         // Where np.percentile misplaced an edge by rounding, compare with the exactly placed edges instead.
         const ref = k.numpyEdgeArtifact ? k.exact! : k;
         if (k.numpyEdgeArtifact) artifacts++;
         const d = reliabilityDiagram(c.p, c.y, { bins: k.bins, strategy: k.strategy });
-        expect(d.map((b) => b.count), `${c.name} ${k.strategy} ${k.bins}`).toEqual(ref.count);
+        expect(
+          d.map((b) => b.count),
+          `${c.name} ${k.strategy} ${k.bins}`,
+        ).toEqual(ref.count);
         d.forEach((b, i) => {
-          dev = Math.max(dev, Math.abs(b.meanPredicted - ref.meanPredicted[i]), Math.abs(b.observedFrequency - ref.observedFrequency[i]));
+          dev = Math.max(
+            dev,
+            Math.abs(b.meanPredicted - ref.meanPredicted[i]),
+            Math.abs(b.observedFrequency - ref.observedFrequency[i]),
+          );
         });
         dev = Math.max(dev, Math.abs(expectedCalibrationError(c.p, c.y, { bins: k.bins, strategy: k.strategy }) - ref.ece));
         curves++;

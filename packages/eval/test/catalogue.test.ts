@@ -38,16 +38,24 @@ describe('the dataset catalogue', () => {
   });
 
   it('names: adbench expands, .npz is accepted, duplicates collapse, unknown names list the known ones', () => {
-    expect(resolveDatasetNames(['mnist', 'adbench/29_Pima.npz', 'mnist']).map((e) => e.name)).toEqual(['mnist', 'adbench/29_Pima']);
+    expect(resolveDatasetNames(['mnist', 'adbench/29_Pima.npz', 'mnist']).map((e) => e.name)).toEqual([
+      'mnist',
+      'adbench/29_Pima',
+    ]);
     expect(resolveDatasetNames(['adbench'])).toHaveLength(43);
     expect(() => catalogueEntry('mnits')).toThrow(ValidationError);
-    expect(() => catalogueEntry('mnits')).toThrow(/unknown dataset "mnits": known are mnist, fashion-mnist, kdd99, cifar10, adbench/);
+    expect(() => catalogueEntry('mnits')).toThrow(
+      /unknown dataset "mnits": known are mnist, fashion-mnist, kdd99, cifar10, adbench/,
+    );
     expect(() => resolveDatasetNames([' '])).toThrow(/no dataset named/);
   });
 
   it('the checksums the loaders check agree with the catalogue (MNIST gz, KDD content)', () => {
     const kdd = catalogueEntry('kdd99').files;
-    expect(kdd.map((f) => f.checksum!.hex)).toEqual([KNOWN_CHECKSUMS['kddcup.data_10_percent'].raw, KNOWN_CHECKSUMS.corrected.raw]);
+    expect(kdd.map((f) => f.checksum!.hex)).toEqual([
+      KNOWN_CHECKSUMS['kddcup.data_10_percent'].raw,
+      KNOWN_CHECKSUMS.corrected.raw,
+    ]);
   });
 });
 

@@ -118,7 +118,7 @@ describe('CIFAR-10 folders and bad files', () => {
     expect(counts(all.train.labels)).toEqual({ 1: 6, 3: 6, 5: 6, 9: 6 });
   });
 
-  it("reads the original data_batch_N.bin files; without a test file the split is a hold-out", async () => {
+  it('reads the original data_batch_N.bin files; without a test file the split is a hold-out', async () => {
     const dir = join(tmp.dir, 'cifar-10-batches-bin');
     mkdirSync(dir);
     for (let k = 1; k <= 5; k++) writeFileSync(join(dir, `data_batch_${k}.bin`), records(labels(2)));
@@ -131,7 +131,9 @@ describe('CIFAR-10 folders and bad files', () => {
     expect(ids(again.test.normal)).toEqual(ids(s.test.normal));
     const other = await Promise.all([2, 3, 4].map((seed) => loadCifarSplit(tmp.dir, { holdoutPerClass: 3, seed })));
     expect(other.some((o) => ids(o.test.normal).join() !== ids(s.test.normal).join())).toBe(true);
-    expect([...ids(s.test.normal), ...ids(s.train.normal)].sort()).toEqual([...ids(other[0].test.normal), ...ids(other[0].train.normal)].sort());
+    expect([...ids(s.test.normal), ...ids(s.train.normal)].sort()).toEqual(
+      [...ids(other[0].test.normal), ...ids(other[0].train.normal)].sort(),
+    );
     await expect(loadCifarSplit(tmp.dir, { testSet: 'lossy-jpeg' })).rejects.toThrow(/looked for test_jpeg_q75_lossy\.bin/);
   });
 

@@ -76,9 +76,15 @@ describe('CsvTokenizer', () => {
   it('errors name the file, the line and the column', () => {
     const t = new CsvTokenizer('q.csv');
     t.push('a,b\n1,"open\n2,3\n');
-    expect(error(() => t.end()).message).toBe('q.csv: line 2, column 2: unterminated quoted field (the quote opened here is never closed)');
-    expect(error(() => new CsvTokenizer('q.csv').push('a,b\n1,x"y\n')).message).toMatch(/^q\.csv: line 2, column 2: a quote inside an unquoted field/);
-    expect(error(() => new CsvTokenizer('q.csv').push('a,b\n"x"y,1\n')).message).toMatch(/^q\.csv: line 2, column 1: a closing quote is followed by "y"/);
+    expect(error(() => t.end()).message).toBe(
+      'q.csv: line 2, column 2: unterminated quoted field (the quote opened here is never closed)',
+    );
+    expect(error(() => new CsvTokenizer('q.csv').push('a,b\n1,x"y\n')).message).toMatch(
+      /^q\.csv: line 2, column 2: a quote inside an unquoted field/,
+    );
+    expect(error(() => new CsvTokenizer('q.csv').push('a,b\n"x"y,1\n')).message).toMatch(
+      /^q\.csv: line 2, column 1: a closing quote is followed by "y"/,
+    );
     expect(() => new CsvTokenizer('q.csv', ';;')).toThrow(/delimiter/);
   });
 });
@@ -121,7 +127,9 @@ describe('parseCsv', () => {
     expect(e.message).toBe('l.csv: line 3, column 2 ("y"): label "normal" is not 0/1 or true/false (1 = anomaly, 0 = normal)');
     expect(() => parseCsv('x,y\n1,2\n', { label: 'y' })).toThrow(/label "2"/);
     expect(() => parseCsv('x,y\n1,\n', { label: 'y' })).toThrow(/label ""/);
-    expect(() => parseCsv('x,y\n1,1\n', { label: 'class', name: 'l.csv' })).toThrow(/l\.csv: no label column "class"; the header has "x", "y"/);
+    expect(() => parseCsv('x,y\n1,1\n', { label: 'class', name: 'l.csv' })).toThrow(
+      /l\.csv: no label column "class"; the header has "x", "y"/,
+    );
   });
 
   it('ragged rows, duplicate names and empty files are errors naming the file and the line', () => {
@@ -142,7 +150,7 @@ describe('parseCsv', () => {
 
 describe('readCsvChunks', () => {
   const rows = Array.from({ length: 23 }, (_, i) => `${i},"v ${i}, ""q""",${i % 2}`);
-  const text = 'n,s,label\n' + rows.join('\r\n') + '\n';
+  const text = `n,s,label\n${rows.join('\r\n')}\n`;
 
   it('yields chunks of chunkRows rows that together equal parseCsv, whatever the byte boundaries', async () => {
     const whole = parseCsv(text, { label: 'label' });
@@ -181,7 +189,7 @@ describe('readCsvChunks', () => {
 describe('CSV files (Node)', () => {
   const tmp = tempDir();
   afterAll(tmp.cleanup);
-  const text = 'f1,f2,label\n' + Array.from({ length: 1000 }, (_, i) => `${i},${i / 4},${i % 3 === 0 ? 1 : 0}`).join('\n');
+  const text = `f1,f2,label\n${Array.from({ length: 1000 }, (_, i) => `${i},${i / 4},${i % 3 === 0 ? 1 : 0}`).join('\n')}`;
 
   it('reads plain and gzipped files, whole or streamed', async () => {
     const plain = join(tmp.dir, 'd.csv');

@@ -110,7 +110,9 @@ describe('download lock', () => {
       // Without the heartbeat the lock would be 900 ms old by now, past staleMs, and the second taker would win.
       await new Promise((resolve) => setTimeout(resolve, 900));
       expect(Date.now() - statSync(path).mtimeMs).toBeLessThan(600);
-      const second = await acquireLock(path, { staleMs: 600, pollMs: 20, signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+      const second = await acquireLock(path, { staleMs: 600, pollMs: 20, signal: AbortSignal.timeout(300) }).catch(
+        (e: unknown) => e,
+      );
       expect((second as Error).name).toMatch(/TimeoutError|AbortError/);
     } finally {
       await lock.release();

@@ -84,7 +84,12 @@ describe('downloading through a proxy', () => {
 
     const port = new URL(server.origin).port;
     for (const noProxy of ['127.0.0.1', `other.example, 127.0.0.1:${port}`, '*']) {
-      await downloadFile({ urls: [url], dest: join(dir, `b-${server.requests.length}`), checksum, env: { http_proxy: p.url, NO_PROXY: noProxy } });
+      await downloadFile({
+        urls: [url],
+        dest: join(dir, `b-${server.requests.length}`),
+        checksum,
+        env: { http_proxy: p.url, NO_PROXY: noProxy },
+      });
     }
     expect(p.seen).toHaveLength(1);
     expect(server.count('/f')).toBe(4);
@@ -93,9 +98,12 @@ describe('downloading through a proxy', () => {
   it('a proxy that is down fails the attempt, and the error says it was the proxy', async () => {
     const server = await fileServer();
     const down = await refusedOrigin();
-    const e = await downloadFile({ urls: [`${server.origin}/f`], dest: join(folder(), 'a'), env: { HTTP_PROXY: down }, retries: 0 }).catch(
-      (x: unknown) => x,
-    );
+    const e = await downloadFile({
+      urls: [`${server.origin}/f`],
+      dest: join(folder(), 'a'),
+      env: { HTTP_PROXY: down },
+      retries: 0,
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DownloadError);
     expect((e as Error).message).toMatch(new RegExp(`ECONNREFUSED.*via proxy ${new URL(down).host}`));
     expect(server.requests).toHaveLength(0);
@@ -111,14 +119,23 @@ describe('downloading through a proxy', () => {
     const server = await fileServer(tls);
     const p = await proxy();
     const env = { HTTPS_PROXY: p.url };
-    const result = await downloadFile({ urls: [`${server.origin}/f`], dest: join(dir, 'a'), checksum, env, ca: tls.cert, retries: 0 });
+    const result = await downloadFile({
+      urls: [`${server.origin}/f`],
+      dest: join(dir, 'a'),
+      checksum,
+      env,
+      ca: tls.cert,
+      retries: 0,
+    });
     expect(result.verified).toBe(true);
     expect(readFileSync(join(dir, 'a')).equals(FILE)).toBe(true);
     expect(p.seen).toEqual([`CONNECT ${new URL(server.origin).host}`]);
     expect(server.count('/f')).toBe(1);
 
     // Without the CA the self-signed certificate is refused: the tunnel really carried TLS.
-    const untrusted = await downloadFile({ urls: [`${server.origin}/f`], dest: join(dir, 'b'), env, retries: 0 }).catch((x: unknown) => x);
+    const untrusted = await downloadFile({ urls: [`${server.origin}/f`], dest: join(dir, 'b'), env, retries: 0 }).catch(
+      (x: unknown) => x,
+    );
     expect(untrusted).toBeInstanceOf(DownloadError);
     expect((untrusted as Error).message).toMatch(/self.signed|certificate/i);
   });

@@ -120,7 +120,12 @@ describe('downloadFile: success and skipping', () => {
       } else serveBytes(req, res, FILE);
     });
     const dest = join(folder(), 'file.bin');
-    const result = await downloadFile({ ...quick, urls: [`${server.origin}/old`], dest, checksum: { algorithm: 'sha256', hex: SHA } });
+    const result = await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/old`],
+      dest,
+      checksum: { algorithm: 'sha256', hex: SHA },
+    });
     expect(result.url).toBe(`${server.origin}/old`);
     expect(server.requests.map((r) => r.path)).toEqual(['/old', '/new']);
   });
@@ -129,9 +134,7 @@ describe('downloadFile: success and skipping', () => {
 describe('downloadFile: resuming', () => {
   it('resumes with Range after the connection drops mid-file, and the whole file verifies', async () => {
     const K = 40_000;
-    const server = await serve((req, res) =>
-      serveBytes(req, res, FILE, server.requests.length === 1 ? { dropAfter: K } : {}),
-    );
+    const server = await serve((req, res) => serveBytes(req, res, FILE, server.requests.length === 1 ? { dropAfter: K } : {}));
     const dest = join(folder(), 'file.bin');
     const progress: DownloadProgress[] = [];
     const result = await downloadFile({
@@ -172,7 +175,12 @@ describe('downloadFile: resuming', () => {
     const server = await serve((req, res) => serveBytes(req, res, FILE));
     const dest = join(folder(), 'file.bin');
     writeFileSync(`${dest}.part`, FILE);
-    const result = await downloadFile({ ...quick, urls: [`${server.origin}/f`], dest, checksum: { algorithm: 'sha256', hex: SHA } });
+    const result = await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/f`],
+      dest,
+      checksum: { algorithm: 'sha256', hex: SHA },
+    });
     expect(server.requests.map((r) => r.range)).toEqual([`bytes=${FILE.length}-`]);
     expect(result).toMatchObject({ verified: true, resumed: true, bytes: FILE.length });
   });
@@ -217,7 +225,12 @@ describe('downloadFile: checksums and sizes', () => {
     const server = await serve((req, res) => serveBytes(req, res, wrong));
     const dest = join(folder(), 'file.bin');
     const e = await rejection(
-      downloadFile({ ...quick, urls: [`${server.origin}/a`, `${server.origin}/b`], dest, checksum: { algorithm: 'sha256', hex: SHA } }),
+      downloadFile({
+        ...quick,
+        urls: [`${server.origin}/a`, `${server.origin}/b`],
+        dest,
+        checksum: { algorithm: 'sha256', hex: SHA },
+      }),
     );
     expect(e).toBeInstanceOf(ChecksumMismatchError);
     expect(e).toBeInstanceOf(DownloadError);
@@ -237,7 +250,12 @@ describe('downloadFile: checksums and sizes', () => {
     const gz = gzipSync(FILE);
     const server = await serve((req, res) => serveBytes(req, res, req.url === '/plain' ? FILE : gz));
     const dir = folder();
-    const md5 = await downloadFile({ ...quick, urls: [`${server.origin}/f.gz`], dest: join(dir, 'a.gz'), checksum: { algorithm: 'md5', hex: md5Hex(gz) } });
+    const md5 = await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/f.gz`],
+      dest: join(dir, 'a.gz'),
+      checksum: { algorithm: 'md5', hex: md5Hex(gz) },
+    });
     expect(md5).toMatchObject({ verified: true, sha256: sha256Hex(gz) });
     const gunzipped = await downloadFile({
       ...quick,
@@ -248,13 +266,23 @@ describe('downloadFile: checksums and sizes', () => {
     expect(gunzipped).toMatchObject({ verified: true, sha256: sha256Hex(gz) });
 
     const notGzip = await rejection(
-      downloadFile({ ...quick, urls: [`${server.origin}/plain`], dest: join(dir, 'c.gz'), checksum: { algorithm: 'sha256', hex: SHA, of: 'gunzipped' } }),
+      downloadFile({
+        ...quick,
+        urls: [`${server.origin}/plain`],
+        dest: join(dir, 'c.gz'),
+        checksum: { algorithm: 'sha256', hex: SHA, of: 'gunzipped' },
+      }),
     );
     expect(notGzip).toBeInstanceOf(ChecksumMismatchError);
     expect((notGzip as ChecksumMismatchError).of).toBe('gunzipped');
     expect((notGzip as Error).message).toMatch(/not valid gzip/);
     const wrongMd5 = await rejection(
-      downloadFile({ ...quick, urls: [`${server.origin}/f.gz`], dest: join(dir, 'd.gz'), checksum: { algorithm: 'md5', hex: md5Hex(FILE) } }),
+      downloadFile({
+        ...quick,
+        urls: [`${server.origin}/f.gz`],
+        dest: join(dir, 'd.gz'),
+        checksum: { algorithm: 'md5', hex: md5Hex(FILE) },
+      }),
     );
     expect(wrongMd5).toMatchObject({ algorithm: 'md5', expected: md5Hex(FILE), actual: md5Hex(gz) });
   });
@@ -281,7 +309,12 @@ describe('downloadFile: retries, mirrors, timeouts', () => {
       } else serveBytes(req, res, FILE);
     });
     const dest = join(folder(), 'file.bin');
-    const result = await downloadFile({ ...quick, urls: [`${server.origin}/missing`, `${server.origin}/mirror`], dest, retries: 3 });
+    const result = await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/missing`, `${server.origin}/mirror`],
+      dest,
+      retries: 3,
+    });
     expect(server.count('/missing')).toBe(1);
     expect(result.url).toBe(`${server.origin}/mirror`);
     expect(result.failures).toEqual([{ url: `${server.origin}/missing`, attempt: 1, error: 'HTTP 404 Not Found' }]);
@@ -317,7 +350,10 @@ describe('downloadFile: retries, mirrors, timeouts', () => {
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(server.count('/stall')).toBe(2);
-    expect(result.failures.map((f) => f.error)).toEqual(['no data for 200 ms (idle timeout)', 'no data for 200 ms (idle timeout)']);
+    expect(result.failures.map((f) => f.error)).toEqual([
+      'no data for 200 ms (idle timeout)',
+      'no data for 200 ms (idle timeout)',
+    ]);
     // Each stalled attempt kept its 1000 bytes: the retry resumed them, the mirror resumed both.
     expect(server.requests.map((r) => r.range)).toEqual([undefined, 'bytes=1000-', 'bytes=2000-']);
     expect(result).toMatchObject({ url: `${server.origin}/good`, resumed: true, verified: true });
@@ -325,7 +361,9 @@ describe('downloadFile: retries, mirrors, timeouts', () => {
 
   it('a server that never answers times out too', async () => {
     const server = await serve(() => undefined);
-    const e = await rejection(downloadFile({ ...quick, urls: [`${server.origin}/f`], dest: join(folder(), 'f'), retries: 0, timeoutMs: 150 }));
+    const e = await rejection(
+      downloadFile({ ...quick, urls: [`${server.origin}/f`], dest: join(folder(), 'f'), retries: 0, timeoutMs: 150 }),
+    );
     expect(e).toBeInstanceOf(DownloadError);
     expect((e as Error).message).toMatch(/idle timeout/);
   });
@@ -337,7 +375,12 @@ describe('downloadFile: retries, mirrors, timeouts', () => {
     const e = await rejection(downloadFile({ ...quick, urls: [a, b], dest, retries: 1 }));
     expect(e).toBeInstanceOf(DownloadError);
     const error = e as DownloadError;
-    expect(error.attempts.map((x) => [x.url, x.attempt])).toEqual([[a, 1], [a, 2], [b, 1], [b, 2]]);
+    expect(error.attempts.map((x) => [x.url, x.attempt])).toEqual([
+      [a, 1],
+      [a, 2],
+      [b, 1],
+      [b, 2],
+    ]);
     expect(error.attempts.every((x) => x.error.includes('ECONNREFUSED'))).toBe(true);
     expect(error.message).toContain(`could not download ${dest} from 2 addresses`);
     expect(error.message).toContain(`\n  - ${a} (attempt 1): connect ECONNREFUSED`);
@@ -348,7 +391,12 @@ describe('downloadFile: retries, mirrors, timeouts', () => {
   it('reports progress: from 0 to Content-Length, growing', async () => {
     const server = await serve((req, res) => serveBytes(req, res, FILE, { chunkSize: 10_000, chunkDelayMs: 2 }));
     const progress: DownloadProgress[] = [];
-    await downloadFile({ ...quick, urls: [`${server.origin}/f`], dest: join(folder(), 'f'), onProgress: (p) => progress.push(p) });
+    await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/f`],
+      dest: join(folder(), 'f'),
+      onProgress: (p) => progress.push(p),
+    });
     expect(progress[0]).toEqual({ url: `${server.origin}/f`, received: 0, total: FILE.length, resumedFrom: 0 });
     expect(progress.at(-1)?.received).toBe(FILE.length);
     expect(progress.length).toBeGreaterThan(5);
@@ -380,7 +428,12 @@ describe('downloadFile: aborting and bad options', () => {
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(`${dest}.lock`)).toBe(false);
 
-    const result = await downloadFile({ ...quick, urls: [`${server.origin}/f`], dest, checksum: { algorithm: 'sha256', hex: SHA } });
+    const result = await downloadFile({
+      ...quick,
+      urls: [`${server.origin}/f`],
+      dest,
+      checksum: { algorithm: 'sha256', hex: SHA },
+    });
     expect(server.requests.at(-1)?.range).toBe(`bytes=${kept}-`);
     expect(result).toMatchObject({ resumed: true, verified: true });
   });
@@ -392,7 +445,13 @@ describe('downloadFile: aborting and bad options', () => {
     });
     const started = Date.now();
     const e = await rejection(
-      downloadFile({ ...quick, urls: [`${server.origin}/f`], dest: join(folder(), 'f'), backoffMs: 20_000, signal: AbortSignal.timeout(200) }),
+      downloadFile({
+        ...quick,
+        urls: [`${server.origin}/f`],
+        dest: join(folder(), 'f'),
+        backoffMs: 20_000,
+        signal: AbortSignal.timeout(200),
+      }),
     );
     expect(e).toBeInstanceOf(AbortError);
     expect(Date.now() - started).toBeLessThan(3_000);

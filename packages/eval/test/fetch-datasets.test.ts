@@ -30,8 +30,20 @@ function catalogue(base: string): CatalogueEntry[] {
       title: 'toy',
       source: 'test',
       files: [
-        { path: 'toy-idx/images.gz', urls: [`${base}/upstream/images.gz`], bytes: images.length, checksum: { algorithm: 'md5', hex: md5(images), of: 'file' }, verifiedHere: true },
-        { path: 'toy-idx/labels.bin', urls: [`${base}/upstream/labels.bin`], bytes: labels.length, checksum: { algorithm: 'sha256', hex: sha256(labels), of: 'file' }, verifiedHere: true },
+        {
+          path: 'toy-idx/images.gz',
+          urls: [`${base}/upstream/images.gz`],
+          bytes: images.length,
+          checksum: { algorithm: 'md5', hex: md5(images), of: 'file' },
+          verifiedHere: true,
+        },
+        {
+          path: 'toy-idx/labels.bin',
+          urls: [`${base}/upstream/labels.bin`],
+          bytes: labels.length,
+          checksum: { algorithm: 'sha256', hex: sha256(labels), of: 'file' },
+          verifiedHere: true,
+        },
       ],
     },
     {
@@ -39,7 +51,15 @@ function catalogue(base: string): CatalogueEntry[] {
       folder: 'adbench',
       title: 'no checksum known',
       source: 'test',
-      files: [{ path: 'adbench/99_unknown.npz', urls: [`${base}/upstream/99_unknown.npz`], bytes: null, checksum: null, verifiedHere: false }],
+      files: [
+        {
+          path: 'adbench/99_unknown.npz',
+          urls: [`${base}/upstream/99_unknown.npz`],
+          bytes: null,
+          checksum: null,
+          verifiedHere: false,
+        },
+      ],
     },
   ];
 }
@@ -63,7 +83,10 @@ describe('the data folder', () => {
   it('ABC_DATA_DIR, else the platform cache folder', () => {
     expect(defaultDataDir('x', { env: { ABC_DATA_DIR: 'y' } })).toEqual({ dir: 'x', from: 'option' });
     expect(defaultDataDir(undefined, { env: { ABC_DATA_DIR: 'y' } })).toEqual({ dir: 'y', from: 'ABC_DATA_DIR' });
-    expect(defaultDataDir(undefined, { env: { XDG_CACHE_HOME: '/c' }, platform: 'linux', home: '/h' })).toEqual({ dir: join('/c', 'abc'), from: 'cache' });
+    expect(defaultDataDir(undefined, { env: { XDG_CACHE_HOME: '/c' }, platform: 'linux', home: '/h' })).toEqual({
+      dir: join('/c', 'abc'),
+      from: 'cache',
+    });
     expect(cacheDataDir({ env: {}, platform: 'linux', home: '/h' })).toBe(join('/h', '.cache', 'abc'));
     expect(cacheDataDir({ env: {}, platform: 'darwin', home: '/h' })).toBe(join('/h', 'Library', 'Caches', 'abc'));
     expect(cacheDataDir({ env: { LOCALAPPDATA: 'C:/L' }, platform: 'win32', home: '/h' })).toBe(join('C:/L', 'abc', 'Cache'));
@@ -74,7 +97,11 @@ describe('fetchDatasets against a local server', () => {
   it('writes the --data-dir layout, verifies, reports events; a second fetch downloads nothing', async () => {
     const dir = join(tmp.dir, 'data1');
     const events: FetchEvent['type'][] = [];
-    const { files } = await fetchDatasets(['toy-idx'], { dir, catalogue: catalogue(server.base), onEvent: (e) => events.push(e.type) });
+    const { files } = await fetchDatasets(['toy-idx'], {
+      dir,
+      catalogue: catalogue(server.base),
+      onEvent: (e) => events.push(e.type),
+    });
     expect(files.map((f) => [f.path, f.verification, f.skipped])).toEqual([
       [join(dir, 'toy-idx', 'images.gz'), 'catalogue', false],
       [join(dir, 'toy-idx', 'labels.bin'), 'catalogue', false],
@@ -89,8 +116,15 @@ describe('fetchDatasets against a local server', () => {
 
   it('--mirror bases are tried first, with the same relative paths', async () => {
     const dir = join(tmp.dir, 'data2');
-    const { files } = await fetchDatasets(['toy-idx'], { dir, catalogue: catalogue(server.base), mirrors: [`${server.base}/mirror/`] });
-    expect(files.map((f) => f.url)).toEqual([`${server.base}/mirror/toy-idx/images.gz`, `${server.base}/mirror/toy-idx/labels.bin`]);
+    const { files } = await fetchDatasets(['toy-idx'], {
+      dir,
+      catalogue: catalogue(server.base),
+      mirrors: [`${server.base}/mirror/`],
+    });
+    expect(files.map((f) => f.url)).toEqual([
+      `${server.base}/mirror/toy-idx/images.gz`,
+      `${server.base}/mirror/toy-idx/labels.bin`,
+    ]);
   });
 
   it('a file with no known checksum: its SHA-256 is recorded at the first download and checked afterwards', async () => {
@@ -98,15 +132,24 @@ describe('fetchDatasets against a local server', () => {
     const first = await fetchDatasets(['adbench/99_unknown'], { dir, catalogue: catalogue(server.base) });
     expect(first.files[0]).toMatchObject({ verification: 'unverified', sha256: sha256(unknown) });
     const record = readFileSync(join(dir, 'adbench', '99_unknown.npz.sha256'), 'utf8');
-    expect(record).toMatch(new RegExp(`^${sha256(unknown)}  99_unknown\\.npz\\n# recorded at its first download from ${server.base}/upstream/99_unknown\\.npz`));
+    expect(record).toMatch(
+      new RegExp(
+        `^${sha256(unknown)}  99_unknown\\.npz\\n# recorded at its first download from ${server.base}/upstream/99_unknown\\.npz`,
+      ),
+    );
     const listed = await listDatasets({ dir, names: ['adbench/99_unknown'], catalogue: catalogue(server.base) });
     expect(listed.datasets[0]).toMatchObject({ complete: true, files: [{ state: 'recorded', bytes: 500 }] });
     // Upstream changes: the file in the cache still matches its record; a fresh download of the new bytes does not.
     writeFileSync(join(served, 'upstream', '99_unknown.npz'), new Uint8Array(500).fill(8));
     try {
-      expect((await fetchDatasets(['adbench/99_unknown'], { dir, catalogue: catalogue(server.base) })).files[0]).toMatchObject({ skipped: true, verification: 'recorded' });
+      expect((await fetchDatasets(['adbench/99_unknown'], { dir, catalogue: catalogue(server.base) })).files[0]).toMatchObject({
+        skipped: true,
+        verification: 'recorded',
+      });
       writeFileSync(join(dir, 'adbench', '99_unknown.npz'), new Uint8Array(3)); // damaged in the cache
-      await expect(fetchDatasets(['adbench/99_unknown'], { dir, catalogue: catalogue(server.base), retries: 0, backoffMs: 1 })).rejects.toThrow(/sha256/i);
+      await expect(
+        fetchDatasets(['adbench/99_unknown'], { dir, catalogue: catalogue(server.base), retries: 0, backoffMs: 1 }),
+      ).rejects.toThrow(/sha256/i);
     } finally {
       writeFileSync(join(served, 'upstream', '99_unknown.npz'), unknown);
     }
@@ -115,7 +158,14 @@ describe('fetchDatasets against a local server', () => {
   it('no address answers: one error naming every address tried and how to place the file by hand', async () => {
     const dir = join(tmp.dir, 'data4');
     const dead = 'http://127.0.0.1:9'; // discard port: connection refused
-    const err = await fetchDatasets(['toy-idx'], { dir, catalogue: catalogue(dead), mirrors: ['http://127.0.0.1:1/m'], retries: 0, backoffMs: 1, timeoutMs: 2000 }).catch((e) => e);
+    const err = await fetchDatasets(['toy-idx'], {
+      dir,
+      catalogue: catalogue(dead),
+      mirrors: ['http://127.0.0.1:1/m'],
+      retries: 0,
+      backoffMs: 1,
+      timeoutMs: 2000,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetFetchError);
     expect(err.code).toBe('DOWNLOAD');
     expect(err.message).toContain('http://127.0.0.1:1/m/toy-idx/images.gz');

@@ -14,7 +14,9 @@ function idx(dims: number[], data: ArrayLike<number>, magic = 0x0800 | dims.leng
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, magic, false);
-  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d, false));
+  dims.forEach((d, k) => {
+    view.setUint32(4 + 4 * k, d, false);
+  });
   out.set(data, 4 + 4 * dims.length);
   return out;
 }

@@ -63,7 +63,7 @@ describe.skipIf(!KDD.dir)(`${REAL_DATA} KDD Cup '99 on the real files`, () => {
 describe('parseKdd', () => {
   it('drops the symbolic columns and strips the label dot', () => {
     const v = zeros38().map((_, k) => k + 0.5);
-    const d = parseKdd(row(v, 'normal') + '\n', { name: 'one' });
+    const d = parseKdd(`${row(v, 'normal')}\n`, { name: 'one' });
     expect(d.labels).toEqual(['normal']);
     expect(Array.from(d.X.data)).toEqual(v);
   });
@@ -98,9 +98,9 @@ describe('KDD loader errors', () => {
   afterAll(tmp.cleanup);
 
   it('a missing test file names the names looked for; a corrupt gz names the file', async () => {
-    writeFileSync(join(tmp.dir, 'kddcup.data_10_percent'), row(zeros38(), 'normal') + '\n');
+    writeFileSync(join(tmp.dir, 'kddcup.data_10_percent'), `${row(zeros38(), 'normal')}\n`);
     await expect(loadKdd(tmp.dir)).rejects.toThrow(/no KDD Cup '99 test \('corrected'\) file: looked for corrected/);
-    const gz = gzipSync(row(zeros38(), 'normal') + '\n');
+    const gz = gzipSync(`${row(zeros38(), 'normal')}\n`);
     writeFileSync(join(tmp.dir, 'corrected.gz'), gz.subarray(0, 20));
     const e = await loadKdd(tmp.dir).catch((x: unknown) => x);
     expect((e as DatasetFormatError).problem).toBe('gzip');
@@ -114,7 +114,9 @@ describe('KDD loader errors', () => {
     writeFileSync(join(tmp.dir, 'kddcup.data_10_percent'), train);
     writeFileSync(join(tmp.dir, 'corrected.gz'), gzipSync(test));
     const s = await loadKddSplit(tmp.dir);
-    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([1, 1, 1, 1, 2]);
+    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([
+      1, 1, 1, 1, 2,
+    ]);
     expect(s.warnings).toHaveLength(2);
   });
 });

@@ -25,7 +25,9 @@ function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, 0x0800 | dims.length, false);
-  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d, false));
+  dims.forEach((d, k) => {
+    view.setUint32(4 + 4 * k, d, false);
+  });
   out.set(data, 4 + 4 * dims.length);
   return out;
 }
@@ -34,7 +36,13 @@ function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
 function tiny(n: number): { images: Uint8Array; labels: Uint8Array } {
   const pixels = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) pixels[i * 4] = i;
-  return { images: idx([n, 2, 2], pixels), labels: idx([n], Array.from({ length: n }, (_, i) => i % 10)) };
+  return {
+    images: idx([n, 2, 2], pixels),
+    labels: idx(
+      [n],
+      Array.from({ length: n }, (_, i) => i % 10),
+    ),
+  };
 }
 
 describe.skipIf(!MNIST.dir)(`${REAL_DATA} MNIST on the real files`, () => {
@@ -90,7 +98,9 @@ describe('mnistSplit on a tiny dataset', () => {
   it('pools both parts, halves normals and known anomalies, puts every unknown in the test set', () => {
     const s = mnistSplit(data, { seed: 3 });
     // 140 images, 14 per digit: normal 70, known 56, unknown 14.
-    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([35, 28, 35, 28, 14]);
+    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([
+      35, 28, 35, 28, 14,
+    ]);
     // Pixel 0 is the index within its part: train ids 0–99, test ids 0–39. Every normal appears once.
     const key = (id: number, digitOk: boolean) => (digitOk ? id : -1);
     const normals = [...ids(s.train.normal), ...ids(s.test.normal)].map((id) => key(id, [1, 3, 5, 7, 9].includes(id % 10)));

@@ -75,7 +75,9 @@ describe('parseNpy: hand-built arrays', () => {
           expect(a.data.constructor.name).toBe(type);
           expect(a.version).toBe('1.0');
           const got = cValues(a);
-          values.forEach((v, k) => expect(Object.is(got[k], v), `element ${k}: ${String(got[k])} vs ${String(v)}`).toBe(true));
+          values.forEach((v, k) => {
+            expect(Object.is(got[k], v), `element ${k}: ${String(got[k])} vs ${String(v)}`).toBe(true);
+          });
         });
       }
     }
@@ -124,15 +126,25 @@ describe('parseNpy: everything malformed is a DatasetFormatError naming the file
   const good = writeNpy('<f8', [2, 3], [1, 2, 3, 4, 5, 6]);
 
   it('refuses pickled object arrays, strings, complex, structured and unknown dtypes', () => {
-    const obj = thrown(() => parseNpy(writeNpy('<f8', [1], [0], { header: "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }" }), 'obj.npy'));
+    const obj = thrown(() =>
+      parseNpy(writeNpy('<f8', [1], [0], { header: "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }" }), 'obj.npy'),
+    );
     expect(obj.message).toMatch(/^obj\.npy: .*pickled object array.*not supported/);
     expect(obj.problem).toBe('format');
     for (const descr of ['<U3', '|S4', '<c16', '<M8[ns]', '<f2', '<f16', '|V8', 'x', '|f8', '<i3']) {
-      const e = thrown(() => parseNpy(writeNpy('<f8', [1], [0], { header: `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }` }), 'd.npy'));
+      const e = thrown(() =>
+        parseNpy(
+          writeNpy('<f8', [1], [0], { header: `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }` }),
+          'd.npy',
+        ),
+      );
       expect(e.message, descr).toMatch(/^d\.npy: dtype/);
     }
     const structured = thrown(() =>
-      parseNpy(writeNpy('<f8', [1], [0], { header: "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }" }), 's.npy'),
+      parseNpy(
+        writeNpy('<f8', [1], [0], { header: "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }" }),
+        's.npy',
+      ),
     );
     expect(structured.message).toMatch(/structured dtype/);
   });
@@ -162,7 +174,9 @@ describe('parseNpy: everything malformed is a DatasetFormatError naming the file
     expect(bad("{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (1,)}").message).toMatch(/twice/);
     expect(bad("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}").message).toMatch(/beyond 2\^53/);
     // A shape whose product overflows 2^53 is caught before any allocation.
-    expect(bad("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967295, 4294967295, 4294967295)}").problem).toBe('truncated');
+    expect(bad("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967295, 4294967295, 4294967295)}").problem).toBe(
+      'truncated',
+    );
   });
 });
 
@@ -189,7 +203,9 @@ describe('npyToMatrix and npyToLabels', () => {
     const e = thrown(() => npyToMatrix(parseNpy(writeNpy('<f8', [2, 2], [1, 2, NaN, 4])), 'x.npz'));
     expect(e.message).toMatch(/^x\.npz: X\[1, 0\] is NaN/);
     expect(e.problem).toBe('value');
-    expect(thrown(() => npyToMatrix(parseNpy(writeNpy('<f8', [1, 2], [1, 1e300])), 'x.npz')).message).toMatch(/X\[0, 1\] is 1e\+300 \(beyond float32 range\)/);
+    expect(thrown(() => npyToMatrix(parseNpy(writeNpy('<f8', [1, 2], [1, 1e300])), 'x.npz')).message).toMatch(
+      /X\[0, 1\] is 1e\+300 \(beyond float32 range\)/,
+    );
     expect(thrown(() => npyToMatrix(parseNpy(writeNpy('<f8', [3], [1, 2, 3])), 'x.npz')).message).toMatch(/2-D/);
   });
 
@@ -219,7 +235,13 @@ describe('parseNpz: zip archives', () => {
     for (const deflate of [false, true]) {
       for (const dataDescriptor of [false, true]) {
         for (const zip64 of [false, true]) {
-          const zip = writeZip([{ name: 'X.npy', bytes: x, deflate, dataDescriptor, zip64 }, { name: 'y.npy', bytes: y, deflate, dataDescriptor, zip64 }], { zip64, comment: zip64 ? 'made by a test' : '' });
+          const zip = writeZip(
+            [
+              { name: 'X.npy', bytes: x, deflate, dataDescriptor, zip64 },
+              { name: 'y.npy', bytes: y, deflate, dataDescriptor, zip64 },
+            ],
+            { zip64, comment: zip64 ? 'made by a test' : '' },
+          );
           check(parseNpz(zip, 'a.npz', inflateRawNode));
         }
       }
@@ -227,14 +249,31 @@ describe('parseNpz: zip archives', () => {
   });
 
   it('skips members that are not .npy and folders; a stored archive needs no inflateRaw', () => {
-    const zip = writeZip([{ name: 'notes.txt', bytes: new Uint8Array([1, 2]) }, { name: 'dir/', bytes: new Uint8Array(0) }, { name: 'X.npy', bytes: x }, { name: 'y.npy', bytes: y }]);
+    const zip = writeZip([
+      { name: 'notes.txt', bytes: new Uint8Array([1, 2]) },
+      { name: 'dir/', bytes: new Uint8Array(0) },
+      { name: 'X.npy', bytes: x },
+      { name: 'y.npy', bytes: y },
+    ]);
     check(parseNpz(zip, 'a.npz'));
   });
 
   it('errors name the file and the member', () => {
     const deflated = writeZip([{ name: 'X.npy', bytes: x, deflate: true }]);
-    expect(thrown(() => parseNpz(deflated, 'a.npz')).message).toMatch(/^a\.npz: member X\.npy: is deflate-compressed and no inflateRaw/);
-    expect(thrown(() => parseNpz(writeZip([{ name: 'X.npy', bytes: x }, { name: 'X.npy', bytes: x }]), 'a.npz')).message).toMatch(/occurs twice/);
+    expect(thrown(() => parseNpz(deflated, 'a.npz')).message).toMatch(
+      /^a\.npz: member X\.npy: is deflate-compressed and no inflateRaw/,
+    );
+    expect(
+      thrown(() =>
+        parseNpz(
+          writeZip([
+            { name: 'X.npy', bytes: x },
+            { name: 'X.npy', bytes: x },
+          ]),
+          'a.npz',
+        ),
+      ).message,
+    ).toMatch(/occurs twice/);
     const inner = thrown(() => parseNpz(writeZip([{ name: 'X.npy', bytes: x.subarray(0, x.length - 3) }]), 'a.npz'));
     expect(inner.message).toMatch(/^a\.npz: member X\.npy: the header says shape \(2, 2\)/);
     const encrypted = writeZip([{ name: 'X.npy', bytes: x }]);
@@ -257,7 +296,13 @@ describe('parseNpz: zip archives', () => {
     const zip = writeZip([{ name: 'X.npy', bytes: x }]);
     expect(thrown(() => parseNpz(zip.subarray(0, zip.length - 30), 'a.npz')).problem).toBe('truncated');
     // A throwing inflater is wrapped too.
-    expect(thrown(() => parseNpz(deflated, 'a.npz', () => { throw new RangeError('boom'); })).message).toMatch(/corrupt deflate data \(boom\)/);
+    expect(
+      thrown(() =>
+        parseNpz(deflated, 'a.npz', () => {
+          throw new RangeError('boom');
+        }),
+      ).message,
+    ).toMatch(/corrupt deflate data \(boom\)/);
     // An inflater that returns the wrong size.
     expect(thrown(() => parseNpz(deflated, 'a.npz', () => new Uint8Array(3))).message).toMatch(/inflates to 3 bytes/);
   });
@@ -270,7 +315,10 @@ interface Expected {
   values: string[];
   version?: string;
 }
-const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Record<string, Expected> | Expected>;
+const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<
+  string,
+  Record<string, Expected> | Expected
+>;
 
 function expectArray(a: NpyArray, e: Expected, what: string) {
   expect(a.dtype, what).toBe(e.dtype);
@@ -398,7 +446,13 @@ describe('fuzz: mutated .npz and .npy bytes', () => {
       fixture('adbench_like.npz'),
       fixture('headers.npz'),
       fixture('dtypes_fortran.npz'),
-      writeZip([{ name: 'X.npy', bytes: x, zip64: true, dataDescriptor: true }, { name: 'y.npy', bytes: y, deflate: true }], { zip64: true }),
+      writeZip(
+        [
+          { name: 'X.npy', bytes: x, zip64: true, dataDescriptor: true },
+          { name: 'y.npy', bytes: y, deflate: true },
+        ],
+        { zip64: true },
+      ),
     ];
     // Spliced headers: one array's header on another's data, a zip end record on foreign bytes.
     const spliced = [
@@ -410,7 +464,11 @@ describe('fuzz: mutated .npz and .npy bytes', () => {
     ];
     const rng = new Random(7);
     const outcome = { parsed: 0, typedError: 0 };
-    const cases: { kind: string; bytes: Uint8Array; npy: boolean }[] = spliced.map((bytes, k) => ({ kind: 'splice', bytes, npy: k < 2 }));
+    const cases: { kind: string; bytes: Uint8Array; npy: boolean }[] = spliced.map((bytes, k) => ({
+      kind: 'splice',
+      bytes,
+      npy: k < 2,
+    }));
     for (let k = 0; k < 600; k++) {
       const npy = k % 4 === 3;
       const base = npy ? (k % 8 === 3 ? x : y) : bases[k % bases.length];

@@ -53,7 +53,9 @@ function idx(magic: number, dims: number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, magic, false);
-  dims.forEach((d, k) => v.setUint32(4 + 4 * k, d, false));
+  dims.forEach((d, k) => {
+    v.setUint32(4 + 4 * k, d, false);
+  });
   out.set(data, 4 + 4 * dims.length);
   return out;
 }
@@ -76,7 +78,10 @@ function generatedSlices(n: number): { img: Uint8Array; lab: Uint8Array; cifar: 
   const img = new Uint8Array(16 + n * 784);
   img.set(bytes(n * 784), 16);
   const lab = new Uint8Array(8 + n);
-  lab.set(Uint8Array.from({ length: n }, () => rng.int(10)), 8);
+  lab.set(
+    Uint8Array.from({ length: n }, () => rng.int(10)),
+    8,
+  );
   const cifar = bytes(3 * 3073);
   for (let r = 0; r < 3; r++) cifar[r * 3073] = rng.int(10);
   const protocols = ['tcp', 'udp', 'icmp'];
@@ -85,7 +90,7 @@ function generatedSlices(n: number): { img: Uint8Array; lab: Uint8Array; cifar: 
     const numbers = Array.from({ length: 38 }, () => (rng.int(4) === 0 ? (rng.int(1000) / 100).toFixed(2) : String(rng.int(3))));
     return [numbers[0], protocols[rng.int(3)], 'http', 'SF', ...numbers.slice(1), `${labels[rng.int(4)]}.`].join(',');
   });
-  return { img, lab, cifar, kddText: rows.join('\n') + '\n' };
+  return { img, lab, cifar, kddText: `${rows.join('\n')}\n` };
 }
 
 beforeAll(async () => {
@@ -109,8 +114,8 @@ beforeAll(async () => {
     images: idx(0x803, [n, 28, 28], img.subarray(16)),
     labels: idx(0x801, [n], lab.subarray(8)),
     cifar,
-    kdd: new TextEncoder().encode(kddLines.join('\n') + '\n'),
-    csv: new TextEncoder().encode([header, ...csvLines].join('\n') + '\n'),
+    kdd: new TextEncoder().encode(`${kddLines.join('\n')}\n`),
+    csv: new TextEncoder().encode(`${[header, ...csvLines].join('\n')}\n`),
   };
 }, 30_000);
 
@@ -141,7 +146,10 @@ function mutate(rng: Random, b: Uint8Array, headerBytes: number): { kind: string
     case 5: {
       const i = at();
       const len = 1 + rng.int(64);
-      return { kind: 'duplicate run', bytes: new Uint8Array([...b.subarray(0, i + len), ...b.subarray(i, i + len), ...b.subarray(i + len)]) };
+      return {
+        kind: 'duplicate run',
+        bytes: new Uint8Array([...b.subarray(0, i + len), ...b.subarray(i, i + len), ...b.subarray(i + len)]),
+      };
     }
     default: {
       const c = b.slice();
@@ -154,7 +162,15 @@ function mutate(rng: Random, b: Uint8Array, headerBytes: number): { kind: string
 
 type Parser = (bytes: Uint8Array) => Promise<void> | void;
 
-async function fuzz(name: string, seed: number, base: Uint8Array, headerBytes: number, parse: Parser, cases: number, extra: Uint8Array[] = []) {
+async function fuzz(
+  name: string,
+  seed: number,
+  base: Uint8Array,
+  headerBytes: number,
+  parse: Parser,
+  cases: number,
+  extra: Uint8Array[] = [],
+) {
   const rng = new Random(seed);
   const outcome = { parsed: 0, typedError: 0 };
   const t0 = performance.now();
@@ -179,102 +195,173 @@ async function fuzz(name: string, seed: number, base: Uint8Array, headerBytes: n
   return outcome;
 }
 
-describe(onRealData ? `${REAL_DATA} fuzz: dataset parsers on mutated real slices` : 'fuzz: dataset parsers on mutated generated slices', () => {
-  it('IDX / MNIST images and labels: only DatasetFormatError, shapes consistent when parsed', async () => {
-    const { images, labels } = slices;
-    const spliced = [
-      new Uint8Array([...labels.subarray(0, 8), ...images.subarray(16)]), // a label header on image data
-      new Uint8Array([...images.subarray(0, 16), ...labels.subarray(8)]), // an image header on label data
-      idx(0x803, [0xffffffff, 0xffffffff, 0xffffffff], images.subarray(16)), // sizes that overflow 2^53
-      idx(0x803, [0, 28, 28], new Uint8Array(0)),
-      idx(0x8ff, [1], new Uint8Array(1)),
-      idx(0x0d03, [1, 1, 1], new Uint8Array(4)),
-    ];
-    await fuzz('IDX images', 11, images, 16, (b) => {
-      const X = parseMnistImages(b, 'images');
-      expect(X.data.length).toBe(X.rows * X.cols);
-      for (const v of X.data) if (!(v >= 0 && v <= 1)) throw new Error(`pixel ${v} outside [0, 1]`);
-    }, 300, spliced);
-    await fuzz('IDX labels', 12, labels, 8, (b) => {
-      const y = parseMnistLabels(b, 'labels');
-      expect(y).toBeInstanceOf(Uint8Array);
-    }, 150, spliced);
-    await fuzz('IDX generic', 13, images, 16, (b) => {
-      const { dims, data } = parseIdx(b, 'any');
-      expect(data.length).toBe(dims.reduce((a, d) => a * d, 1));
-    }, 150);
-  }, 30_000);
+describe(
+  onRealData ? `${REAL_DATA} fuzz: dataset parsers on mutated real slices` : 'fuzz: dataset parsers on mutated generated slices',
+  () => {
+    it('IDX / MNIST images and labels: only DatasetFormatError, shapes consistent when parsed', async () => {
+      const { images, labels } = slices;
+      const spliced = [
+        new Uint8Array([...labels.subarray(0, 8), ...images.subarray(16)]), // a label header on image data
+        new Uint8Array([...images.subarray(0, 16), ...labels.subarray(8)]), // an image header on label data
+        idx(0x803, [0xffffffff, 0xffffffff, 0xffffffff], images.subarray(16)), // sizes that overflow 2^53
+        idx(0x803, [0, 28, 28], new Uint8Array(0)),
+        idx(0x8ff, [1], new Uint8Array(1)),
+        idx(0x0d03, [1, 1, 1], new Uint8Array(4)),
+      ];
+      await fuzz(
+        'IDX images',
+        11,
+        images,
+        16,
+        (b) => {
+          const X = parseMnistImages(b, 'images');
+          expect(X.data.length).toBe(X.rows * X.cols);
+          for (const v of X.data) if (!(v >= 0 && v <= 1)) throw new Error(`pixel ${v} outside [0, 1]`);
+        },
+        300,
+        spliced,
+      );
+      await fuzz(
+        'IDX labels',
+        12,
+        labels,
+        8,
+        (b) => {
+          const y = parseMnistLabels(b, 'labels');
+          expect(y).toBeInstanceOf(Uint8Array);
+        },
+        150,
+        spliced,
+      );
+      await fuzz(
+        'IDX generic',
+        13,
+        images,
+        16,
+        (b) => {
+          const { dims, data } = parseIdx(b, 'any');
+          expect(data.length).toBe(dims.reduce((a, d) => a * d, 1));
+        },
+        150,
+      );
+    }, 30_000);
 
-  it('CIFAR-10 binary records: only DatasetFormatError, labels 0-9 and pixels in [0, 1] when parsed', async () => {
-    const { cifar } = slices;
-    await fuzz('CIFAR', 21, cifar, 1, (b) => {
-      const { X, labels } = parseCifar(b, 'cifar', { classes: [0, 1, 3] });
-      expect(X.rows).toBe(labels.length);
-      for (const l of labels) expect([0, 1, 3]).toContain(l);
-      for (const v of X.data) if (!(v >= 0 && v <= 1)) throw new Error(`pixel ${v} outside [0, 1]`);
-    }, 250, [cifar.subarray(0, 3072), new Uint8Array(3073).fill(10), gzipSync(cifar)]);
-  }, 30_000);
+    it('CIFAR-10 binary records: only DatasetFormatError, labels 0-9 and pixels in [0, 1] when parsed', async () => {
+      const { cifar } = slices;
+      await fuzz(
+        'CIFAR',
+        21,
+        cifar,
+        1,
+        (b) => {
+          const { X, labels } = parseCifar(b, 'cifar', { classes: [0, 1, 3] });
+          expect(X.rows).toBe(labels.length);
+          for (const l of labels) expect([0, 1, 3]).toContain(l);
+          for (const v of X.data) if (!(v >= 0 && v <= 1)) throw new Error(`pixel ${v} outside [0, 1]`);
+        },
+        250,
+        [cifar.subarray(0, 3072), new Uint8Array(3073).fill(10), gzipSync(cifar)],
+      );
+    }, 30_000);
 
-  it("KDD Cup '99 rows: only DatasetFormatError; parsed features are 38 numbers per row", async () => {
-    const { kdd } = slices;
-    await fuzz('KDD', 31, kdd, 200, (b) => {
-      const { X, labels } = parseKdd(b, { name: 'kdd' });
-      expect(X.cols).toBe(38);
-      expect(labels.length).toBe(X.rows);
-      for (const v of X.data) if (!Number.isFinite(v)) throw new Error(`a non-finite feature ${v}`);
-    }, 200, [new TextEncoder().encode('1,tcp,http,SF' + ',0'.repeat(37) + ',normal.\n'), new TextEncoder().encode(',,,,\n'), new Uint8Array(0), new TextEncoder().encode('Infinity,tcp,http,SF' + ',1e39'.repeat(37) + ',normal.\n')]);
-  }, 30_000);
+    it("KDD Cup '99 rows: only DatasetFormatError; parsed features are 38 numbers per row", async () => {
+      const { kdd } = slices;
+      await fuzz(
+        'KDD',
+        31,
+        kdd,
+        200,
+        (b) => {
+          const { X, labels } = parseKdd(b, { name: 'kdd' });
+          expect(X.cols).toBe(38);
+          expect(labels.length).toBe(X.rows);
+          for (const v of X.data) if (!Number.isFinite(v)) throw new Error(`a non-finite feature ${v}`);
+        },
+        200,
+        [
+          new TextEncoder().encode(`1,tcp,http,SF${',0'.repeat(37)},normal.\n`),
+          new TextEncoder().encode(',,,,\n'),
+          new Uint8Array(0),
+          new TextEncoder().encode(`Infinity,tcp,http,SF${',1e39'.repeat(37)},normal.\n`),
+        ],
+      );
+    }, 30_000);
 
-  it('CSV (whole and streamed in random pieces): only DatasetFormatError; tables rectangular when parsed', async () => {
-    const { csv } = slices;
-    const rng = new Random(99);
-    const check = (t: { names: readonly string[]; columns: readonly ArrayLike<unknown>[]; rows: number }, labels?: Uint8Array) => {
-      for (const c of t.columns) expect(c.length).toBe(t.rows);
-      if (labels) {
-        expect(labels.length).toBe(t.rows);
-        for (const l of labels) expect(l === 0 || l === 1).toBe(true);
-      }
-    };
-    await fuzz('CSV', 41, csv, 120, (b) => {
-      const { table, labels } = parseCsv(b, { name: 'data.csv', label: 'label' });
-      check(table, labels);
-    }, 300, [new TextEncoder().encode('a,"b\n1,2\n'), new TextEncoder().encode('\uFEFF\n\n'), new TextEncoder().encode('label\n2\n'), new TextEncoder().encode('a,a,label\n1,2,0\n')]);
-    await fuzz('CSV streamed', 42, csv, 120, async (b) => {
-      const pieces: Uint8Array[] = [];
-      for (let i = 0; i < b.length; ) {
-        const len = 1 + rng.int(97);
-        pieces.push(b.subarray(i, i + len));
-        i += len;
-      }
-      async function* source() {
-        yield* pieces;
-      }
-      for await (const chunk of readCsvChunks(source(), { name: 'data.csv', label: 'label', chunkRows: 7 })) check(chunk.table, chunk.labels);
-    }, 150);
-  }, 30_000);
+    it('CSV (whole and streamed in random pieces): only DatasetFormatError; tables rectangular when parsed', async () => {
+      const { csv } = slices;
+      const rng = new Random(99);
+      const check = (
+        t: { names: readonly string[]; columns: readonly ArrayLike<unknown>[]; rows: number },
+        labels?: Uint8Array,
+      ) => {
+        for (const c of t.columns) expect(c.length).toBe(t.rows);
+        if (labels) {
+          expect(labels.length).toBe(t.rows);
+          for (const l of labels) expect(l === 0 || l === 1).toBe(true);
+        }
+      };
+      await fuzz(
+        'CSV',
+        41,
+        csv,
+        120,
+        (b) => {
+          const { table, labels } = parseCsv(b, { name: 'data.csv', label: 'label' });
+          check(table, labels);
+        },
+        300,
+        [
+          new TextEncoder().encode('a,"b\n1,2\n'),
+          new TextEncoder().encode('\uFEFF\n\n'),
+          new TextEncoder().encode('label\n2\n'),
+          new TextEncoder().encode('a,a,label\n1,2,0\n'),
+        ],
+      );
+      await fuzz(
+        'CSV streamed',
+        42,
+        csv,
+        120,
+        async (b) => {
+          const pieces: Uint8Array[] = [];
+          for (let i = 0; i < b.length; ) {
+            const len = 1 + rng.int(97);
+            pieces.push(b.subarray(i, i + len));
+            i += len;
+          }
+          async function* source() {
+            yield* pieces;
+          }
+          for await (const chunk of readCsvChunks(source(), { name: 'data.csv', label: 'label', chunkRows: 7 }))
+            check(chunk.table, chunk.labels);
+        },
+        150,
+      );
+    }, 30_000);
 
-  it('gzip files through the Node loader: a corrupt or truncated stream is a DatasetFormatError (gzip)', async () => {
-    const gz = gzipSync(slices.images);
-    const rng = new Random(51);
-    let typed = 0;
-    let ran = 0;
-    let parsed = 0;
-    for (let k = 0; k < 40; k++) {
-      const { bytes } = k % 2 === 0 ? { bytes: gz.subarray(0, 2 + rng.int(gz.length - 2)) } : mutate(rng, gz, 10);
-      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) continue;
-      const path = join(tmp.dir, `f${k}.gz`);
-      await writeFile(path, bytes);
-      ran++;
-      try {
-        const f = await readDataFile(path, { verify: false });
-        parseMnistImages(f.bytes, path);
-        parsed++;
-      } catch (e) {
-        expect(e).toBeInstanceOf(DatasetFormatError);
-        typed++;
+    it('gzip files through the Node loader: a corrupt or truncated stream is a DatasetFormatError (gzip)', async () => {
+      const gz = gzipSync(slices.images);
+      const rng = new Random(51);
+      let typed = 0;
+      let ran = 0;
+      let parsed = 0;
+      for (let k = 0; k < 40; k++) {
+        const { bytes } = k % 2 === 0 ? { bytes: gz.subarray(0, 2 + rng.int(gz.length - 2)) } : mutate(rng, gz, 10);
+        if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) continue;
+        const path = join(tmp.dir, `f${k}.gz`);
+        await writeFile(path, bytes);
+        ran++;
+        try {
+          const f = await readDataFile(path, { verify: false });
+          parseMnistImages(f.bytes, path);
+          parsed++;
+        } catch (e) {
+          expect(e).toBeInstanceOf(DatasetFormatError);
+          typed++;
+        }
       }
-    }
-    expect(typed + parsed).toBe(ran);
-    expect(typed).toBeGreaterThanOrEqual(10);
-  }, 30_000);
-});
+      expect(typed + parsed).toBe(ran);
+      expect(typed).toBeGreaterThanOrEqual(10);
+    }, 30_000);
+  },
+);

@@ -99,7 +99,13 @@ describe('settings', () => {
     expect(toySplit(10000, 0).train.normal.rows).toBe(10000);
     expect(split.testSet).toBe('generated');
     const small = subsampleSplit(split, 50, 1);
-    expect([small.train.normal.rows, small.train.known.rows, small.test.normal.rows, small.test.known.rows, small.test.unknown.rows]).toEqual([50, 50, 50, 50, 50]);
+    expect([
+      small.train.normal.rows,
+      small.train.known.rows,
+      small.test.normal.rows,
+      small.test.known.rows,
+      small.test.unknown.rows,
+    ]).toEqual([50, 50, 50, 50, 50]);
     const big = rowSet(split.test.unknown);
     for (const r of rowSet(small.test.unknown)) expect(big.has(r)).toBe(true);
   });
@@ -128,10 +134,21 @@ describe('methods', () => {
     const { getDetectorEntry } = await import('@abc/core');
     const entry = getDetectorEntry('spy-sup');
     const spec: MethodSpec = { id: 'x', detector: 'spy-sup' };
-    expect(methodParams(spec, entry, { seed: 4, nFeatures: 2, maxEpochs: 2 })).toEqual({ hidden: [10, 10], latent: 1, validationFraction: 0.2, maxEpochs: 2, seed: 4 });
+    expect(methodParams(spec, entry, { seed: 4, nFeatures: 2, maxEpochs: 2 })).toEqual({
+      hidden: [10, 10],
+      latent: 1,
+      validationFraction: 0.2,
+      maxEpochs: 2,
+      seed: 4,
+    });
     // A cap never raises the method's own number of epochs (3 here).
     expect(methodParams(spec, entry, { seed: 4, nFeatures: 2, maxEpochs: 7 }).maxEpochs).toBe(3);
-    expect(methodParams(spec, entry, { seed: 1, nFeatures: 784 })).toEqual({ hidden: [300, 100], latent: 20, validationFraction: 0.2, seed: 1 });
+    expect(methodParams(spec, entry, { seed: 1, nFeatures: 784 })).toEqual({
+      hidden: [300, 100],
+      latent: 20,
+      validationFraction: 0.2,
+      seed: 1,
+    });
   });
 
   it('plans setting 3 per count for supervised methods and once for unsupervised ones', () => {
@@ -139,9 +156,22 @@ describe('methods', () => {
       { id: 'a', detector: 'spy-sup', supervised: true },
       { id: 'b', detector: 'spy-unsup', supervised: false },
     ];
-    const plan = planDatasetRuns({ dataset: 'mnist', settings: [1, 3], runs: 2, methods, knownCounts: [10, 5000, 'all'], availableKnown: 400 });
+    const plan = planDatasetRuns({
+      dataset: 'mnist',
+      settings: [1, 3],
+      runs: 2,
+      methods,
+      knownCounts: [10, 5000, 'all'],
+      availableKnown: 400,
+    });
     const run0 = plan.filter((p) => p.run === 0);
-    expect(run0.map((p) => `${p.setting}:${p.method.id}:${p.nKnown ?? '-'}`)).toEqual(['1:a:-', '1:b:-', '3:a:10', '3:a:400', '3:b:0']);
+    expect(run0.map((p) => `${p.setting}:${p.method.id}:${p.nKnown ?? '-'}`)).toEqual([
+      '1:a:-',
+      '1:b:-',
+      '3:a:10',
+      '3:a:400',
+      '3:b:0',
+    ]);
     expect(plan.filter((p) => p.run === 1).every((p) => p.seed === 1)).toBe(true);
   });
 });
@@ -152,7 +182,11 @@ describe('runMethod', () => {
 
   it('fits supervised methods on normals (0) and known anomalies (1), unsupervised ones on normals only, and scores A and U', async () => {
     const data = settingData(split, 2, { seed: 1 });
-    const { record, artifacts } = await runMethod(data, { ...sup, params: { maxEpochs: 10 } }, { dataset: 'toy2d', run: 0, seed: 1, scale: false, maxEpochs: 4, grid: { xMin: -1, xMax: 1, yMin: -1, yMax: 1, steps: 5 } });
+    const { record, artifacts } = await runMethod(
+      data,
+      { ...sup, params: { maxEpochs: 10 } },
+      { dataset: 'toy2d', run: 0, seed: 1, scale: false, maxEpochs: 4, grid: { xMin: -1, xMax: 1, yMin: -1, yMax: 1, steps: 5 } },
+    );
     expect(seen.X!.rows).toBe(900);
     expect(Array.from(seen.y!).filter((v) => v === 1).length).toBe(400);
     // The 100 unknown anomalies in training are labelled normal.
@@ -161,8 +195,24 @@ describe('runMethod', () => {
       const r = `${seen.X!.data[2 * i]},${seen.X!.data[2 * i + 1]}`;
       if (unknownRows.has(r)) expect(seen.y![i]).toBe(0);
     }
-    expect(record).toMatchObject({ dataset: 'toy2d', setting: 2, method: 'sup', run: 0, seed: 1, nKnown: 400, testSet: 'generated', epochs: 4 });
-    expect(record.params).toMatchObject({ hidden: [10, 10], latent: 1, maxEpochs: 4, validationFraction: 0.2, seed: 1, scaler: 'none' });
+    expect(record).toMatchObject({
+      dataset: 'toy2d',
+      setting: 2,
+      method: 'sup',
+      run: 0,
+      seed: 1,
+      nKnown: 400,
+      testSet: 'generated',
+      epochs: 4,
+    });
+    expect(record.params).toMatchObject({
+      hidden: [10, 10],
+      latent: 1,
+      maxEpochs: 4,
+      validationFraction: 0.2,
+      seed: 1,
+      scaler: 'none',
+    });
     expect(record.aurocKnown).toBeGreaterThan(0.8);
     expect(record.auprKnown).toBeGreaterThan(0.8);
     expect(record.aurocUnknown).toBeGreaterThanOrEqual(0);
@@ -183,6 +233,8 @@ describe('runMethod', () => {
   it('stops a fit through its signal', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(runMethod(settingData(split, 1), sup, { dataset: 'toy2d', run: 0, seed: 0, scale: false, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      runMethod(settingData(split, 1), sup, { dataset: 'toy2d', run: 0, seed: 0, scale: false, signal: ac.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { ValidationError } from '@abc/core';
 import { describe, expect, it } from 'vitest';
-import { chiSquareSurvival, erfc, fSurvival, normalCdf, regularizedGammaP, regularizedGammaQ } from '../src/stats/distributions.js';
+import {
+  chiSquareSurvival,
+  erfc,
+  fSurvival,
+  normalCdf,
+  regularizedGammaP,
+  regularizedGammaQ,
+} from '../src/stats/distributions.js';
 import { averageRanks, friedmanTest, nemenyiCriticalDifference, rankRow } from '../src/stats/ranks.js';
 import { studentizedRangeCdf, studentizedRangeQuantile } from '../src/stats/studentized-range.js';
 
@@ -41,7 +48,14 @@ describe('ranks', () => {
     expect(Array.from(rankRow([0.9, 0.7, 0.9, 0.5]))).toEqual([1.5, 3, 1.5, 4]);
     expect(Array.from(rankRow([0.9, 0.7, 0.9, 0.5], { higherIsBetter: false }))).toEqual([3.5, 2, 3.5, 1]);
     expect(Array.from(rankRow([1, 1, 1]))).toEqual([2, 2, 2]);
-    expect(Array.from(averageRanks([[0.9, 0.85, 0.8], [0.7, 0.75, 0.6]]))).toEqual([1.5, 1.5, 3]);
+    expect(
+      Array.from(
+        averageRanks([
+          [0.9, 0.85, 0.8],
+          [0.7, 0.75, 0.6],
+        ]),
+      ),
+    ).toEqual([1.5, 1.5, 3]);
   });
 
   it("reproduces Demšar's worked example: ranks, Friedman, Iman-Davenport, Nemenyi CD", () => {
@@ -63,8 +77,12 @@ describe('ranks', () => {
     const q05 = [1.96, 2.343, 2.569, 2.728, 2.85, 2.949, 3.031, 3.102, 3.164];
     const q10 = [1.645, 2.052, 2.291, 2.459, 2.589, 2.693, 2.78, 2.855, 2.92];
     // Within the table's last digit (its k = 3 entry, 2.343, is 2.34370 cut rather than rounded).
-    q05.forEach((v, i) => expect(Math.abs(nemenyiCriticalDifference(i + 2, 10, 0.05).q - v)).toBeLessThan(1e-3));
-    q10.forEach((v, i) => expect(Math.abs(nemenyiCriticalDifference(i + 2, 10, 0.1).q - v)).toBeLessThan(1e-3));
+    q05.forEach((v, i) => {
+      expect(Math.abs(nemenyiCriticalDifference(i + 2, 10, 0.05).q - v)).toBeLessThan(1e-3);
+    });
+    q10.forEach((v, i) => {
+      expect(Math.abs(nemenyiCriticalDifference(i + 2, 10, 0.1).q - v)).toBeLessThan(1e-3);
+    });
     // k = 2: the range of two normals is √2 |Z|, so q_α is the two-sided normal quantile.
     expect(nemenyiCriticalDifference(2, 1).q).toBeCloseTo(1.959963984540054, 9);
   });
@@ -78,15 +96,32 @@ describe('ranks', () => {
     expect(dev).toBeLessThan(1e-12);
     console.info(`friedman: max |Δ| vs scipy ${dev.toExponential(2)}`);
     // Every dataset ranks the methods alike: χ² = N(k−1), F = ∞, p = 0.
-    const same = friedmanTest([[3, 2, 1], [3, 2, 1], [0.9, 0.5, 0.1]]);
+    const same = friedmanTest([
+      [3, 2, 1],
+      [3, 2, 1],
+      [0.9, 0.5, 0.1],
+    ]);
     expect(same.chiSquare).toBeCloseTo(6, 12);
     expect(same.imanDavenportF).toBe(Infinity);
     expect(same.fPValue).toBe(0);
     // All tied: no evidence at all.
-    const tied = friedmanTest([[1, 1, 1], [2, 2, 2]]);
+    const tied = friedmanTest([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     expect(tied.chiSquare).toBe(0);
     expect(tied.pValue).toBe(1);
-    expect(Number.isNaN(friedmanTest([[1, 1, 1], [2, 2, 2]], { tieCorrection: true }).chiSquare)).toBe(true);
+    expect(
+      Number.isNaN(
+        friedmanTest(
+          [
+            [1, 1, 1],
+            [2, 2, 2],
+          ],
+          { tieCorrection: true },
+        ).chiSquare,
+      ),
+    ).toBe(true);
   });
 
   it('validates tables and arguments', () => {

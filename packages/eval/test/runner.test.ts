@@ -2,7 +2,15 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseDetector, type ParamSpace } from '@abc/core';
-import { aggregateResults, meanStd, runKey, toySplit, type ExperimentRecord, type MethodSpec, type Results } from '../src/index.js';
+import {
+  aggregateResults,
+  meanStd,
+  runKey,
+  toySplit,
+  type ExperimentRecord,
+  type MethodSpec,
+  type Results,
+} from '../src/index.js';
 import { readRuns, runExperiments, type DatasetSource, type RunnerEvent } from '../src/node/index.js';
 import { registerMeanDetectors } from './fixtures/mean-detector.js';
 import { tempDir } from './fixtures/paths.js';
@@ -31,7 +39,14 @@ const toy = (size = 200): DatasetSource => ({
   open: async () => ({ split: (seed) => toySplit(size, seed) }),
 });
 // Settings 1, 2 and 3 (counts 10, 50, all) over 3 runs: (2 + 2 + (3 + 1)) × 3 = 24 runs.
-const base = { datasets: [toy()], settings: [1, 2, 3] as const, runs: 3, methods, knownCounts: [10, 50, 'all'] as const, maxEpochs: 2 };
+const base = {
+  datasets: [toy()],
+  settings: [1, 2, 3] as const,
+  runs: 3,
+  methods,
+  knownCounts: [10, 50, 'all'] as const,
+  maxEpochs: 2,
+};
 const TOTAL = 24;
 
 function strip(r: ExperimentRecord): Omit<ExperimentRecord, 'fitSeconds' | 'scoreSeconds'> {
@@ -40,7 +55,10 @@ function strip(r: ExperimentRecord): Omit<ExperimentRecord, 'fitSeconds' | 'scor
 }
 
 async function lines(path: string): Promise<ExperimentRecord[]> {
-  return (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ExperimentRecord);
+  return (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ExperimentRecord);
 }
 
 describe('runExperiments', () => {
@@ -98,7 +116,15 @@ describe('runExperiments', () => {
       ...base,
       settings: [...base.settings],
       knownCounts: [...base.knownCounts],
-      datasets: [{ ...toy(), open: async () => ((loaded = true), { split: (s: number) => toySplit(200, s) }) }],
+      datasets: [
+        {
+          ...toy(),
+          open: async () => {
+            loaded = true;
+            return { split: (s: number) => toySplit(200, s) };
+          },
+        },
+      ],
       out,
     });
     expect([third.ran, third.skipped, loaded]).toEqual([0, TOTAL, false]);
@@ -109,12 +135,39 @@ describe('runExperiments', () => {
     await runExperiments({ ...base, settings: [1, 3], runs: 1, knownCounts: [10, 'all'], out });
     const records = await lines(join(out, 'runs.jsonl'));
     expect(Object.keys(records[0])).toEqual([
-      'dataset', 'setting', 'method', 'run', 'seed', 'nKnown', 'testSet', 'aurocKnown', 'aurocUnknown', 'auprKnown', 'auprUnknown', 'epochs', 'fitSeconds', 'scoreSeconds', 'params',
+      'dataset',
+      'setting',
+      'method',
+      'run',
+      'seed',
+      'nKnown',
+      'testSet',
+      'aurocKnown',
+      'aurocUnknown',
+      'auprKnown',
+      'auprUnknown',
+      'epochs',
+      'fitSeconds',
+      'scoreSeconds',
+      'params',
     ]);
-    expect(records[0]).toMatchObject({ dataset: 'toy2d', setting: 1, method: 'sup', run: 0, seed: 0, nKnown: 200, testSet: 'generated', epochs: 2 });
+    expect(records[0]).toMatchObject({
+      dataset: 'toy2d',
+      setting: 1,
+      method: 'sup',
+      run: 0,
+      seed: 0,
+      nKnown: 200,
+      testSet: 'generated',
+      epochs: 2,
+    });
     expect(records[0].params).toMatchObject({ maxEpochs: 2, seed: 0, scaler: 'none', toySize: 200 });
     expect(records[1]).toMatchObject({ method: 'unsup', nKnown: 0 });
-    expect(records.filter((r) => r.setting === 3).map((r) => `${r.method}:${r.nKnown}`)).toEqual(['sup:10', 'sup:200', 'unsup:0']);
+    expect(records.filter((r) => r.setting === 3).map((r) => `${r.method}:${r.nKnown}`)).toEqual([
+      'sup:10',
+      'sup:200',
+      'unsup:0',
+    ]);
     // Setting 3 with all known anomalies is setting 1's run: reused, not trained again.
     const s1 = records.find((r) => r.setting === 1 && r.method === 'sup')!;
     expect(records.find((r) => r.setting === 3 && r.nKnown === 200)).toEqual({ ...s1, setting: 3 });
@@ -161,7 +214,7 @@ describe('runExperiments', () => {
     const rows = text.trim().split('\n');
     expect(rows).toHaveLength(4);
     // Cut the last record in half, as a crash during the append would.
-    await writeFile(path, rows.slice(0, 3).join('\n') + '\n' + rows[3].slice(0, 40));
+    await writeFile(path, `${rows.slice(0, 3).join('\n')}\n${rows[3].slice(0, 40)}`);
     const warnings: string[] = [];
     const again = await runExperiments({ ...opts, onWarning: (w) => warnings.push(w) });
     expect(warnings.some((w) => /half-written last line/.test(w))).toBe(true);
@@ -169,9 +222,13 @@ describe('runExperiments', () => {
     expect(again.skipped).toBe(3);
     const records = await lines(path);
     expect(records).toHaveLength(4);
-    expect(records[3]).toEqual({ ...JSON.parse(rows[3]), fitSeconds: records[3].fitSeconds, scoreSeconds: records[3].scoreSeconds });
+    expect(records[3]).toEqual({
+      ...JSON.parse(rows[3]),
+      fitSeconds: records[3].fitSeconds,
+      scoreSeconds: records[3].scoreSeconds,
+    });
 
-    await writeFile(path, rows[0] + '\n{"broken": \n' + rows[2] + '\n');
+    await writeFile(path, `${rows[0]}\n{"broken": \n${rows[2]}\n`);
     await expect(readRuns(path)).rejects.toThrow(/line 2 is not an experiment record/);
   });
 
@@ -179,17 +236,39 @@ describe('runExperiments', () => {
     const out = join(tmp.dir, 'fp');
     const opts = { ...base, settings: [1] as (1 | 2 | 3)[], runs: 1, knownCounts: ['all' as const], out };
     await runExperiments({ ...opts, fingerprint: { maxEpochs: 2 } });
-    await expect(runExperiments({ ...opts, fingerprint: { maxEpochs: null } })).rejects.toThrow(/other options \(maxEpochs: 2 there, null now\)/);
+    await expect(runExperiments({ ...opts, fingerprint: { maxEpochs: null } })).rejects.toThrow(
+      /other options \(maxEpochs: 2 there, null now\)/,
+    );
   });
 });
 
 describe('results.json', () => {
   it('aggregates runs into cells of mean and sample std (n/a for one run)', async () => {
     const rec = (method: string, run: number, a: number, u: number, setting: 1 | 3 = 1, nKnown = 10): ExperimentRecord => ({
-      dataset: 'toy2d', setting, method, run, seed: run, nKnown, testSet: 'generated', aurocKnown: a, aurocUnknown: u,
-      auprKnown: a / 2, auprUnknown: u / 2, epochs: null, fitSeconds: 1 + run, scoreSeconds: 0.1, params: {},
+      dataset: 'toy2d',
+      setting,
+      method,
+      run,
+      seed: run,
+      nKnown,
+      testSet: 'generated',
+      aurocKnown: a,
+      aurocUnknown: u,
+      auprKnown: a / 2,
+      auprUnknown: u / 2,
+      epochs: null,
+      fitSeconds: 1 + run,
+      scoreSeconds: 0.1,
+      params: {},
     });
-    const runs = [rec('m', 0, 0.9, 0.5), rec('m', 1, 0.8, 0.7), rec('m', 2, 0.7, 0.6), rec('one', 0, 0.6, 0.4), rec('m', 0, 0.5, 0.5, 3, 10), rec('m', 0, 0.6, 0.5, 3, 50)];
+    const runs = [
+      rec('m', 0, 0.9, 0.5),
+      rec('m', 1, 0.8, 0.7),
+      rec('m', 2, 0.7, 0.6),
+      rec('one', 0, 0.6, 0.4),
+      rec('m', 0, 0.5, 0.5, 3, 10),
+      rec('m', 0, 0.6, 0.5, 3, 50),
+    ];
     const { cells } = aggregateResults(runs);
     expect(cells).toHaveLength(4);
     expect(cells[0]).toMatchObject({ dataset: 'toy2d', setting: 1, method: 'm', n: 3, nKnown: 10 });

@@ -31,13 +31,19 @@ describe('readTar', () => {
       { name: 'empty', bytes: new Uint8Array(0) },
     ]);
     const members = readTar(tar, 't.tar');
-    expect(members.map((m) => [m.name, m.bytes.length])).toEqual([['dir/a.bin', 3], [long, 700], ['empty', 0]]);
+    expect(members.map((m) => [m.name, m.bytes.length])).toEqual([
+      ['dir/a.bin', 3],
+      [long, 700],
+      ['empty', 0],
+    ]);
     expect(Array.from(members[0].bytes)).toEqual([1, 2, 3]);
     expect(members[1].bytes.every((b) => b === 7)).toBe(true);
   });
 
   it('a foreign file, a damaged header and a truncated member are DatasetFormatErrors naming the archive', () => {
-    expect(() => readTar(new Uint8Array(2048).fill(65), 'junk.tar')).toThrow(/junk\.tar: not a tar archive, or damaged: bad header checksum/);
+    expect(() => readTar(new Uint8Array(2048).fill(65), 'junk.tar')).toThrow(
+      /junk\.tar: not a tar archive, or damaged: bad header checksum/,
+    );
     const tar = writeTar([{ name: 'a.bin', bytes: new Uint8Array(1000) }]);
     const damaged = tar.slice();
     damaged[10] ^= 0xff;
@@ -60,7 +66,8 @@ describe('readTar', () => {
       const c = tar.slice(0, rng.int(2) ? tar.length : rng.int(tar.length));
       for (let f = rng.int(4); f > 0; f--) if (c.length) c[rng.int(c.length)] ^= 1 << rng.int(8);
       try {
-        for (const m of readTar(c, 'f.tar')) expect(m.bytes.byteOffset + m.bytes.length).toBeLessThanOrEqual(c.byteOffset + c.length);
+        for (const m of readTar(c, 'f.tar'))
+          expect(m.bytes.byteOffset + m.bytes.length).toBeLessThanOrEqual(c.byteOffset + c.length);
       } catch (e) {
         expect(e).toBeInstanceOf(DatasetFormatError);
       }
@@ -71,7 +78,10 @@ describe('readTar', () => {
 describe("CIFAR-10's official tarball, read in place", () => {
   const dir = join(tmp.dir, 'tarball');
   mkdirSync(join(dir, 'cifar10'), { recursive: true });
-  const batches = [1, 2, 3, 4, 5].map((k) => ({ name: `cifar-10-batches-bin/data_batch_${k}.bin`, bytes: records(20, [0, 1, 5, 9], 20 * (k - 1)) }));
+  const batches = [1, 2, 3, 4, 5].map((k) => ({
+    name: `cifar-10-batches-bin/data_batch_${k}.bin`,
+    bytes: records(20, [0, 1, 5, 9], 20 * (k - 1)),
+  }));
   const test = { name: 'cifar-10-batches-bin/test_batch.bin', bytes: records(12, [1, 5, 9, 3]) };
   const meta = { name: 'cifar-10-batches-bin/batches.meta.txt', bytes: new TextEncoder().encode('airplane\n') };
   writeFileSync(join(dir, 'cifar10', 'cifar-10-binary.tar.gz'), gzipSync(writeTar([meta, ...batches, test])));
@@ -90,16 +100,22 @@ describe("CIFAR-10's official tarball, read in place", () => {
   it("the paper's split from it; holdout ignores the test batch; lossy-jpeg is refused with the reason", async () => {
     const s = await loadCifarSplit(dir);
     expect(s.testSet).toBe('exact');
-    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([25, 25, 3, 3, 3]);
+    expect([s.train.normal.rows, s.train.known.rows, s.test.normal.rows, s.test.known.rows, s.test.unknown.rows]).toEqual([
+      25, 25, 3, 3, 3,
+    ]);
     const h = await loadCifar(dir, { testSet: 'holdout' });
     expect(h.test).toBeNull();
-    await expect(loadCifar(dir, { testSet: 'lossy-jpeg' })).rejects.toThrow(/holds the exact test set, not the lossy JPEG copies/);
+    await expect(loadCifar(dir, { testSet: 'lossy-jpeg' })).rejects.toThrow(
+      /holds the exact test set, not the lossy JPEG copies/,
+    );
   });
 
   it('a tarball without test_batch.bin names what it holds', async () => {
     const bad = join(tmp.dir, 'no-test');
     mkdirSync(bad, { recursive: true });
     writeFileSync(join(bad, 'cifar-10-binary.tar.gz'), gzipSync(writeTar(batches)));
-    await expect(loadCifar(bad)).rejects.toThrow(/the tarball has no test_batch\.bin \(members: cifar-10-batches-bin\/data_batch_1\.bin/);
+    await expect(loadCifar(bad)).rejects.toThrow(
+      /the tarball has no test_batch\.bin \(members: cifar-10-batches-bin\/data_batch_1\.bin/,
+    );
   });
 });

@@ -103,7 +103,7 @@ describe('notDifferentFromBest', () => {
   });
 
   it('follows alpha and the direction', () => {
-    const a = [0.835, 0.842, 0.820, 0.851, 0.830];
+    const a = [0.835, 0.842, 0.82, 0.851, 0.83];
     const b = [0.856, 0.849, 0.861, 0.838, 0.852];
     const { p } = welchTTest(a, b);
     expect(p).toBeGreaterThan(0.01);
@@ -114,7 +114,13 @@ describe('notDifferentFromBest', () => {
   });
 
   it('ties for the best are all best; constant samples follow the zero-variance rule; n = 1 is not different', () => {
-    expect(notDifferentFromBest([[1, 1], [1, 1], [0.5, 0.5]])).toEqual([true, true, false]);
+    expect(
+      notDifferentFromBest([
+        [1, 1],
+        [1, 1],
+        [0.5, 0.5],
+      ]),
+    ).toEqual([true, true, false]);
     expect(notDifferentFromBest([[0.9, 0.91], [0.1]])).toEqual([true, true]);
     expect(notDifferentFromBest([])).toEqual([]);
     expect(() => notDifferentFromBest([[1, 2]], { alpha: 2 })).toThrow(/alpha/);

@@ -1,5 +1,13 @@
 import { declareDetector, defineParams, withCommonParams, type Matrix, type MatrixLike, type ParamsOf } from '@abc/core';
-import { errorsToFloat32, noiseParamSpec, reconstructionErrors, reconstructionParamSpace, ReconstructionDetector, type ReconstructionModel, type TrainSetup } from './autoencoder-base.js';
+import {
+  errorsToFloat32,
+  noiseParamSpec,
+  reconstructionErrors,
+  reconstructionParamSpace,
+  ReconstructionDetector,
+  type ReconstructionModel,
+  type TrainSetup,
+} from './autoencoder-base.js';
 
 /** ABC's parameters: the shared reconstruction params, `variant` ('ae' or 'dae') and the dae's `noiseSd`. */
 export const abcParamSpace = withCommonParams(
@@ -36,7 +44,8 @@ export class ABC extends ReconstructionDetector<ABCParams> {
     supervision: 'supervised',
     hasProbability: true,
     learnsWithoutAnomalies: true, // with no anomaly among the labels it trains exactly as the autoencoder
-    description: "Autoencoding Binary Classifier (Yamanaka et al. 2019); variant 'ae' or 'dae'; score p(anomaly | x) = 1 − exp(−L)",
+    description:
+      "Autoencoding Binary Classifier (Yamanaka et al. 2019); variant 'ae' or 'dae'; score p(anomaly | x) = 1 − exp(−L)",
     budget: 'maxEpochs',
     quickParams: { hidden: [8], latent: 2, maxEpochs: 4, batchSize: 32 },
     paramSpace: abcParamSpace,

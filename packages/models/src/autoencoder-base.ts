@@ -3,7 +3,6 @@ import {
   ModelFormatError,
   stratifiedSplit,
   tensor,
-  ValidationError,
   type Activation,
   type DenseExportSpec,
   type Distance,
@@ -13,12 +12,19 @@ import {
   type Matrix,
   type MatrixLike,
   type ModelState,
-  type Random,
   defineParams,
   withCommonParams,
   type ParamsOf,
 } from '@abc/core';
-import { DenseNetwork, ReconstructionObjective, batchDistances, checkTrainableRange, sampleLoss, type ObjectiveKind } from '@abc/engine';
+import {
+  DenseNetwork,
+  denseExportLayers,
+  ReconstructionObjective,
+  batchDistances,
+  checkTrainableRange,
+  sampleLoss,
+  type ObjectiveKind,
+} from '@abc/engine';
 
 /** Parameters shared by ABC, AE, DAE and LRC (the paper's defaults). */
 const ACT = ['tanh', 'sigmoid', 'relu', 'linear'] as const;
@@ -30,7 +36,13 @@ export const reconstructionParamSpace = defineParams({
     default: [300, 100],
     min: 1,
     description: 'encoder hidden layer sizes; the decoder mirrors them',
-    search: { choices: [[300, 100], [100, 50], [10, 10]] },
+    search: {
+      choices: [
+        [300, 100],
+        [100, 50],
+        [10, 10],
+      ],
+    },
   },
   latent: { type: 'int', default: 20, min: 1, description: 'size of the code layer', search: { low: 1, high: 64, log: true } },
   activation: { type: 'choice', default: 'tanh', choices: ACT, description: 'activation of the hidden and code layers' },
@@ -42,7 +54,14 @@ export const reconstructionParamSpace = defineParams({
     description:
       "reconstruction error L: 'meanSquared' (mean over attributes of the squared error), 'l2' (the norm the paper names), 'squaredL2' (the benchmark contract's)",
   },
-  lr: { type: 'float', default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate', search: { low: 1e-4, high: 1e-2, log: true } },
+  lr: {
+    type: 'float',
+    default: 1e-3,
+    min: 0,
+    exclusiveMin: true,
+    description: 'Adam learning rate',
+    search: { low: 1e-4, high: 1e-2, log: true },
+  },
   beta1: { type: 'float', default: 0.9, min: 0, max: 1, exclusiveMax: true, description: "Adam's first-moment decay" },
   beta2: { type: 'float', default: 0.999, min: 0, max: 1, exclusiveMax: true, description: "Adam's second-moment decay" },
   eps: { type: 'float', default: 1e-8, min: 0, exclusiveMin: true, description: "Adam's epsilon" },
@@ -185,9 +204,12 @@ export abstract class ReconstructionDetector<P extends ReconstructionParams> ext
     // with an unknown distance, is refused here instead of scoring garbage.
     const nFeatures = state.meta.nFeatures;
     if (typeof nFeatures === 'number' && (net.inputSize !== nFeatures || net.outputSize !== nFeatures)) {
-      throw new ModelFormatError(`${who}: the network maps ${net.inputSize} to ${net.outputSize} values but the model has ${nFeatures} features`);
+      throw new ModelFormatError(
+        `${who}: the network maps ${net.inputSize} to ${net.outputSize} values but the model has ${nFeatures} features`,
+      );
     }
-    if (!(reconstructionParamSpace.distance.choices as readonly string[]).includes(distance)) throw new ModelFormatError(`${who}: unknown distance ${JSON.stringify(distance)}`);
+    if (!(reconstructionParamSpace.distance.choices as readonly string[]).includes(distance))
+      throw new ModelFormatError(`${who}: unknown distance ${JSON.stringify(distance)}`);
     net.layers.forEach((L, l) => {
       const W = state.tensors[`W${l}`];
       const b = state.tensors[`b${l}`];
@@ -211,13 +233,7 @@ export abstract class ReconstructionDetector<P extends ReconstructionParams> ext
     const model = this.model;
     return {
       kind: 'dense',
-      layers: model.net.layers.map((L, l) => ({
-        W: Float32Array.from(model.net.weights(l)),
-        b: Float32Array.from(model.net.biases(l)),
-        inputSize: L.inputSize,
-        outputSize: L.outputSize,
-        activation: L.activation,
-      })),
+      layers: denseExportLayers(model.net),
       distance: model.distance,
       scoreKind: this.scoreKind,
       threshold: this.threshold,
@@ -250,6 +266,7 @@ export function errorsToFloat32(L: Float64Array): Float32Array {
   const out = new Float32Array(L.length);
   for (let i = 0; i < L.length; i++) {
     const v = L[i];
+    // biome-ignore lint/complexity/useMathMinMax: Math.min would keep NaN; the comparison maps NaN to FLT_MAX too
     out[i] = v < FLT_MAX ? v : FLT_MAX; // NaN and +Inf fail the test
   }
   return out;
@@ -268,7 +285,6 @@ interface GroupSums {
 const emptySums = (): GroupSums => ({ loss: 0, lossN: 0, lossA: 0, errN: 0, errA: 0, nN: 0, nA: 0 });
 const mean = (s: number, n: number): number | null => (n > 0 ? s / n : null);
 
-
 /**
  * The shared trainer. Every random choice (init, split, shuffling, noise) comes from `ctx.rng` in a fixed
  * order: Glorot init, validation split, then per epoch a shuffle and (denoising only) the noise of each batch.
@@ -286,7 +302,10 @@ export async function trainReconstruction(
   const net = new DenseNetwork(reconstructionSpec(d, p)).initGlorot(rng);
   const adam = net.createAdam({ lr: p.lr, beta1: p.beta1, beta2: p.beta2, eps: p.eps });
   const obj = new ReconstructionObjective(setup.kind, p.distance, d);
-  const { train, val } = p.validationFraction > 0 ? stratifiedSplit(labels, p.validationFraction, rng) : { train: Uint32Array.from({ length: X.rows }, (_, i) => i), val: new Uint32Array(0) };
+  const { train, val } =
+    p.validationFraction > 0
+      ? stratifiedSplit(labels, p.validationFraction, rng)
+      : { train: Uint32Array.from({ length: X.rows }, (_, i) => i), val: new Uint32Array(0) };
   const nTrain = train.length;
   const B = Math.min(p.batchSize, nTrain);
   // The batch buffers live next to the network (in its arena when it has one), so neither the forward pass nor
@@ -385,7 +404,14 @@ export async function trainReconstruction(
   return { net, distance: p.distance, history, bestEpoch, diverged };
 }
 
-function evaluate(net: DenseNetwork, X: Float32Array, y: Uint8Array, rows: number, kind: ObjectiveKind, distance: Distance): GroupSums {
+function evaluate(
+  net: DenseNetwork,
+  X: Float32Array,
+  y: Uint8Array,
+  rows: number,
+  kind: ObjectiveKind,
+  distance: Distance,
+): GroupSums {
   const d = net.inputSize;
   const s = emptySums();
   const B = 1024;

@@ -1,15 +1,62 @@
-import { BaseDetector, sigmoid, stratifiedSplit, declareDetector, defineParams, ModelFormatError, tensor, ValidationError, withCommonParams, type DenseExportSpec, type FitContext, type Labels, type Matrix, type ModelState, type ParamsOf } from '@abc/core';
-import { checkTrainableRange, DenseNetwork } from '@abc/engine';
+import {
+  BaseDetector,
+  sigmoid,
+  stratifiedSplit,
+  declareDetector,
+  defineParams,
+  ModelFormatError,
+  tensor,
+  withCommonParams,
+  type DenseExportSpec,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  type ModelState,
+  type ParamsOf,
+} from '@abc/core';
+import { checkTrainableRange, DenseNetwork, denseExportLayers } from '@abc/engine';
 
 /** The DNN's parameters (defaults follow the paper's other networks: Adam 1e-3, batch 100, 300 epochs, 20% validation). */
 export const dnnParamSpace = withCommonParams(
   defineParams({
-    hidden: { type: 'intList', default: [300, 100], min: 1, description: 'sizes of the two hidden layers (three weight layers in all)', search: { choices: [[300, 100], [100, 50], [10, 10]] } },
-    activation: { type: 'choice', default: 'relu', choices: ['relu', 'tanh', 'sigmoid'], description: 'activation of the hidden layers', search: { choices: ['relu', 'tanh'] } },
-    lr: { type: 'float', default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate', search: { low: 1e-4, high: 1e-2, log: true } },
+    hidden: {
+      type: 'intList',
+      default: [300, 100],
+      min: 1,
+      description: 'sizes of the two hidden layers (three weight layers in all)',
+      search: {
+        choices: [
+          [300, 100],
+          [100, 50],
+          [10, 10],
+        ],
+      },
+    },
+    activation: {
+      type: 'choice',
+      default: 'relu',
+      choices: ['relu', 'tanh', 'sigmoid'],
+      description: 'activation of the hidden layers',
+      search: { choices: ['relu', 'tanh'] },
+    },
+    lr: {
+      type: 'float',
+      default: 1e-3,
+      min: 0,
+      exclusiveMin: true,
+      description: 'Adam learning rate',
+      search: { low: 1e-4, high: 1e-2, log: true },
+    },
     batchSize: { type: 'int', default: 100, min: 1, description: 'minibatch size' },
     maxEpochs: { type: 'int', default: 300, min: 1, description: 'maximum number of epochs' },
-    validationFraction: { type: 'float', default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'share of the training rows held out (stratified) for early stopping; 0 trains on all rows for maxEpochs' },
+    validationFraction: {
+      type: 'float',
+      default: 0.2,
+      min: 0,
+      max: 1,
+      exclusiveMax: true,
+      description: 'share of the training rows held out (stratified) for early stopping; 0 trains on all rows for maxEpochs',
+    },
     patience: { type: 'int', default: 10, min: 1, description: 'epochs without a better validation loss before stopping' },
   }),
 );
@@ -53,7 +100,8 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
     quickParams: { hidden: [8, 4], maxEpochs: 30, batchSize: 32 },
     paramSpace: dnnParamSpace,
     // The constructor and setParams alike: the network has exactly two hidden layers.
-    checkParams: (p) => (p.hidden.length !== 2 ? `"hidden" must give two layer sizes (three fully connected layers), got [${p.hidden}]` : null),
+    checkParams: (p) =>
+      p.hidden.length !== 2 ? `"hidden" must give two layer sizes (three fully connected layers), got [${p.hidden}]` : null,
   });
   /** @deprecated The space is `DNN.declaration.paramSpace` (kept for one minor version). */
   static readonly paramSpace = dnnParamSpace;
@@ -77,7 +125,10 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
     const p = this.params;
     const d = X.cols;
     const labels = y!;
-    const net = new DenseNetwork({ sizes: [d, p.hidden[0], p.hidden[1], 1], activations: [p.activation, p.activation, 'linear'] }).initGlorot(ctx.rng);
+    const net = new DenseNetwork({
+      sizes: [d, p.hidden[0], p.hidden[1], 1],
+      activations: [p.activation, p.activation, 'linear'],
+    }).initGlorot(ctx.rng);
     const adam = net.createAdam({ lr: p.lr });
     const { train, val } = stratifiedSplit(labels, p.validationFraction, ctx.rng);
     const B = Math.min(p.batchSize, train.length);
@@ -130,7 +181,12 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
         best.set(net.params);
         wait = 0;
       } else wait++;
-      ctx.progress({ step: epoch, totalSteps: p.maxEpochs, unit: 'epoch', metrics: valLoss === null ? { loss: trainLoss } : { loss: trainLoss, valLoss } });
+      ctx.progress({
+        step: epoch,
+        totalSteps: p.maxEpochs,
+        unit: 'epoch',
+        metrics: valLoss === null ? { loss: trainLoss } : { loss: trainLoss, valLoss },
+      });
       if (val.length > 0 && wait >= p.patience) break;
       await new Promise<void>((ok) => setTimeout(ok, 0));
     }
@@ -150,7 +206,7 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
     const net = this.model.net;
     return {
       kind: 'dense',
-      layers: net.layers.map((L, l) => ({ W: Float32Array.from(net.weights(l)), b: Float32Array.from(net.biases(l)), inputSize: L.inputSize, outputSize: L.outputSize, activation: L.activation })),
+      layers: denseExportLayers(net),
       scoreKind: 'sigmoid',
       threshold: this.threshold,
     };
@@ -158,20 +214,33 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
 
   protected modelToState(model: DNNModel): ModelState {
     return {
-      meta: { sizes: [...model.net.spec.sizes], activations: [...model.net.spec.activations], bestEpoch: model.bestEpoch, history: model.history.map((h) => ({ ...h })) },
+      meta: {
+        sizes: [...model.net.spec.sizes],
+        activations: [...model.net.spec.activations],
+        bestEpoch: model.bestEpoch,
+        history: model.history.map((h) => ({ ...h })),
+      },
       tensors: { params: tensor(model.net.params) },
     };
   }
 
   protected modelFromState(state: ModelState): DNNModel {
-    const { sizes, activations, bestEpoch, history } = state.meta as unknown as { sizes: unknown; activations: unknown; bestEpoch: number; history: DNNEpoch[] };
+    const { sizes, activations, bestEpoch, history } = state.meta as unknown as {
+      sizes: unknown;
+      activations: unknown;
+      bestEpoch: number;
+      history: DNNEpoch[];
+    };
     const params = state.tensors.params?.data;
     if (!Array.isArray(sizes) || !Array.isArray(activations) || !(params instanceof Float32Array)) {
       throw new ModelFormatError('DNN.setState: state lacks sizes, activations or the f32 tensor "params"');
     }
     let net: DenseNetwork;
     try {
-      net = new DenseNetwork({ sizes: sizes.map(Number), activations: activations.map(String) as DenseNetwork['spec']['activations'] }, { params });
+      net = new DenseNetwork(
+        { sizes: sizes.map(Number), activations: activations.map(String) as DenseNetwork['spec']['activations'] },
+        { params },
+      );
     } catch (e) {
       // A spec the engine refuses, or a parameter count that does not match it: the state is damaged.
       throw new ModelFormatError(`DNN.setState: ${(e as Error).message}`, { cause: e });
@@ -180,7 +249,6 @@ export class DNN extends BaseDetector<DNNParams, DNNModel> {
   }
 }
 
-
 /** Sigmoid cross-entropy from the logit, stably: softplus(z) − t·z. */
 function bce(z: number, t: number): number {
   return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - t * z;
@@ -188,7 +256,8 @@ function bce(z: number, t: number): number {
 
 function gather(X: Matrix, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * X.cols);
-  rows.forEach((r, k) => out.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), k * X.cols));
+  rows.forEach((r, k) => {
+    out.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), k * X.cols);
+  });
   return out;
 }
-

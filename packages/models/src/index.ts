@@ -5,13 +5,20 @@
  *
  * @module @abc/models
  */
-export { ABC, type ABCParams } from './abc.js';
-export { Autoencoder, DenoisingAutoencoder, type AutoencoderParams, type DenoisingAutoencoderParams } from './autoencoder.js';
+export { ABC, abcParamSpace, type ABCParams } from './abc.js';
+export {
+  Autoencoder,
+  DenoisingAutoencoder,
+  denoisingParamSpace,
+  type AutoencoderParams,
+  type DenoisingAutoencoderParams,
+} from './autoencoder.js';
 export { LRC, type LRCParams } from './lrc.js';
-export { DNN, type DNNParams, type DNNEpoch } from './dnn.js';
+export { DNN, dnnParamSpace, type DNNParams, type DNNEpoch } from './dnn.js';
 export {
   ReconstructionDetector,
   reconstructionParamSpace,
+  reconstructionDetectorSpace,
   reconstructionSpec,
   trainReconstruction,
   type EpochRecord,
@@ -19,3 +26,13 @@ export {
   type ReconstructionParams,
 } from './autoencoder-base.js';
 export { modelClasses, modelEntries, registerModels } from './register.js';
+export {
+  DeepSAD,
+  deepSadCentre,
+  deepSadParamSpace,
+  CENTRE_EPS,
+  SAD_LOSS_EPS,
+  type DeepSADParams,
+  type DeepSADEpoch,
+} from './deepsad.js';
+export { DevNet, devNetParamSpace, type DevNetParams, type DevNetEpoch } from './devnet.js';

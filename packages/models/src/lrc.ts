@@ -1,5 +1,13 @@
 import { declareDetector, type Matrix } from '@abc/core';
-import { errorsToFloat32, reconstructionDetectorSpace, reconstructionErrors, ReconstructionDetector, type ReconstructionModel, type ReconstructionParams, type TrainSetup } from './autoencoder-base.js';
+import {
+  errorsToFloat32,
+  reconstructionDetectorSpace,
+  reconstructionErrors,
+  ReconstructionDetector,
+  type ReconstructionModel,
+  type ReconstructionParams,
+  type TrainSetup,
+} from './autoencoder-base.js';
 
 /** LRC's parameters (the shared reconstruction params). */
 export type LRCParams = ReconstructionParams;

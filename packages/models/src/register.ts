@@ -3,15 +3,17 @@ import { ABC } from './abc.js';
 import { Autoencoder, DenoisingAutoencoder } from './autoencoder.js';
 import { DNN } from './dnn.js';
 import { LRC } from './lrc.js';
+import { DeepSAD } from './deepsad.js';
+import { DevNet } from './devnet.js';
 
 /** This package's detectors, each declaring itself (name, supervision, budget, quick params, params). */
-export const modelClasses = [ABC, Autoencoder, DenoisingAutoencoder, LRC, DNN] as const;
+export const modelClasses = [ABC, Autoencoder, DenoisingAutoencoder, LRC, DNN, DeepSAD, DevNet] as const;
 
-/** The registry entries of this package: `abc`, `ae`, `dae`, `lrc`, `dnn` (from the classes' declarations). */
+/** The registry entries of this package: `abc`, `ae`, `dae`, `lrc`, `dnn`, `deepsad`, `devnet` (from the classes' declarations). */
 export const modelEntries: readonly DetectorEntry[] = modelClasses.map((cls) => detectorEntry(cls));
 
 /**
- * Registers `abc`, `ae`, `dae`, `lrc` and `dnn` in the core registry. Idempotent: a name already registered (by an
+ * Registers `abc`, `ae`, `dae`, `lrc`, `dnn`, `deepsad` and `devnet` in the core registry. Idempotent: a name already registered (by an
  * earlier import of this package) is left alone. Runs on import of `@abc/models`.
  */
 export function registerModels(): void {

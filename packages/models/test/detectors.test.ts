@@ -107,7 +107,18 @@ describe('training history, progress and early stopping', () => {
       expect(e.metrics.valErrorAnomaly).toBe(h[i].valErrorAnomaly);
     });
     for (const r of h) {
-      for (const k of ['loss', 'lossNormal', 'lossAnomaly', 'errorNormal', 'errorAnomaly', 'valLoss', 'valLossNormal', 'valLossAnomaly', 'valErrorNormal', 'valErrorAnomaly'] as const) {
+      for (const k of [
+        'loss',
+        'lossNormal',
+        'lossAnomaly',
+        'errorNormal',
+        'errorAnomaly',
+        'valLoss',
+        'valLossNormal',
+        'valLossAnomaly',
+        'valErrorNormal',
+        'valErrorAnomaly',
+      ] as const) {
         expect(Number.isFinite(r[k])).toBe(true);
       }
       // For normals the loss is L itself; for anomalies it is −log(1 − exp(−L)) (of each row, so compare means loosely).
@@ -237,11 +248,16 @@ describe('browser safety', () => {
     expect(files.length).toBeGreaterThan(6);
     let seen = 0;
     for (const f of files) {
-      const imports = [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export|\})[^'\n]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
+      const imports = [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export|\})[^'\n]*?from\s+'([^']+)'/gm)].map(
+        (m) => m[1],
+      );
       seen += imports.length;
-      for (const spec of imports) expect(spec.startsWith('.') || spec === '@abc/core' || spec === '@abc/engine', `${f} imports ${spec}`).toBe(true);
+      for (const spec of imports)
+        expect(spec.startsWith('.') || spec === '@abc/core' || spec === '@abc/engine', `${f} imports ${spec}`).toBe(true);
       // Code only (comments stripped): no bare Node globals; guarded `globalThis.process?.env` reads are fine.
-      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      const code = readFileSync(f, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
       expect(code, f).not.toMatch(/\bprocess\.|\brequire\(|\bBuffer\.|\b__dirname\b/);
     }
     expect(seen).toBeGreaterThan(15);

@@ -17,7 +17,7 @@ describe('DNN', () => {
     await checkDetector((p) => new DNN({ ...small, ...p }), { random: true });
   });
 
-  it('on the 2-D toy data: known anomalies >= 0.95, unknown ones missed (< 0.3, the paper\'s point)', async () => {
+  it("on the 2-D toy data: known anomalies >= 0.95, unknown ones missed (< 0.3, the paper's point)", async () => {
     const { train } = toy(1000, 1);
     const test = toy(1000, 2);
     const dnn = await new DNN({ hidden: [10, 10], maxEpochs: 100, seed: 1 }).fit(train.X, train.y);
@@ -43,13 +43,20 @@ describe('DNN', () => {
     const d = await new DNN({ ...small, seed: 3 }).fit(train.X, train.y);
     const spec = d.toExportSpec();
     expect(spec.scoreKind).toBe('sigmoid');
-    expect(spec.layers.map((l) => [l.inputSize, l.outputSize, l.activation])).toEqual([[2, 8, 'relu'], [8, 8, 'relu'], [8, 1, 'linear']]);
+    expect(spec.layers.map((l) => [l.inputSize, l.outputSize, l.activation])).toEqual([
+      [2, 8, 'relu'],
+      [8, 8, 'relu'],
+      [8, 1, 'linear'],
+    ]);
     const X = unknown.X;
     const s = await d.scoreSamples(X);
     for (let i = 0; i < 5; i++) {
       let a: number[] = [X.data[2 * i], X.data[2 * i + 1]];
       for (const L of spec.layers) {
-        const z = Array.from({ length: L.outputSize }, (_, o) => L.b[o] + a.reduce((acc, v, k) => acc + v * L.W[k * L.outputSize + o], 0));
+        const z = Array.from(
+          { length: L.outputSize },
+          (_, o) => L.b[o] + a.reduce((acc, v, k) => acc + v * L.W[k * L.outputSize + o], 0),
+        );
         a = z.map((v) => (L.activation === 'relu' ? Math.max(0, v) : v));
       }
       expect(1 / (1 + Math.exp(-a[0]))).toBeCloseTo(s[i], 5);

@@ -8,7 +8,11 @@ import { AbcError, crc32, deserialize, matrix, MinMaxScaler, ModelFormatError, P
 import { ABC, Autoencoder } from '../src/index.js';
 
 const rng0 = new Random(5);
-const X = matrix(Float32Array.from({ length: 60 * 3 }, () => rng0.normal(0, 1)), 60, 3);
+const X = matrix(
+  Float32Array.from({ length: 60 * 3 }, () => rng0.normal(0, 1)),
+  60,
+  3,
+);
 const y = Uint8Array.from({ length: 60 }, (_, i) => (i % 6 === 0 ? 1 : 0));
 
 function split(b: Uint8Array): { body: string; data: Uint8Array } {
@@ -31,7 +35,7 @@ function encode(body: string, data: Uint8Array): Uint8Array {
 }
 
 async function outcome(bytes: Uint8Array): Promise<string> {
-  let model;
+  let model: Awaited<ReturnType<typeof deserialize>>;
   try {
     model = await deserialize(bytes);
   } catch (e) {
@@ -52,7 +56,9 @@ describe('fuzz: ABC / AE model files', () => {
   it('bit flips, truncations and checksum-valid edits end in typed errors or finite scores', async () => {
     const { serialize } = await import('@abc/core');
     const models = [
-      await serialize(await new Pipeline([new MinMaxScaler(), new ABC({ hidden: [4], latent: 2, maxEpochs: 2, seed: 1 })]).fit(X, y)),
+      await serialize(
+        await new Pipeline([new MinMaxScaler(), new ABC({ hidden: [4], latent: 2, maxEpochs: 2, seed: 1 })]).fit(X, y),
+      ),
       await serialize(await new Autoencoder({ hidden: [3], latent: 1, maxEpochs: 1, seed: 2 }).fit(X)),
     ];
     const rng = new Random(77);

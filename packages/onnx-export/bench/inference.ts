@@ -37,7 +37,10 @@ for (let l = 0; l < SIZES.length - 1; l++) {
   const fin = SIZES[l];
   const fout = SIZES[l + 1];
   const a = Math.sqrt(6 / (fin + fout));
-  tensors[`W${l}`] = tensor(Float32Array.from(lcg(fin * fout), (u) => (2 * u - 1) * a), [fin, fout]);
+  tensors[`W${l}`] = tensor(
+    Float32Array.from(lcg(fin * fout), (u) => (2 * u - 1) * a),
+    [fin, fout],
+  );
   tensors[`b${l}`] = tensor(new Float32Array(fout), [fout]);
 }
 const abc = new ABC({ hidden: [300, 100], latent: 20, distance: 'squaredL2' });
@@ -60,7 +63,8 @@ const bytes = toOnnx(abc);
 /** Samples per second of `run(batch)` over the rows, repeated for about BUDGET seconds. */
 async function measure(batch: number, run: (rows: Matrix) => Promise<unknown>): Promise<number> {
   const slices: Matrix[] = [];
-  for (let i = 0; i + batch <= N && slices.length < 1000; i += batch) slices.push(matrix(X.data.subarray(i * 784, (i + batch) * 784), batch, 784));
+  for (let i = 0; i + batch <= N && slices.length < 1000; i += batch)
+    slices.push(matrix(X.data.subarray(i * 784, (i + batch) * 784), batch, 784));
   await run(slices[0]); // warm-up
   let rows = 0;
   let k = 0;
@@ -75,10 +79,16 @@ async function measure(batch: number, run: (rows: Matrix) => Promise<unknown>): 
 const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const det = await OnnxDetector.load(bytes, { backend: 'cpu', sessionOptions });
 const raw = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], ...sessionOptions });
-const results: Record<string, Record<number, number>> = { 'onnxruntime-node cpu (OnnxDetector)': {}, 'onnxruntime-node cpu (raw session)': {}, 'TypeScript forward (ABC.scoreSamples)': {} };
+const results: Record<string, Record<number, number>> = {
+  'onnxruntime-node cpu (OnnxDetector)': {},
+  'onnxruntime-node cpu (raw session)': {},
+  'TypeScript forward (ABC.scoreSamples)': {},
+};
 for (const b of BATCHES) {
   results['onnxruntime-node cpu (OnnxDetector)'][b] = await measure(b, (m) => det.scoreSamples(m));
-  results['onnxruntime-node cpu (raw session)'][b] = await measure(b, (m) => raw.run({ X: new ort.Tensor('float32', m.data, [m.rows, 784]) }));
+  results['onnxruntime-node cpu (raw session)'][b] = await measure(b, (m) =>
+    raw.run({ X: new ort.Tensor('float32', m.data, [m.rows, 784]) }),
+  );
   results['TypeScript forward (ABC.scoreSamples)'][b] = await measure(b, (m) => abc.scoreSamples(m));
 }
 
@@ -105,10 +115,14 @@ try {
 }
 
 const base = results['onnxruntime-node cpu (raw session)'];
-console.log(`\ninference samples/s, ${new Date().toISOString().slice(0, 10)}, N = ${N}, one thread each (ratio to the raw onnxruntime-node session)\n`);
+console.log(
+  `\ninference samples/s, ${new Date().toISOString().slice(0, 10)}, N = ${N}, one thread each (ratio to the raw onnxruntime-node session)\n`,
+);
 console.log(`| implementation | ${BATCHES.map((b) => `batch ${b}`).join(' | ')} |`);
 console.log(`|---|${BATCHES.map(() => '---').join('|')}|`);
 for (const [name, row] of Object.entries(results)) {
-  console.log(`| ${name} | ${BATCHES.map((b) => `${Math.round(row[b]).toLocaleString('en-US')} (${(row[b] / base[b]).toFixed(2)}x)`).join(' | ')} |`);
+  console.log(
+    `| ${name} | ${BATCHES.map((b) => `${Math.round(row[b]).toLocaleString('en-US')} (${(row[b] / base[b]).toFixed(2)}x)`).join(' | ')} |`,
+  );
 }
-console.log('\n' + JSON.stringify(results));
+console.log(`\n${JSON.stringify(results)}`);

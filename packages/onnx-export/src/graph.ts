@@ -126,9 +126,10 @@ export class GraphBuilder {
     attributes: Record<string, Attr> = {},
     options: { domain?: string; exactOutputs?: boolean; name?: string } = {},
   ): string[] {
-    const outNames = typeof outputs === 'number'
-      ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType.toLowerCase()}${outputs > 1 ? `_out${i}` : ''}`))
-      : outputs.map((o) => (options.exactOutputs ? o : this.fresh(o)));
+    const outNames =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType.toLowerCase()}${outputs > 1 ? `_out${i}` : ''}`))
+        : outputs.map((o) => (options.exactOutputs ? o : this.fresh(o)));
     if (options.domain === ONNX_TARGET.mlDomain) this.usesMl = true;
     this.nodes.push(
       create(NodeProtoSchema, {
@@ -252,7 +253,11 @@ function toAttribute(name: string, a: Attr): AttributeProto {
     case 'floats':
       return create(AttributeProtoSchema, { name, type: T.FLOATS, floats: Array.from(a.value, (v) => Math.fround(v)) });
     case 'strings':
-      return create(AttributeProtoSchema, { name, type: T.STRINGS, strings: a.value.map((s) => utf8.encode(s) as Uint8Array<ArrayBuffer>) });
+      return create(AttributeProtoSchema, {
+        name,
+        type: T.STRINGS,
+        strings: a.value.map((s) => utf8.encode(s) as Uint8Array<ArrayBuffer>),
+      });
   }
 }
 

@@ -2,7 +2,7 @@
  * @abc/onnx-export: trained detectors and pipelines to ONNX (`toOnnx`), and a detector that scores an ONNX file
  * in onnxruntime (`OnnxDetector`: cpu, cuda, wasm, webgpu). The converters read only the export specs that
  * detectors and transformers give (`toExportSpec()`), so a plugin's detector exports too. The target versions
- * (`ONNX_TARGET`) are a firm contract (DESIGN.md): what onnxruntime 1.30 and Debian's onnx 1.12 checker both accept.
+ * (`ONNX_TARGET`) are a firm contract (docs/contracts.md): what onnxruntime 1.30 and Debian's onnx 1.12 checker both accept.
  *
  * @module @abc/onnx-export
  */

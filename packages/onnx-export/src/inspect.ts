@@ -29,7 +29,7 @@ export interface OnnxModelInfo {
 
 /** Parses an ONNX model's header, inputs, outputs and metadata (with the generated ONNX schema). */
 export function inspectOnnx(bytes: Uint8Array): OnnxModelInfo {
-  let model;
+  let model: ReturnType<typeof fromBinary<typeof ModelProtoSchema>>;
   try {
     model = fromBinary(ModelProtoSchema, bytes);
   } catch (e) {
@@ -64,6 +64,8 @@ function valueInfo(v: ValueInfoProto): OnnxValueInfo {
   return {
     name: v.name,
     elemType: tensor.elemType,
-    dims: (tensor.shape?.dim ?? []).map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?')),
+    dims: (tensor.shape?.dim ?? []).map((d) =>
+      d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?',
+    ),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The ONNX target every exported file meets (a firm contract, DESIGN.md): what onnxruntime 1.30 and Debian's
+ * The ONNX target every exported file meets (a firm contract, docs/contracts.md): what onnxruntime 1.30 and Debian's
  * onnx 1.12 checker both accept. Input `X` float32 [N, D]; outputs `score` float32 [N],
  * `reconstruction_error` float32 [N] for autoencoders, `label` int64 [N] when a threshold is set.
  */

@@ -86,25 +86,31 @@ interface PipelineLike {
  * const det = await OnnxDetector.load(bytes);      // scores like the pipeline
  */
 export function toOnnx(model: Detector, options: ToOnnxOptions = {}): Uint8Array {
-  if (model === null || typeof model !== 'object') throw new ValidationError('type', 'toOnnx: expected a fitted detector or pipeline');
+  if (model === null || typeof model !== 'object')
+    throw new ValidationError('type', 'toOnnx: expected a fitted detector or pipeline');
   const pipeline = asPipeline(model);
   const detector = pipeline ? pipeline.detector : model;
   const transformers = pipeline ? pipeline.transformers : [];
-  if (!model.fitted) throw new NotFittedError(pipeline ? 'Pipeline' : detector.constructor?.name ?? detector.name);
+  if (!model.fitted) throw new NotFittedError(pipeline ? 'Pipeline' : (detector.constructor?.name ?? detector.name));
   if (typeof detector.toExportSpec !== 'function') {
-    throw new UnsupportedExportError(`detector "${detector.name}" cannot be exported to ONNX: it gives no export spec (toExportSpec)`);
+    throw new UnsupportedExportError(
+      `detector "${detector.name}" cannot be exported to ONNX: it gives no export spec (toExportSpec)`,
+    );
   }
   const tSpecs = transformers.map((t, i) => {
     if (typeof t.toExportSpec !== 'function') {
-      throw new UnsupportedExportError(`pipeline step ${i} ("${t.name}") cannot be exported to ONNX: it gives no export spec (toExportSpec)`);
+      throw new UnsupportedExportError(
+        `pipeline step ${i} ("${t.name}") cannot be exported to ONNX: it gives no export spec (toExportSpec)`,
+      );
     }
     return t.toExportSpec();
   });
   const dSpec = detector.toExportSpec();
   const nFeatures = model.nFeatures!;
-  const stepNames = pipeline && 'stepNames' in model && typeof model.stepNames === 'function'
-    ? (model.stepNames as () => string[])()
-    : [...transformers.map((t) => t.name), detector.name];
+  const stepNames =
+    pipeline && 'stepNames' in model && typeof model.stepNames === 'function'
+      ? (model.stepNames as () => string[])()
+      : [...transformers.map((t) => t.name), detector.name];
   const threshold = options.threshold ?? (dSpec as { threshold?: number }).threshold ?? model.threshold;
   return specsToOnnx({
     transformers: tSpecs,
@@ -124,7 +130,8 @@ export function toOnnx(model: Detector, options: ToOnnxOptions = {}): Uint8Array
 /** Builds the ONNX bytes from plain export specs (what {@link toOnnx} does after collecting them). */
 export function specsToOnnx(input: ExportInput): Uint8Array {
   const d = input.nFeatures;
-  if (!Number.isInteger(d) || d < 1) throw new ValidationError('param', `specsToOnnx: nFeatures must be a positive integer, got ${d}`);
+  if (!Number.isInteger(d) || d < 1)
+    throw new ValidationError('param', `specsToOnnx: nFeatures must be a positive integer, got ${d}`);
   if (input.featureNames !== undefined && input.featureNames.length !== d) {
     throw new ValidationError('feature-names', `toOnnx: ${input.featureNames.length} feature names for ${d} features`);
   }
@@ -150,7 +157,9 @@ export function specsToOnnx(input: ExportInput): Uint8Array {
     out = addTrees(b, spec, h, d);
     scoreKind = String((spec as { aggregate?: unknown }).aggregate);
   } else {
-    throw new UnsupportedExportError(`detector export spec of kind ${describeKind(spec)} has no ONNX converter (supported: dense, trees)`);
+    throw new UnsupportedExportError(
+      `detector export spec of kind ${describeKind(spec)} has no ONNX converter (supported: dense, trees)`,
+    );
   }
 
   const N = ONNX_TARGET.batchDim;

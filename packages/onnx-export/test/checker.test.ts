@@ -43,7 +43,13 @@ describe("Debian's ONNX checker", () => {
     writeFileSync(noLabel, toOnnx(cases[0].model, { label: false }));
     const r = spawnSync(PYTHON, ['-c', CHECK, ...files.map((f) => f.path), noLabel], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { onnx: string; models: Record<string, { ir: number; opsets: Record<string, number>; outputs: Record<string, [string, (string | number)[]]>; inferred: number }> };
+    const report = JSON.parse(r.stdout) as {
+      onnx: string;
+      models: Record<
+        string,
+        { ir: number; opsets: Record<string, number>; outputs: Record<string, [string, (string | number)[]]>; inferred: number }
+      >;
+    };
     for (const { c, path } of files) {
       const m = report.models[path];
       expect(m.ir, c.id).toBe(8);
@@ -54,6 +60,8 @@ describe("Debian's ONNX checker", () => {
       expect(m.inferred, c.id).toBeGreaterThan(0);
     }
     expect(Object.keys(report.models[noLabel].outputs)).toEqual(['score', 'reconstruction_error']);
-    console.log(`[onnx-export] onnx ${report.onnx} checker: ${files.length + 1} models pass full_check and strict shape inference`);
+    console.log(
+      `[onnx-export] onnx ${report.onnx} checker: ${files.length + 1} models pass full_check and strict shape inference`,
+    );
   });
 });

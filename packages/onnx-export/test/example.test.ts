@@ -21,7 +21,10 @@ describe('examples/score-node.mjs', () => {
     writeFileSync(join(dir, 'model.onnx'), toOnnx(model));
     writeFileSync(join(dir, 'rows.json'), JSON.stringify(toRows(X)));
     const script = fileURLToPath(new URL('../examples/score-node.mjs', import.meta.url));
-    const r = spawnSync(process.execPath, [script, join(dir, 'model.onnx'), join(dir, 'rows.json')], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    const r = spawnSync(process.execPath, [script, join(dir, 'model.onnx'), join(dir, 'rows.json')], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.inputs).toEqual([{ name: 'X', type: 'float32', shape: ['N', 5] }]);
@@ -31,7 +34,9 @@ describe('examples/score-node.mjs', () => {
       { name: 'label', type: 'int64', shape: ['N'] },
     ]);
     expect(maxAbs(out.score, await model.scoreSamples(X))).toBeLessThanOrEqual(1e-4);
-    expect(maxRel(out.reconstruction_error, await (model.detector as ABC).reconstructionError(model.transform(X)))).toBeLessThanOrEqual(1e-4);
+    expect(
+      maxRel(out.reconstruction_error, await (model.detector as ABC).reconstructionError(model.transform(X))),
+    ).toBeLessThanOrEqual(1e-4);
     const ts = await model.scoreSamples(X);
     const labels = await model.predict(X);
     for (let i = 0; i < ts.length; i++) if (Math.abs(ts[i] - model.threshold!) > 1e-4) expect(out.label[i]).toBe(labels[i]);

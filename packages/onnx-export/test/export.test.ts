@@ -1,12 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  MinMaxScaler,
-  NotFittedError,
-  Pipeline,
-  UnsupportedExportError,
-  ValidationError,
-  type DenseExportSpec,
-} from '@abc/core';
+import { MinMaxScaler, NotFittedError, Pipeline, UnsupportedExportError, ValidationError, type DenseExportSpec } from '@abc/core';
 import { MeanDistance } from '@abc/core/testing';
 import { ABC } from '@abc/models';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +21,12 @@ describe('toOnnx: the contract', () => {
       const outputs = Object.fromEntries(info.outputs.map((o) => [o.name, o]));
       expect(outputs.score, c.id).toEqual({ name: 'score', elemType: ElemType.float, dims: ['N'] });
       expect(outputs.label, c.id).toEqual({ name: 'label', elemType: ElemType.int64, dims: ['N'] });
-      if (c.error) expect(outputs.reconstruction_error, c.id).toEqual({ name: 'reconstruction_error', elemType: ElemType.float, dims: ['N'] });
+      if (c.error)
+        expect(outputs.reconstruction_error, c.id).toEqual({
+          name: 'reconstruction_error',
+          elemType: ElemType.float,
+          dims: ['N'],
+        });
       else expect(outputs.reconstruction_error, c.id).toBeUndefined();
       expect(info.producerName).toBe('@abc/onnx-export');
     }
@@ -39,7 +37,7 @@ describe('toOnnx: the contract', () => {
     expect(byId['abc-ae']).toEqual(expect.arrayContaining(['Sub', 'Mul', 'MatMul', 'Add', 'Tanh', 'ReduceMean', 'Exp']));
     expect(byId['abc-dae']).toEqual(expect.arrayContaining(['Div', 'Relu', 'ReduceSumSquare', 'Sqrt']));
     expect(byId['impute-standard-abc']).toEqual(expect.arrayContaining(['IsNaN', 'Where']));
-    expect(byId['iforest']).toContain('ai.onnx.ml.TreeEnsembleRegressor');
+    expect(byId.iforest).toContain('ai.onnx.ml.TreeEnsembleRegressor');
     expect(byId['abc-ae'].some((op) => op.startsWith('ai.onnx.ml'))).toBe(false);
   });
 
@@ -88,9 +86,14 @@ describe('toOnnx: what cannot be exported raises UnsupportedExportError', () => 
     const md = await new MeanDistance().fit(X);
     expect(() => toOnnx(md)).toThrow(UnsupportedExportError);
     expect(() => toOnnx(md)).toThrow(/ref-meandist.*no export spec/);
-    const clip = await new Pipeline([new MinMaxScaler({ clip: true }), new ABC({ hidden: [2], latent: 1, maxEpochs: 1 })]).fit(X, y);
+    const clip = await new Pipeline([new MinMaxScaler({ clip: true }), new ABC({ hidden: [2], latent: 1, maxEpochs: 1 })]).fit(
+      X,
+      y,
+    );
     expect(() => toOnnx(clip)).toThrow(UnsupportedExportError);
-    expect(() => specsToOnnx({ transformers: [{ kind: 'onehot' }], detector: base, nFeatures: 3 })).toThrow(/onehot.*no ONNX converter/);
+    expect(() => specsToOnnx({ transformers: [{ kind: 'onehot' }], detector: base, nFeatures: 3 })).toThrow(
+      /onehot.*no ONNX converter/,
+    );
   });
 
   it('unknown kinds, score kinds, distances, activations and aggregates', () => {
@@ -105,16 +108,28 @@ describe('toOnnx: what cannot be exported raises UnsupportedExportError', () => 
     const L = base.layers[0];
     expect(() => exportSpec({ ...base, layers: [] })).toThrow(UnsupportedExportError);
     expect(() => exportSpec({ ...base, layers: [{ ...L, W: new Float32Array(8) }] })).toThrow(/W must be/);
-    expect(() => exportSpec({ ...base, layers: [{ ...L, inputSize: 4, W: new Float32Array(12) }] })).toThrow(/takes 4 inputs but receives 3/);
-    expect(() => exportSpec({ ...base, layers: [{ ...L, outputSize: 2, W: new Float32Array(6), b: new Float32Array(2) }] })).toThrow(/reconstruct its 3 inputs/);
+    expect(() => exportSpec({ ...base, layers: [{ ...L, inputSize: 4, W: new Float32Array(12) }] })).toThrow(
+      /takes 4 inputs but receives 3/,
+    );
+    expect(() =>
+      exportSpec({ ...base, layers: [{ ...L, outputSize: 2, W: new Float32Array(6), b: new Float32Array(2) }] }),
+    ).toThrow(/reconstruct its 3 inputs/);
     expect(() => exportSpec({ ...base, scoreKind: 'sigmoid' })).toThrow(/1 output unit/);
     expect(() => exportSpec({ ...base, layers: [{ ...L, b: Float32Array.of(0, NaN, 0) }] })).toThrow(/b\[1\] is NaN/);
     expect(() =>
-      specsToOnnx({ transformers: [{ kind: 'standard', mean: new Float32Array(3), std: Float32Array.of(1, 0, 1) }], detector: base, nFeatures: 3 }),
+      specsToOnnx({
+        transformers: [{ kind: 'standard', mean: new Float32Array(3), std: Float32Array.of(1, 0, 1) }],
+        detector: base,
+        nFeatures: 3,
+      }),
     ).toThrow(/divide by zero/);
-    expect(() => specsToOnnx({ transformers: [{ kind: 'minmax', min: new Float32Array(2), scale: new Float32Array(2) }], detector: base, nFeatures: 3 })).toThrow(
-      /has 2 values, expected 3/,
-    );
+    expect(() =>
+      specsToOnnx({
+        transformers: [{ kind: 'minmax', min: new Float32Array(2), scale: new Float32Array(2) }],
+        detector: base,
+        nFeatures: 3,
+      }),
+    ).toThrow(/has 2 values, expected 3/);
     for (const e of [() => exportSpec({ kind: 'svm' }), () => exportSpec({ ...base, layers: [] })]) {
       try {
         e();
@@ -143,7 +158,9 @@ describe('toOnnx: what cannot be exported raises UnsupportedExportError', () => 
       normalizer: 1,
     };
     expect(() => exportSpec(good)).not.toThrow();
-    expect(() => exportSpec({ ...good, nodes: { ...good.nodes, feature: Int32Array.of(5, -1, -1) } })).toThrow(/splits on feature 5/);
+    expect(() => exportSpec({ ...good, nodes: { ...good.nodes, feature: Int32Array.of(5, -1, -1) } })).toThrow(
+      /splits on feature 5/,
+    );
     expect(() => exportSpec({ ...good, nodes: { ...good.nodes, left: Int32Array.of(7, -1, -1) } })).toThrow(/children 7, 2/);
     expect(() => exportSpec({ ...good, treeOffsets: Int32Array.of(0, 2) })).toThrow(/treeOffsets/);
     expect(() => exportSpec({ ...good, nFeatures: 4 })).toThrow(/4 features but the model input has 3/);
@@ -172,7 +189,8 @@ describe('the label threshold', () => {
       expect(Math.fround(low)).toBe(low);
       expect(low).toBeLessThanOrEqual(t);
       const f = Math.fround(t);
-      for (const s of [f, next(f, 1), next(f, -1), low, next(low, 1), next(low, -1)]) expect(s > low, `t ${t}, s ${s}`).toBe(s > t);
+      for (const s of [f, next(f, 1), next(f, -1), low, next(low, 1), next(low, -1)])
+        expect(s > low, `t ${t}, s ${s}`).toBe(s > t);
     }
   });
 });

@@ -19,7 +19,13 @@ import { ABC, Autoencoder, DenoisingAutoencoder, LRC, type ReconstructionDetecto
 import { DNN, GradientTreeBoosting, IsolationForest, RUSBoost } from '@abc/baselines';
 
 /** Normals around 0 with correlated columns, anomalies shifted and scaled; d columns, labels 1 = anomaly. */
-export function makeData(n: number, d: number, seed: number, anomalyRate = 0.1, featureNames?: string[]): { X: Matrix; y: Uint8Array } {
+export function makeData(
+  n: number,
+  d: number,
+  seed: number,
+  anomalyRate = 0.1,
+  featureNames?: string[],
+): { X: Matrix; y: Uint8Array } {
   const rng = new Random(seed);
   const data = new Float32Array(n * d);
   const y = new Uint8Array(n);
@@ -35,7 +41,13 @@ export function makeData(n: number, d: number, seed: number, anomalyRate = 0.1, 
   return { X: matrix(data, n, d, featureNames), y };
 }
 
-const small = { hidden: [8, 4], latent: 2, maxEpochs: 30, batchSize: 50, validationFraction: 0 } satisfies Partial<ReconstructionParams>;
+const small = {
+  hidden: [8, 4],
+  latent: 2,
+  maxEpochs: 30,
+  batchSize: 50,
+  validationFraction: 0,
+} satisfies Partial<ReconstructionParams>;
 
 type MlpParams = { seed: number; threshold: number | null; contamination: number | null; hidden: number };
 interface MlpModel {
@@ -102,7 +114,13 @@ export class PluginMLP extends BaseDetector<MlpParams, MlpModel> {
 
   protected modelFromState(s: ModelState): MlpModel {
     const t = s.tensors;
-    return { W1: t.W1.data as Float32Array, b1: t.b1.data as Float32Array, W2: t.W2.data as Float32Array, b2: t.b2.data as Float32Array, hidden: Number(s.meta.hidden) };
+    return {
+      W1: t.W1.data as Float32Array,
+      b1: t.b1.data as Float32Array,
+      W2: t.W2.data as Float32Array,
+      b2: t.b2.data as Float32Array,
+      hidden: Number(s.meta.hidden),
+    };
   }
 
   toExportSpec(): DenseExportSpec {
@@ -166,23 +184,49 @@ export async function buildCases(nTest = 200): Promise<Case[]> {
     return matrix(data, m.rows, m.cols, m.featureNames);
   };
   const cases: Case[] = [];
-  const add = async (id: string, model: Detector, opts: { reconstruction?: boolean; X?: Matrix; trainX?: Matrix; labels?: boolean } = {}) => {
+  const add = async (
+    id: string,
+    model: Detector,
+    opts: { reconstruction?: boolean; X?: Matrix; trainX?: Matrix; labels?: boolean } = {},
+  ) => {
     const X = opts.trainX ?? train.X;
     await model.fit(X, opts.labels === false ? undefined : train.y);
     cases.push({ id, model, X: opts.X ?? test.X, error: opts.reconstruction ? reconstructionOf(model) : undefined });
   };
-  await add('abc-ae', new Pipeline([new MinMaxScaler(), new ABC({ ...small, variant: 'ae', seed: 1 })]), { reconstruction: true });
-  await add('abc-dae', new Pipeline([new StandardScaler(), new ABC({ ...small, variant: 'dae', distance: 'l2', activation: 'relu', seed: 2 })]), { reconstruction: true });
-  await add('ae', new Autoencoder({ ...small, distance: 'squaredL2', seed: 3 }), { reconstruction: true, labels: false, trainX: plain(train.X), X: plain(test.X) });
-  await add('dae', new Pipeline([new MinMaxScaler({ min: -1, max: 1 }), new DenoisingAutoencoder({ ...small, activation: 'sigmoid', outputActivation: 'tanh', seed: 4 })]), { reconstruction: true, labels: false });
+  await add('abc-ae', new Pipeline([new MinMaxScaler(), new ABC({ ...small, variant: 'ae', seed: 1 })]), {
+    reconstruction: true,
+  });
+  await add(
+    'abc-dae',
+    new Pipeline([new StandardScaler(), new ABC({ ...small, variant: 'dae', distance: 'l2', activation: 'relu', seed: 2 })]),
+    { reconstruction: true },
+  );
+  await add('ae', new Autoencoder({ ...small, distance: 'squaredL2', seed: 3 }), {
+    reconstruction: true,
+    labels: false,
+    trainX: plain(train.X),
+    X: plain(test.X),
+  });
+  await add(
+    'dae',
+    new Pipeline([
+      new MinMaxScaler({ min: -1, max: 1 }),
+      new DenoisingAutoencoder({ ...small, activation: 'sigmoid', outputActivation: 'tanh', seed: 4 }),
+    ]),
+    { reconstruction: true, labels: false },
+  );
   await add('lrc', new Pipeline([new StandardScaler(), new LRC({ ...small, maxEpochs: 10, seed: 5 })]), { reconstruction: true });
   await add('plugin-sigmoid-mlp', new Pipeline([new StandardScaler(), new PluginMLP({ seed: 6 })]));
   await add('dnn', new Pipeline([new MinMaxScaler(), new DNN({ hidden: [8, 6], maxEpochs: 10, seed: 11 })]));
-  await add('impute-standard-abc', new Pipeline([new SimpleImputer({ strategy: 'median' }), new StandardScaler(), new ABC({ ...small, seed: 7 })]), {
-    reconstruction: true,
-    trainX: withMissing(train.X),
-    X: withMissing(test.X),
-  });
+  await add(
+    'impute-standard-abc',
+    new Pipeline([new SimpleImputer({ strategy: 'median' }), new StandardScaler(), new ABC({ ...small, seed: 7 })]),
+    {
+      reconstruction: true,
+      trainX: withMissing(train.X),
+      X: withMissing(test.X),
+    },
+  );
   await add('iforest', new IsolationForest({ nEstimators: 40, seed: 8 }), { labels: false });
   await add('gtb', new Pipeline([new MinMaxScaler(), new GradientTreeBoosting({ maxIter: 20, seed: 9 })]));
   await add('rusboost', new RUSBoost({ seed: 10 }));

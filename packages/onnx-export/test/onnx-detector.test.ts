@@ -18,7 +18,14 @@ import {
 import { checkDetector, makeCheckData } from '@abc/core/testing';
 import { ABC, Autoencoder } from '@abc/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUDA_INSTALL_HINT, OnnxDetector, cudaProviderInstalled, registerOnnxDetector, toOnnx, type OnnxDetectorParams } from '../src/index.js';
+import {
+  CUDA_INSTALL_HINT,
+  OnnxDetector,
+  cudaProviderInstalled,
+  registerOnnxDetector,
+  toOnnx,
+  type OnnxDetectorParams,
+} from '../src/index.js';
 import { FEATURES, makeData, maxAbs } from './helpers.js';
 
 const data = makeCheckData();
@@ -29,7 +36,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   registerOnnxDetector();
-  pipeline = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 4], latent: 1, maxEpochs: 60, seed: 3 })]).fit(data.X, data.y);
+  pipeline = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 4], latent: 1, maxEpochs: 60, seed: 3 })]).fit(
+    data.X,
+    data.y,
+  );
   bytes = toOnnx(pipeline);
 });
 
@@ -73,7 +83,10 @@ describe('OnnxDetector on onnxruntime-node cpu', () => {
     const named = await new Pipeline([new StandardScaler(), new ABC({ hidden: [4], latent: 2, maxEpochs: 5 })]).fit(X, y);
     const det = await OnnxDetector.load(toOnnx(named));
     expect(det.featureNames).toEqual(FEATURES);
-    const reversed = takeColumns(X, FEATURES.map((_, j) => FEATURES.length - 1 - j));
+    const reversed = takeColumns(
+      X,
+      FEATURES.map((_, j) => FEATURES.length - 1 - j),
+    );
     expect(maxAbs(await det.scoreSamples(reversed), await named.scoreSamples(X))).toBeLessThanOrEqual(1e-4);
     const missing = matrix(X.data.subarray(0, 10 * 6).slice(), 10, 6, ['a', 'b', 'c', 'd', 'e', 'f']);
     await expect(det.scoreSamples(missing)).rejects.toThrow(/feature "f0"/);
@@ -81,8 +94,15 @@ describe('OnnxDetector on onnxruntime-node cpu', () => {
 
   it('takes NaN when the model imputes, and rejects it otherwise', async () => {
     const { X, y } = makeData(200, 3, 5);
-    const Xm = matrix(Float32Array.from(X.data, (v, k) => (k % 5 === 0 ? NaN : v)), X.rows, X.cols);
-    const imputed = await new Pipeline([new SimpleImputer(), new Autoencoder({ hidden: [4], latent: 1, maxEpochs: 5 })]).fit(Xm, y);
+    const Xm = matrix(
+      Float32Array.from(X.data, (v, k) => (k % 5 === 0 ? NaN : v)),
+      X.rows,
+      X.cols,
+    );
+    const imputed = await new Pipeline([new SimpleImputer(), new Autoencoder({ hidden: [4], latent: 1, maxEpochs: 5 })]).fit(
+      Xm,
+      y,
+    );
     const det = await OnnxDetector.load(toOnnx(imputed));
     expect(det.acceptsMissing).toBe(true);
     expect(maxAbs(await det.scoreSamples(Xm), await imputed.scoreSamples(Xm)) / 10).toBeLessThanOrEqual(1e-4);
@@ -111,16 +131,19 @@ describe('OnnxDetector on onnxruntime-node cpu', () => {
 const cudaInstalled = (await cudaProviderInstalled()) === true;
 
 describe('the cuda backend', () => {
-  it.skipIf(cudaInstalled)('raises BackendUnavailableError with the install hint where the CUDA provider is not installed', async () => {
-    const err = await OnnxDetector.load(bytes, { backend: 'cuda' }).catch((e) => e);
-    expect(err).toBeInstanceOf(BackendUnavailableError);
-    expect(err.code).toBe('BACKEND_UNAVAILABLE');
-    expect(err.backend).toBe('cuda');
-    expect(err.message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
-    expect(err.message).toContain(CUDA_INSTALL_HINT);
-    // lazily too: a detector set up by setState raises at the first score
-    await expect(factory({ backend: 'cuda' }).scoreSamples(data.Xtest)).rejects.toThrow(BackendUnavailableError);
-  });
+  it.skipIf(cudaInstalled)(
+    'raises BackendUnavailableError with the install hint where the CUDA provider is not installed',
+    async () => {
+      const err = await OnnxDetector.load(bytes, { backend: 'cuda' }).catch((e) => e);
+      expect(err).toBeInstanceOf(BackendUnavailableError);
+      expect(err.code).toBe('BACKEND_UNAVAILABLE');
+      expect(err.backend).toBe('cuda');
+      expect(err.message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
+      expect(err.message).toContain(CUDA_INSTALL_HINT);
+      // lazily too: a detector set up by setState raises at the first score
+      await expect(factory({ backend: 'cuda' }).scoreSamples(data.Xtest)).rejects.toThrow(BackendUnavailableError);
+    },
+  );
 
   it.skipIf(cudaInstalled)('falls back to cpu only when asked, and says so', async () => {
     const seen: BackendUnavailableError[] = [];

@@ -14,7 +14,19 @@ describe('onnxruntime-node cpu matches the TypeScript models', () => {
     const rows: ParityRow[] = [];
     for (const c of cases) rows.push(await checkParity(c, 'cpu'));
     report('onnxruntime-node cpu', rows);
-    expect(rows.map((r) => r.id)).toEqual(['abc-ae', 'abc-dae', 'ae', 'dae', 'lrc', 'plugin-sigmoid-mlp', 'dnn', 'impute-standard-abc', 'iforest', 'gtb', 'rusboost']);
+    expect(rows.map((r) => r.id)).toEqual([
+      'abc-ae',
+      'abc-dae',
+      'ae',
+      'dae',
+      'lrc',
+      'plugin-sigmoid-mlp',
+      'dnn',
+      'impute-standard-abc',
+      'iforest',
+      'gtb',
+      'rusboost',
+    ]);
   });
 
   it('has a dynamic batch axis: 1 row, odd batches and all rows agree', async () => {
@@ -23,7 +35,9 @@ describe('onnxruntime-node cpu matches the TypeScript models', () => {
       const all = await (await OnnxDetector.load(bytes)).scoreSamples(c.X);
       const odd = await (await OnnxDetector.load(bytes, { batchSize: 7 })).scoreSamples(c.X);
       expect(maxRel(odd, all), c.id).toBeLessThanOrEqual(1e-5);
-      const one = await (await OnnxDetector.load(bytes, { batchSize: 1 })).scoreSamples(matrix(c.X.data.subarray(0, 3 * c.X.cols), 3, c.X.cols));
+      const one = await (await OnnxDetector.load(bytes, { batchSize: 1 })).scoreSamples(
+        matrix(c.X.data.subarray(0, 3 * c.X.cols), 3, c.X.cols),
+      );
       expect(maxRel(one, all.subarray(0, 3)), c.id).toBeLessThanOrEqual(1e-5);
     }
   });

@@ -32,9 +32,13 @@ describe('onnxruntime-web wasm matches the TypeScript models', () => {
 
   it('passes checkDetector({ scoringOnly: true }) on wasm', async () => {
     const data = makeCheckData();
-    const p = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 4], latent: 1, maxEpochs: 60, seed: 3 })]).fit(data.X, data.y);
+    const p = await new Pipeline([new StandardScaler(), new ABC({ hidden: [8, 4], latent: 1, maxEpochs: 60, seed: 3 })]).fit(
+      data.X,
+      data.y,
+    );
     const bytes = toOnnx(p);
-    const factory = (params?: Params) => new OnnxDetector({ backend: 'wasm', ...(params as Partial<OnnxDetectorParams>) }).setModel(bytes);
+    const factory = (params?: Params) =>
+      new OnnxDetector({ backend: 'wasm', ...(params as Partial<OnnxDetectorParams>) }).setModel(bytes);
     await checkDetector(factory, { scoringOnly: true });
     const det = factory();
     await det.ready();

@@ -52,7 +52,8 @@ export async function checkParity(c: Case, backend: OnnxBackend, batchSize?: num
 
 export function report(backend: string, rows: ParityRow[]): void {
   const lines = rows.map(
-    (r) => `  ${r.id.padEnd(22)} rows ${r.rows}  score max|Δ| ${r.scoreAbs.toExponential(2)}  error max rel ${r.errorRel === null ? '-' : r.errorRel.toExponential(2)}  label mismatches ${r.labelMismatches} (near threshold ${r.nearThreshold})`,
+    (r) =>
+      `  ${r.id.padEnd(22)} rows ${r.rows}  score max|Δ| ${r.scoreAbs.toExponential(2)}  error max rel ${r.errorRel === null ? '-' : r.errorRel.toExponential(2)}  label mismatches ${r.labelMismatches} (near threshold ${r.nearThreshold})`,
   );
   console.log(`[onnx-export] parity ${backend} vs TypeScript:\n${lines.join('\n')}`);
 }

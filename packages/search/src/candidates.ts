@@ -1,4 +1,14 @@
-import { getDetectorEntry, learnsWithoutAnomalies, listDetectors, Random, ValidationError, type DetectorEntry, type ParamSpec, type Params, type ParamValue } from '@abc/core';
+import {
+  getDetectorEntry,
+  learnsWithoutAnomalies,
+  listDetectors,
+  type Random,
+  ValidationError,
+  type DetectorEntry,
+  type ParamSpec,
+  type Params,
+  type ParamValue,
+} from '@abc/core';
 
 /**
  * The parameter successive halving scales for a detector: its declared training budget (epochs, trees, boosting
@@ -12,8 +22,11 @@ export function budgetParam(entry: DetectorEntry): string | null {
   const budget = entry.budget ?? null;
   if (budget === null) return null;
   const spec = entry.paramSpace[budget];
-  if (!spec || spec.type !== 'int') {
-    throw new ValidationError('param', `detector ${entry.name} declares "${budget}" as its budget, which is not one of its integer parameters`);
+  if (spec?.type !== 'int') {
+    throw new ValidationError(
+      'param',
+      `detector ${entry.name} declares "${budget}" as its budget, which is not one of its integer parameters`,
+    );
   }
   return budget;
 }
@@ -31,7 +44,10 @@ export function chooseCandidates(names: readonly string[] | undefined, nAnomalie
   if (nAnomalies > 0) return entries;
   const usable = entries.filter((e) => learnsWithoutAnomalies(e));
   if (usable.length === 0) {
-    throw new ValidationError('labels', `the training labels hold no anomaly, and none of ${entries.map((e) => e.name).join(', ')} can learn without one`);
+    throw new ValidationError(
+      'labels',
+      `the training labels hold no anomaly, and none of ${entries.map((e) => e.name).join(', ')} can learn without one`,
+    );
   }
   return usable;
 }

@@ -7,3 +7,4 @@ export * from './search.js';
 export * from './candidates.js';
 export * from './objective.js';
 export * from './split.js';
+export * from './trial.js';

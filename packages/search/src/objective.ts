@@ -1,4 +1,4 @@
-import { matrix, Random, type Matrix } from '@abc/core';
+import { matrix, type Random, type Matrix } from '@abc/core';
 import { auroc, averagePrecision } from '@abc/eval';
 
 /**
@@ -69,4 +69,3 @@ function twoClass(metric: (s: ArrayLike<number>, y: ArrayLike<number>) => number
   for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) return 0;
   return metric(scores, y);
 }
-

@@ -1,8 +1,6 @@
 import {
-  AbortError,
   countLabels,
   createDetector,
-  Pipeline,
   Random,
   takeRows,
   throwIfAborted,
@@ -17,8 +15,9 @@ import {
   type Transformer,
 } from '@abc/core';
 import { budgetParam, chooseCandidates, sampleConfig } from './candidates.js';
-import { evaluateObjective, syntheticOutliers, type Objective, type ObjectiveValue } from './objective.js';
-import { makeFolds, type Validation } from './split.js';
+import type { Objective } from './objective.js';
+import type { Validation } from './split.js';
+import { evaluateCandidate, makePipeline, searchParts, type TrialOutcome } from './trial.js';
 
 export interface SearchOptions {
   /** Registry names of the candidate detectors (default: every registered one, filtered by the labels). */
@@ -42,11 +41,41 @@ export interface SearchOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
-  /** Called with each finished trial, e.g. to append it to a file so an interrupted search can resume. */
-  onTrial?: (trial: Trial) => void;
+  /** Called with each finished trial, e.g. to append it to a file so an interrupted search can resume (awaited with an executor). */
+  onTrial?: (trial: Trial) => unknown;
   /** Trials recorded by an earlier run of the same search: those are not run again. */
   resume?: readonly Trial[];
+  /**
+   * Evaluates each rung's configurations elsewhere (a work queue: `@abc/queue`'s `queueTrialExecutor`) instead of
+   * one by one here; a rung is handed over when the previous one has finished. The trials are the same (their
+   * order is the order they finish in); `onTrial` is awaited when it returns a promise.
+   */
+  executor?: TrialExecutor;
 }
+
+/** A configuration handed to a {@link TrialExecutor}. */
+export interface TrialRequest {
+  /** The trial's key (as {@link Trial.key}). */
+  key: string;
+  detector: string;
+  /** Every parameter, the budget's included. */
+  params: Params;
+}
+
+/**
+ * Evaluates configurations somewhere (workers of a queue) on the search's data and options, calling `onOutcome`
+ * once per finished configuration in any order and waiting for it; rejects on one that cannot be evaluated.
+ *
+ * @example
+ * const executor: TrialExecutor = async (requests, onOutcome) => {
+ *   for (const r of requests) await onOutcome(r, await evaluateSomewhere(r));
+ * };
+ */
+export type TrialExecutor = (
+  requests: readonly TrialRequest[],
+  onOutcome: (request: TrialRequest, outcome: TrialOutcome) => Promise<void>,
+  signal?: AbortSignal,
+) => Promise<void>;
 
 /** One evaluated configuration at one budget. */
 export interface Trial {
@@ -96,26 +125,11 @@ export async function searchDetectors(Xin: DataLike, yin: LabelsLike, options: S
   const trialsPerDetector = options.trialsPerDetector ?? 4;
   const eta = options.eta ?? 3;
   const rungs = strategy === 'halving' ? (options.rungs ?? 3) : 1;
-  if (!(Number.isInteger(trialsPerDetector) && trialsPerDetector >= 1)) throw new ValidationError('param', `trialsPerDetector must be a positive integer, got ${trialsPerDetector}`);
+  if (!(Number.isInteger(trialsPerDetector) && trialsPerDetector >= 1))
+    throw new ValidationError('param', `trialsPerDetector must be a positive integer, got ${trialsPerDetector}`);
   if (!(eta >= 2)) throw new ValidationError('param', `eta must be >= 2, got ${eta}`);
   const rng = new Random(options.seed ?? 0);
-  const folds = makeFolds(y, options.validation ?? { kind: 'holdout', fraction: 0.2 }, rng.fork());
-  const synthRng = rng.fork();
-  const parts = folds.map((fold) => {
-    const trainX = takeRows(X, fold.train);
-    const trainY = Uint8Array.from(fold.train, (i) => y[i]);
-    const vNormal = fold.validation.filter((i) => y[i] === 0);
-    const vKnown = fold.validation.filter((i) => y[i] === 1);
-    const nSynth = options.syntheticCount ?? Math.max(200, vNormal.length);
-    return {
-      trainX,
-      trainY,
-      trainNormals: takeRows(X, fold.train.filter((i) => y[i] === 0)),
-      normal: takeRows(X, vNormal),
-      known: takeRows(X, vKnown),
-      synthetic: syntheticOutliers(trainX, nSynth, synthRng),
-    };
-  });
+  const parts = searchParts(X, y, rng, { validation: options.validation, syntheticCount: options.syntheticCount });
   const nValidationKnown = parts.reduce((a, p) => a + p.known.rows, 0);
   const validationNote =
     anomaly === 0
@@ -141,10 +155,31 @@ export async function searchDetectors(Xin: DataLike, yin: LabelsLike, options: S
   const totalSteps = countSteps(pool.length, rungs, eta);
   let step = 0;
 
-  const evaluate = async (c: Config, rung: number): Promise<Trial> => {
+  const request = (c: Config, rung: number) => {
     const budgetValue = c.budget ? Math.max(1, Math.round(c.maxBudget! * eta ** (rung - (rungs - 1)))) : null;
     const params = c.budget ? { ...c.params, [c.budget]: budgetValue! } : c.params;
-    const key = JSON.stringify([c.detector, params]);
+    return { key: JSON.stringify([c.detector, params]), params, budgetValue };
+  };
+  const makeTrial = (c: Config, rung: number, outcome: TrialOutcome): Trial => {
+    const { key, params, budgetValue } = request(c, rung);
+    return {
+      key,
+      detector: c.detector,
+      params,
+      rung,
+      budget: c.budget ? { param: c.budget, value: budgetValue! } : null,
+      objective: outcome.objective,
+      aurocKnown: outcome.aurocKnown,
+      aurocSynthetic: outcome.aurocSynthetic,
+      auprKnown: outcome.auprKnown,
+      fitSeconds: outcome.fitSeconds,
+      scoreSeconds: outcome.scoreSeconds,
+      error: outcome.error,
+    };
+  };
+  /** A trial found without evaluating: already run at this budget, or recorded by an earlier run. */
+  const known = (c: Config, rung: number): Trial | undefined => {
+    const { key } = request(c, rung);
     const seen = trials.find((t) => t.key === key);
     if (seen) return { ...seen, rung };
     const recorded = done.get(key);
@@ -154,53 +189,78 @@ export async function searchDetectors(Xin: DataLike, yin: LabelsLike, options: S
       trials.push(trial);
       return trial;
     }
+    return undefined;
+  };
+
+  const evaluate = async (c: Config, rung: number): Promise<Trial> => {
+    const found = known(c, rung);
+    if (found) return found;
     throwIfAborted(options.signal);
-    let fitSeconds = 0;
-    let scoreSeconds = 0;
-    let value: ObjectiveValue = { objective: 0, aurocKnown: null, aurocSynthetic: 0, auprKnown: null };
-    let error: string | null = null;
-    try {
-      const values: ObjectiveValue[] = [];
-      for (const p of parts) {
-        const pipe = makePipeline(c.detector, params, options.transformers);
-        const t0 = performance.now();
-        if (pipe.supervision === 'unsupervised') await pipe.fit(p.trainNormals, null, { signal: options.signal });
-        else await pipe.fit(p.trainX, p.trainY, { signal: options.signal });
-        const t1 = performance.now();
-        const scored = {
-          normal: await pipe.scoreSamples(p.normal),
-          known: p.known.rows > 0 ? await pipe.scoreSamples(p.known) : new Float32Array(0),
-          synthetic: await pipe.scoreSamples(p.synthetic),
-        };
-        scoreSeconds += (performance.now() - t1) / 1000;
-        fitSeconds += (t1 - t0) / 1000;
-        values.push(evaluateObjective(scored, objective));
-      }
-      value = meanValue(values);
-    } catch (e) {
-      if (e instanceof AbortError || (e as Error)?.name === 'AbortError') throw e;
-      error = (e as Error).message; // a candidate that fails ranks last; the search goes on
-    }
-    const trial: Trial = {
-      key,
-      detector: c.detector,
-      params,
-      rung,
-      budget: c.budget ? { param: c.budget, value: budgetValue! } : null,
-      ...value,
-      fitSeconds,
-      scoreSeconds,
-      error,
-    };
+    const outcome = await evaluateCandidate(
+      parts,
+      c.detector,
+      request(c, rung).params,
+      objective,
+      options.transformers,
+      options.signal,
+    );
+    const trial = makeTrial(c, rung, outcome);
     trials.push(trial);
     options.onTrial?.(trial);
     return trial;
   };
 
+  /** A rung through the executor: the configurations not known yet go out together. */
+  const evaluateRung = async (executor: TrialExecutor, rung: number): Promise<Trial[]> => {
+    const out = new Map<Config, Trial>();
+    const waiting = new Map<string, Config[]>();
+    for (const c of pool) {
+      const found = known(c, rung);
+      if (found) out.set(c, found);
+      else {
+        const { key } = request(c, rung);
+        waiting.set(key, [...(waiting.get(key) ?? []), c]);
+      }
+    }
+    const requests = [...waiting.values()].map((cs) => {
+      const { key, params } = request(cs[0], rung);
+      return { key, detector: cs[0].detector, params };
+    });
+    if (requests.length > 0)
+      await executor(
+        requests,
+        async (req, outcome) => {
+          const cs = waiting.get(req.key);
+          if (!cs || out.has(cs[0])) return;
+          const trial = makeTrial(cs[0], rung, outcome);
+          trials.push(trial);
+          for (const c of cs) out.set(c, trial);
+          await options.onTrial?.(trial);
+          step++;
+          options.onProgress?.({ step, totalSteps, unit: 'iteration', metrics: { objective: trial.objective, rung } });
+        },
+        options.signal,
+      );
+    throwIfAborted(options.signal);
+    return pool.map((c) => {
+      const trial = out.get(c);
+      if (!trial) throw new ValidationError('param', `the executor finished without evaluating ${request(c, rung).key}`);
+      return trial;
+    });
+  };
+
   let ranked: { config: Config; trial: Trial }[] = [];
   for (let rung = 0; rung < rungs; rung++) {
     ranked = [];
-    for (const c of pool) {
+    if (options.executor) {
+      const before = step;
+      const rungTrials = await evaluateRung(options.executor, rung);
+      step = before + pool.length;
+      pool.forEach((c, i) => {
+        ranked.push({ config: c, trial: rungTrials[i] });
+      });
+    }
+    for (const c of options.executor ? [] : pool) {
       const trial = await evaluate(c, rung);
       ranked.push({ config: c, trial });
       step++;
@@ -213,34 +273,18 @@ export async function searchDetectors(Xin: DataLike, yin: LabelsLike, options: S
   const best = ranked[0].trial;
   if (best.error) throw new ValidationError('param', `every candidate failed; the first error: ${best.error}`);
   const bestPipeline = makePipeline(best.detector, best.params, options.transformers);
-  if (bestPipeline.supervision === 'unsupervised') await bestPipeline.fit(takeRows(X, indicesOf(y, 0)), null, { signal: options.signal });
+  if (bestPipeline.supervision === 'unsupervised')
+    await bestPipeline.fit(takeRows(X, indicesOf(y, 0)), null, { signal: options.signal });
   else await bestPipeline.fit(X, y, { signal: options.signal });
   return { trials, best, bestPipeline, candidates: candidates.map((c) => c.name), validationNote };
 }
 
-function makePipeline(detector: string, params: Params, transformers?: () => Transformer[]): Detector {
-  const d = createDetector(detector, params);
-  const ts = transformers?.() ?? [];
-  return ts.length > 0 ? new Pipeline([...ts, d]) : d;
-}
-
 function indicesOf(y: Uint8Array, label: number): Uint32Array {
   const out: number[] = [];
-  y.forEach((v, i) => v === label && out.push(i));
+  y.forEach((v, i) => {
+    v === label && out.push(i);
+  });
   return Uint32Array.from(out);
-}
-
-function meanValue(values: ObjectiveValue[]): ObjectiveValue {
-  const mean = (xs: (number | null)[]) => {
-    const v = xs.filter((x): x is number => x !== null);
-    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-  };
-  return {
-    objective: mean(values.map((v) => v.objective))!,
-    aurocKnown: mean(values.map((v) => v.aurocKnown)),
-    aurocSynthetic: mean(values.map((v) => v.aurocSynthetic))!,
-    auprKnown: mean(values.map((v) => v.auprKnown)),
-  };
 }
 
 function countSteps(n: number, rungs: number, eta: number): number {

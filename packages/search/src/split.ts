@@ -1,4 +1,4 @@
-import { Random, ValidationError } from '@abc/core';
+import { type Random, ValidationError } from '@abc/core';
 
 /** One train/validation split as row indices. */
 export interface Fold {
@@ -18,7 +18,9 @@ export type Validation = { kind: 'holdout'; fraction: number } | { kind: 'kfold'
 export function makeFolds(y: Uint8Array, validation: Validation, rng: Random): Fold[] {
   const normals: number[] = [];
   const anomalies: number[] = [];
-  y.forEach((v, i) => (v ? anomalies : normals).push(i));
+  y.forEach((v, i) => {
+    (v ? anomalies : normals).push(i);
+  });
   rng.shuffle(normals);
   rng.shuffle(anomalies);
   if (validation.kind === 'holdout') {
@@ -26,7 +28,8 @@ export function makeFolds(y: Uint8Array, validation: Validation, rng: Random): F
     if (!(f > 0 && f < 1)) throw new ValidationError('param', `holdout fraction must be in (0, 1), got ${f}`);
     const nv = clamp(Math.round(normals.length * f), 1, normals.length - 1);
     const av = anomalies.length < 2 ? 0 : clamp(Math.round(anomalies.length * f), 1, anomalies.length - 1);
-    if (normals.length < 2) throw new ValidationError('labels', `a validation split needs at least 2 normal rows, got ${normals.length}`);
+    if (normals.length < 2)
+      throw new ValidationError('labels', `a validation split needs at least 2 normal rows, got ${normals.length}`);
     return [
       {
         validation: Uint32Array.from([...normals.slice(0, nv), ...anomalies.slice(0, av)]),
@@ -36,13 +39,19 @@ export function makeFolds(y: Uint8Array, validation: Validation, rng: Random): F
   }
   const k = validation.k;
   if (!Number.isInteger(k) || k < 2) throw new ValidationError('param', `k-fold needs an integer k >= 2, got ${k}`);
-  if (normals.length < k) throw new ValidationError('labels', `${k}-fold validation needs at least ${k} normal rows, got ${normals.length}`);
+  if (normals.length < k)
+    throw new ValidationError('labels', `${k}-fold validation needs at least ${k} normal rows, got ${normals.length}`);
   const folds: Fold[] = [];
   for (let f = 0; f < k; f++) {
     const inFold = (i: number) => i % k === f;
     const vn = normals.filter((_, i) => inFold(i));
     // Anomalies: when fewer than k, each fold still gets one only if a copy stays in training.
-    const va = anomalies.length >= k ? anomalies.filter((_, i) => inFold(i)) : anomalies.length >= 2 ? [anomalies[f % anomalies.length]] : [];
+    const va =
+      anomalies.length >= k
+        ? anomalies.filter((_, i) => inFold(i))
+        : anomalies.length >= 2
+          ? [anomalies[f % anomalies.length]]
+          : [];
     const vset = new Set([...vn, ...va]);
     folds.push({
       validation: Uint32Array.from([...vn, ...va]),

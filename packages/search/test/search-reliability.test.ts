@@ -35,19 +35,24 @@ describe('reliability: an interrupted search resumes from what was recorded', ()
       ...opts,
       signal: ctrl.signal,
       onTrial: (t) => {
-        void appendFile(log, JSON.stringify(t) + '\n');
+        void appendFile(log, `${JSON.stringify(t)}\n`);
         if (++seen === 2) ctrl.abort(new Error('Ctrl-C'));
       },
     });
     await expect(interrupted).rejects.toBeInstanceOf(AbortError);
     await new Promise((r) => setTimeout(r, 50)); // let the appends land
-    const recorded = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Trial);
+    const recorded = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Trial);
     expect(recorded.length).toBe(2);
 
     const rerun: Trial[] = [];
     const resumed = await searchDetectors(X, y, { ...opts, resume: recorded, onTrial: (t) => rerun.push(t) });
     expect(rerun.length).toBe(2); // only the trials that had not finished
-    expect(new Set(rerun.map((t) => t.key))).toEqual(new Set(full.trials.map((t) => t.key).filter((k) => !recorded.some((r) => r.key === k))));
+    expect(new Set(rerun.map((t) => t.key))).toEqual(
+      new Set(full.trials.map((t) => t.key).filter((k) => !recorded.some((r) => r.key === k))),
+    );
     // Recorded + re-run trials are exactly the uninterrupted run's, with the same objectives, and the resumed
     // result lists all of them (the recorded ones too), in the uninterrupted run's order.
     const union = [...recorded, ...rerun].map((t) => [t.key, t.objective]).sort();

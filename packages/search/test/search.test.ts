@@ -40,14 +40,22 @@ describe('objective pieces', () => {
   it('draws synthetic outliers in the widened bounding box', () => {
     const base = matrix(Float32Array.from([0, 10, 2, 20]), 2, 2);
     const s = syntheticOutliers(base, 2000, new Random(0));
-    let min0 = Infinity, max0 = -Infinity, min1 = Infinity, max1 = -Infinity;
+    let min0 = Infinity,
+      max0 = -Infinity,
+      min1 = Infinity,
+      max1 = -Infinity;
     for (let i = 0; i < s.rows; i++) {
-      min0 = Math.min(min0, s.data[2 * i]); max0 = Math.max(max0, s.data[2 * i]);
-      min1 = Math.min(min1, s.data[2 * i + 1]); max1 = Math.max(max1, s.data[2 * i + 1]);
+      min0 = Math.min(min0, s.data[2 * i]);
+      max0 = Math.max(max0, s.data[2 * i]);
+      min1 = Math.min(min1, s.data[2 * i + 1]);
+      max1 = Math.max(max1, s.data[2 * i + 1]);
     }
-    expect(min0).toBeGreaterThanOrEqual(-1); expect(max0).toBeLessThanOrEqual(3);
-    expect(min0).toBeLessThan(-0.9); expect(max0).toBeGreaterThan(2.9);
-    expect(min1).toBeGreaterThanOrEqual(5); expect(max1).toBeLessThanOrEqual(25);
+    expect(min0).toBeGreaterThanOrEqual(-1);
+    expect(max0).toBeLessThanOrEqual(3);
+    expect(min0).toBeLessThan(-0.9);
+    expect(max0).toBeGreaterThan(2.9);
+    expect(min1).toBeGreaterThanOrEqual(5);
+    expect(max1).toBeLessThanOrEqual(25);
   });
 
   it('average precision matches scikit-learn on a small case', () => {
@@ -66,7 +74,12 @@ describe('searchDetectors', () => {
   it('random search over abc and ae picks ABC, which detects known and unknown anomalies', async () => {
     const full = { ...net, maxEpochs: 100, patience: 10 };
     const big = toyTrainingSet(makeToyData({ nPerClass: 1000, seed: 3 }));
-    const result = await searchDetectors(big.X, big.y, { detectors: ['abc', 'ae'], trialsPerDetector: 2, fixed: { abc: full, ae: full }, seed: 1 });
+    const result = await searchDetectors(big.X, big.y, {
+      detectors: ['abc', 'ae'],
+      trialsPerDetector: 2,
+      fixed: { abc: full, ae: full },
+      seed: 1,
+    });
     expect(result.trials.length).toBe(4);
     expect(result.best.detector).toBe('abc');
     const test = makeToyData({ nPerClass: 1000, seed: 4 });
@@ -92,7 +105,12 @@ describe('searchDetectors', () => {
     expect(byRung.map((r) => r.length)).toEqual([6, 2, 1]);
     expect(byRung.map((r) => r[0].budget)).toEqual([3, 9, 27].map((value) => ({ param: 'maxEpochs', value })));
     const rung0 = [...byRung[0]].sort((a, b) => b.objective - a.objective);
-    expect(byRung[1].map((t) => t.params.lr).sort()).toEqual(rung0.slice(0, 2).map((t) => t.params.lr).sort());
+    expect(byRung[1].map((t) => t.params.lr).sort()).toEqual(
+      rung0
+        .slice(0, 2)
+        .map((t) => t.params.lr)
+        .sort(),
+    );
     expect(events).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(result.best.rung).toBe(2);
   }, 120_000);
@@ -105,7 +123,12 @@ describe('searchDetectors', () => {
     const pick = Array.from({ length: 300 }, (_, i) => Math.floor((i * X.rows) / 300));
     const Xs = matrix(Float32Array.from(pick.flatMap((i) => Array.from(X.data.subarray(i * 2, i * 2 + 2)))), pick.length, 2);
     const ys = Uint8Array.from(pick, (i) => y[i]);
-    const result = await searchDetectors(Xs, ys, { detectors: ['svm', 'ocsvm'], strategy: 'halving', trialsPerDetector: 3, seed: 4 });
+    const result = await searchDetectors(Xs, ys, {
+      detectors: ['svm', 'ocsvm'],
+      strategy: 'halving',
+      trialsPerDetector: 3,
+      seed: 4,
+    });
     const svmTrials = result.trials.filter((t) => t.detector === 'svm' || t.detector === 'ocsvm');
     expect(svmTrials.length).toBeGreaterThan(0);
     for (const t of svmTrials) {
@@ -129,9 +152,9 @@ describe('searchDetectors', () => {
     expect(fits).toBe(0); // every trial came from the record
     expect(c.best.objective).toBe(a.best.objective);
     const ctrl = new AbortController();
-    await expect(
-      searchDetectors(X, y, { ...opts, signal: ctrl.signal, onProgress: () => ctrl.abort() }),
-    ).rejects.toBeInstanceOf(AbortError);
+    await expect(searchDetectors(X, y, { ...opts, signal: ctrl.signal, onProgress: () => ctrl.abort() })).rejects.toBeInstanceOf(
+      AbortError,
+    );
   }, 120_000);
 
   it('without anomalies in the labels, it searches unsupervised candidates and ABC against synthetic outliers', async () => {

@@ -35,10 +35,12 @@ function randomMatrix(rows: number, cols: number, seed: number) {
 
 function binaryBody(rows: number, cols: number): { body: Buffer; headerLength: number } {
   const X = randomMatrix(rows, cols, 7);
-  const json = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'X', shape: [rows, cols], datatype: 'FP32', parameters: { binary_data_size: X.data.byteLength } }],
-    outputs: [{ name: 'score', parameters: { binary_data: true } }],
-  }));
+  const json = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'X', shape: [rows, cols], datatype: 'FP32', parameters: { binary_data_size: X.data.byteLength } }],
+      outputs: [{ name: 'score', parameters: { binary_data: true } }],
+    }),
+  );
   return { body: Buffer.concat([json, Buffer.from(X.data.buffer)]), headerLength: json.length };
 }
 
@@ -55,10 +57,14 @@ async function inProcess(det: OnnxDetector, rows: number, cols: number): Promise
 }
 
 async function startChild(dir: string, maxBatchSize: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['--conditions=@abc/source', join(here, 'server.ts'), dir, String(maxBatchSize), String(workers)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    join(root, 'node_modules/.bin/tsx'),
+    ['--conditions=@abc/source', join(here, 'server.ts'), dir, String(maxBatchSize), String(workers)],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((ok) => child.stdout!.once('data', (c: Buffer) => ok(c.toString().trim())));
   return {
     url,

@@ -68,7 +68,8 @@ export class DynamicBatcher {
   /** Queues `rows` rows of X (row-major, `rows * cols` values); resolves to this request's slice of every output. */
   submit(data: Float32Array, rows: number): Promise<Record<string, OutputArray>> {
     if (this.closing) return Promise.reject(new UnavailableError(`model "${this.options.name}" is being unloaded; retry`));
-    if (this.queue.length >= this.options.maxQueueSize) return Promise.reject(new QueueFullError(this.options.name, this.options.maxQueueSize));
+    if (this.queue.length >= this.options.maxQueueSize)
+      return Promise.reject(new QueueFullError(this.options.name, this.options.maxQueueSize));
     return new Promise((resolve, reject) => {
       this.queue.push({ data, rows, at: performance.now(), resolve, reject });
       this.queuedRows += rows;

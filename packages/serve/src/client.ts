@@ -74,7 +74,10 @@ function decode(datatype: string, bytes: Uint8Array): Float32Array | Float64Arra
   }
 }
 
-function fromJson(datatype: string, data: readonly unknown[]): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+function fromJson(
+  datatype: string,
+  data: readonly unknown[],
+): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
   const flat = data.flat(Infinity) as number[];
   switch (datatype) {
     case 'FP32':
@@ -113,7 +116,8 @@ export async function inferOip(
     inputs: [{ name: 'X', shape: [rows, cols], datatype: 'FP32' }],
   };
   if (options.id !== undefined) req.id = options.id;
-  if (options.outputs) req.outputs = options.outputs.map((name) => (options.binary ? { name, parameters: { binary_data: true } } : { name }));
+  if (options.outputs)
+    req.outputs = options.outputs.map((name) => (options.binary ? { name, parameters: { binary_data: true } } : { name }));
   else if (options.binary) req.parameters = { binary_data_output: true };
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -132,7 +136,12 @@ export async function inferOip(
     body = JSON.stringify(req);
     headers['content-type'] = 'application/json';
   }
-  const res = await (options.fetch ?? fetch)(url.replace(/\/$/, '') + path, { method: 'POST', headers, body, signal: options.signal });
+  const res = await (options.fetch ?? fetch)(url.replace(/\/$/, '') + path, {
+    method: 'POST',
+    headers,
+    body,
+    signal: options.signal,
+  });
   const raw = new Uint8Array(await res.arrayBuffer());
   const hl = res.headers.get(INFERENCE_HEADER);
   const jsonEnd = hl !== null ? Number(hl) : raw.length;

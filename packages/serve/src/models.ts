@@ -138,7 +138,10 @@ export class ModelManager {
         return;
       }
       this.current.set(model.name, served);
-      this.options.log.info({ model: v.name, version: v.version, platform: served.runner.platform, features: served.runner.nFeatures }, 'model ready');
+      this.options.log.info(
+        { model: v.name, version: v.version, platform: served.runner.platform, features: served.runner.nFeatures },
+        'model ready',
+      );
       if (now) void this.retire(now, `replaced by version ${v.version}`);
       return;
     }

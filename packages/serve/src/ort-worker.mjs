@@ -42,8 +42,12 @@ async function handle(msg) {
         const t = out[name];
         if (!t) return { id: msg.id, ok: false, message: `the model gave no "${name}" output` };
         // Copy into an array that owns its buffer, so it can be transferred.
-        outputs[name] = t.type === 'int64' ? BigInt64Array.from(/** @type {BigInt64Array} */ (t.data)) : Float32Array.from(/** @type {Float32Array} */ (t.data));
-        if (outputs[name].length !== msg.rows) return { id: msg.id, ok: false, message: `output "${name}" has ${outputs[name].length} values for ${msg.rows} rows` };
+        outputs[name] =
+          t.type === 'int64'
+            ? BigInt64Array.from(/** @type {BigInt64Array} */ (t.data))
+            : Float32Array.from(/** @type {Float32Array} */ (t.data));
+        if (outputs[name].length !== msg.rows)
+          return { id: msg.id, ok: false, message: `output "${name}" has ${outputs[name].length} values for ${msg.rows} rows` };
       }
       return { id: msg.id, ok: true, outputs };
     }
@@ -64,6 +68,7 @@ port.on('message', (/** @type {WorkerRequest} */ msg) => {
       const transfer = reply.ok && reply.outputs ? Object.values(reply.outputs).map((a) => a.buffer) : [];
       port.postMessage(reply, /** @type {ArrayBuffer[]} */ (transfer));
     },
-    (/** @type {unknown} */ e) => port.postMessage({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
+    (/** @type {unknown} */ e) =>
+      port.postMessage({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
   );
 });

@@ -108,7 +108,9 @@ function readFlatData(data: unknown, n: number, d: number): Float32Array {
 function checkFinite(X: Float32Array, d: number): void {
   for (let i = 0; i < X.length; i++) {
     if (!Number.isFinite(X[i])) {
-      throw badRequest(`input "X" has a non-finite value (${X[i]}) at row ${Math.floor(i / d)}, column ${i % d}; values must be finite float32`);
+      throw badRequest(
+        `input "X" has a non-finite value (${X[i]}) at row ${Math.floor(i / d)}, column ${i % d}; values must be finite float32`,
+      );
     }
   }
 }
@@ -159,7 +161,8 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | undef
     const size = params?.binary_data_size;
     if (size !== undefined) {
       if (!binary) throw badRequest('input "X" has binary_data_size but the request has no Inference-Header-Content-Length');
-      if (size !== n * d * 4) throw badRequest(`input "X": binary_data_size is ${String(size)}; shape [${n}, ${d}] of FP32 needs ${n * d * 4} bytes`);
+      if (size !== n * d * 4)
+        throw badRequest(`input "X": binary_data_size is ${String(size)}; shape [${n}, ${d}] of FP32 needs ${n * d * 4} bytes`);
       if (offset + size > binary.length) throw badRequest(`input "X": binary_data_size ${size} runs past the end of the body`);
       const own = new Uint8Array(size);
       own.set(binary.subarray(offset, offset + size));
@@ -171,7 +174,8 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | undef
     rows = n;
   }
   if (!X) throw badRequest('the request has no input "X"');
-  if (binary && offset !== binary.length) throw badRequest(`the body has ${binary.length - offset} bytes of binary data that no input claims`);
+  if (binary && offset !== binary.length)
+    throw badRequest(`the body has ${binary.length - offset} bytes of binary data that no input claims`);
   checkFinite(X, d);
 
   const known = new Set(model.outputs.map((o) => o.name));
@@ -184,7 +188,8 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | undef
     outputs = [];
     for (const o of req.outputs as unknown[]) {
       if (!isRecord(o) || typeof o.name !== 'string') throw badRequest('every requested output must be an object with a "name"');
-      if (!known.has(o.name)) throw badRequest(`unknown output "${o.name}"; the model gives ${[...known].map((k) => `"${k}"`).join(', ')}`);
+      if (!known.has(o.name))
+        throw badRequest(`unknown output "${o.name}"; the model gives ${[...known].map((k) => `"${k}"`).join(', ')}`);
       const p = o.parameters;
       const b = isRecord(p) && typeof p.binary_data === 'boolean' ? p.binary_data : allBinary;
       outputs.push({ name: o.name, binary: b });

@@ -59,12 +59,15 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
           maxBatchSize: m.maxBatchSize,
         });
         // get() and submit() run in one tick: a reload cannot retire this version in between.
-        let values;
+        let values: Awaited<ReturnType<typeof m.batcher.submit>>;
         try {
           values = await m.batcher.submit(parsed.X, parsed.rows);
         } catch (e) {
           if (e instanceof ServeError) throw e;
-          req.log.error({ model: m.name, version: m.version, err: e instanceof Error ? e.message : String(e) }, 'inference failed');
+          req.log.error(
+            { model: m.name, version: m.version, err: e instanceof Error ? e.message : String(e) },
+            'inference failed',
+          );
           throw new ServeError('INTERNAL', `inference failed for model "${m.name}" version ${m.version}`);
         }
         metrics.inferences.inc({ model: m.name, version: m.version });

@@ -61,7 +61,13 @@ export class OnnxRunner implements ModelRunner {
   }
 
   run(data: Float32Array, rows: number, cols: number): Promise<Record<string, OutputArray>> {
-    return this.pool.run(this.key, data, rows, cols, this.outputs.map((o) => o.name));
+    return this.pool.run(
+      this.key,
+      data,
+      rows,
+      cols,
+      this.outputs.map((o) => o.name),
+    );
   }
 
   close(): Promise<void> {
@@ -91,7 +97,8 @@ export class DetectorRunner implements ModelRunner {
   private readonly reconstruction: ((X: Matrix) => Promise<Float32Array>) | undefined;
 
   constructor(private readonly detector: Detector) {
-    if (!detector.fitted || detector.nFeatures === undefined) throw new TypeError(`the saved ${detector.name} model is not fitted`);
+    if (!detector.fitted || detector.nFeatures === undefined)
+      throw new TypeError(`the saved ${detector.name} model is not fitted`);
     this.nFeatures = detector.nFeatures;
     this.featureNames = detector.featureNames;
     if (detector instanceof Pipeline && hasReconstruction(detector.detector)) {

@@ -46,7 +46,8 @@ const pkg = createRequire(import.meta.url)('../package.json') as { version: stri
 
 function positiveInt(name: string, v: number | undefined, fallback: number, min = 1): number {
   const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min) throw new ValidationError('param', `${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isInteger(x) || x < min)
+    throw new ValidationError('param', `${name} must be an integer >= ${min}, got ${String(v)}`);
   return x;
 }
 
@@ -83,7 +84,8 @@ export class OipServer {
       maxQueueDelayMs: options.maxQueueDelayMs ?? 0,
       maxQueueSize: positiveInt('maxQueueSize', options.maxQueueSize, 1024),
     };
-    if (!(batching.maxQueueDelayMs >= 0)) throw new ValidationError('param', `maxQueueDelayMs must be >= 0, got ${String(options.maxQueueDelayMs)}`);
+    if (!(batching.maxQueueDelayMs >= 0))
+      throw new ValidationError('param', `maxQueueDelayMs must be >= 0, got ${String(options.maxQueueDelayMs)}`);
     const pollIntervalMs = options.pollIntervalMs ?? 2000;
     const token = options.token ?? process.env.ABC_SERVE_TOKEN;
 
@@ -118,7 +120,9 @@ export class OipServer {
       if (reply.statusCode >= 400) this.metrics.errors.inc({ route, code });
       this.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
     });
-    app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
+    app.setNotFoundHandler(async (req, reply) =>
+      reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }),
+    );
     app.setErrorHandler(async (err: FastifyError | ServeError | Error, req, reply) => {
       if (err instanceof ServeError) {
         return reply.code(err.status).headers(err.headers).send({ error: err.message });

@@ -28,7 +28,8 @@ export class WorkerPool {
   readonly threadsPerWorker: number;
 
   constructor(options: { size: number; threadsPerWorker?: number }) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`workers must be a positive integer, got ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError(`workers must be a positive integer, got ${options.size}`);
     this.threadsPerWorker = options.threadsPerWorker ?? 1;
     for (let i = 0; i < options.size; i++) this.workers.push(this.spawn());
   }
@@ -64,7 +65,11 @@ export class WorkerPool {
     return w;
   }
 
-  private send(w: PoolWorker, msg: Distributive<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<Record<string, OutputArray> | undefined> {
+  private send(
+    w: PoolWorker,
+    msg: Distributive<WorkerRequest>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Record<string, OutputArray> | undefined> {
     if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -87,13 +92,21 @@ export class WorkerPool {
    * Runs `key` on X float32 [rows, cols] in the least busy worker. `data` is transferred (it is unusable
    * afterwards); the outputs come back as arrays of `rows` values.
    */
-  async run(key: string, data: Float32Array, rows: number, cols: number, outputs: readonly string[]): Promise<Record<string, OutputArray>> {
+  async run(
+    key: string,
+    data: Float32Array,
+    rows: number,
+    cols: number,
+    outputs: readonly string[],
+  ): Promise<Record<string, OutputArray>> {
     let w = this.workers[0];
     for (const c of this.workers) if (c.busy < w.busy) w = c;
     w.busy += rows;
     try {
       const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-      const out = await this.send(w, { type: 'run', key, data: own, rows, cols, outputs: [...outputs] }, [own.buffer as ArrayBuffer]);
+      const out = await this.send(w, { type: 'run', key, data: own, rows, cols, outputs: [...outputs] }, [
+        own.buffer as ArrayBuffer,
+      ]);
       if (!out) throw new Error('the worker returned no outputs');
       return out;
     } finally {

@@ -46,7 +46,13 @@ export function config(name: string, maxBatchSize: number): string {
 }
 
 /** Writes DIR/NAME/VERSION/model.onnx (+ DIR/NAME/config.pbtxt); returns the ONNX bytes. */
-export async function writeOnnxModel(dir: string, name: string, version: string, det: Detector, maxBatchSize = 1024): Promise<Uint8Array> {
+export async function writeOnnxModel(
+  dir: string,
+  name: string,
+  version: string,
+  det: Detector,
+  maxBatchSize = 1024,
+): Promise<Uint8Array> {
   const bytes = toOnnx(det);
   await mkdir(join(dir, name, version), { recursive: true });
   await writeFileAtomic(join(dir, name, version, 'model.onnx'), bytes);
@@ -62,7 +68,9 @@ export async function writeSavedModel(dir: string, name: string, version: string
 
 /** Reads one Prometheus sample (`name{labels} value`) from /metrics text; 0 when absent. */
 export function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}}` : `${name} `) || (!labels && l.startsWith(`${name}{`)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(labels ? `${name}{${labels}}` : `${name} `) || (!labels && l.startsWith(`${name}{`)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 

@@ -35,7 +35,10 @@ describe('model reload under load', () => {
           const i = next++;
           const row = i % X.rows;
           try {
-            const r = await inferOip(s.url, 'm', [Array.from(X.data.subarray(row * 2, row * 2 + 2))], { id: `r${i}`, binary: i % 3 === 0 });
+            const r = await inferOip(s.url, 'm', [Array.from(X.data.subarray(row * 2, row * 2 + 2))], {
+              id: `r${i}`,
+              binary: i % 3 === 0,
+            });
             answers.push({ id: r.id!, version: r.modelVersion!, score: r.outputs.score![0], row });
           } catch (e) {
             failures.push(`r${i}: ${(e as Error).message}`);

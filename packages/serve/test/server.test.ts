@@ -27,7 +27,11 @@ let onnx: OnnxDetector;
 let saved: Detector;
 const D = 2;
 
-async function post(path: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function post(
+  path: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const res = await fetch(url + path, { method: 'POST', headers, body: body as BodyInit });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
@@ -81,7 +85,14 @@ describe('health and metadata', () => {
   it('readiness is false (4xx, as the protocol says) until the models are loaded', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const server = createServer({ models: dir, pollIntervalMs: 0, loadDetector: async (f) => (await gate, loadFile(f)) });
+    const server = createServer({
+      models: dir,
+      pollIntervalMs: 0,
+      loadDetector: async (f) => {
+        await gate;
+        return loadFile(f);
+      },
+    });
     const before = await server.app.inject({ method: 'GET', url: '/v2/health/ready' });
     expect(before.statusCode).toBe(400);
     expect(before.json()).toEqual({ ready: false });
@@ -142,7 +153,12 @@ describe('POST .../infer', () => {
     const r = await post('/v2/models/fraud_abc/infer', request(Array.from(X.data), [X.rows, D], { id: 'req-1' }));
     expect(r.status, r.text).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/application\/json/);
-    const body = r.json() as { model_name: string; model_version: string; id: string; outputs: { name: string; shape: number[]; datatype: string; data: number[] }[] };
+    const body = r.json() as {
+      model_name: string;
+      model_version: string;
+      id: string;
+      outputs: { name: string; shape: number[]; datatype: string; data: number[] }[];
+    };
     expect(body.model_name).toBe('fraud_abc');
     expect(body.model_version).toBe('1');
     expect(body.id).toBe('req-1');
@@ -174,10 +190,12 @@ describe('POST .../infer', () => {
   });
 
   it('binary response layout: JSON header of Inference-Header-Content-Length bytes, then the tensors', async () => {
-    const json = new TextEncoder().encode(JSON.stringify({
-      inputs: [{ name: 'X', shape: [X.rows, D], datatype: 'FP32', parameters: { binary_data_size: X.data.byteLength } }],
-      outputs: [{ name: 'score', parameters: { binary_data: true } }, { name: 'label' }],
-    }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({
+        inputs: [{ name: 'X', shape: [X.rows, D], datatype: 'FP32', parameters: { binary_data_size: X.data.byteLength } }],
+        outputs: [{ name: 'score', parameters: { binary_data: true } }, { name: 'label' }],
+      }),
+    );
     const body = new Uint8Array(json.length + X.data.byteLength);
     body.set(json);
     body.set(new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength), json.length);
@@ -189,7 +207,9 @@ describe('POST .../infer', () => {
     expect(res.status).toBe(200);
     const hl = Number(res.headers.get('inference-header-content-length'));
     const raw = new Uint8Array(await res.arrayBuffer());
-    const header = JSON.parse(new TextDecoder().decode(raw.subarray(0, hl))) as { outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[] };
+    const header = JSON.parse(new TextDecoder().decode(raw.subarray(0, hl))) as {
+      outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[];
+    };
     expect(header.outputs[0].parameters).toEqual({ binary_data_size: X.rows * 4 });
     expect(header.outputs[0].data).toBeUndefined();
     expect(header.outputs[1].data).toHaveLength(X.rows);
@@ -199,7 +219,10 @@ describe('POST .../infer', () => {
   });
 
   it('accepts data as one array per row', async () => {
-    const rows = [[0.1, 0.2], [2.5, 2.4]];
+    const rows = [
+      [0.1, 0.2],
+      [2.5, 2.4],
+    ];
     const r = await post('/v2/models/fraud_abc/infer', request(rows as unknown as number[], [2, 2]));
     expect(r.status, r.text).toBe(200);
     const ref = await onnx.scoreSamples(rows);
@@ -220,12 +243,20 @@ describe('errors: {"error": ...} with the right status', () => {
   it('400: shape, datatype, feature count, non-finite values, data length, unknown input/output, too many rows', async () => {
     expectError(await post(path, request([1, 2], [2])), 400, /shape \[N, D\]/);
     expectError(await post(path, request([1, 2], [1, 2, 1])), 400, /shape \[N, D\]/);
-    expectError(await post(path, JSON.stringify({ inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP64', data: [1, 2] }] })), 400, /datatype "FP32"/);
+    expectError(
+      await post(path, JSON.stringify({ inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP64', data: [1, 2] }] })),
+      400,
+      /datatype "FP32"/,
+    );
     expectError(await post(path, request([1, 2, 3], [1, 3])), 400, /3 features per row; the model takes 2/);
     expectError(await post(path, request([1, 1e39], [1, 2])), 400, /non-finite value \(Infinity\) at row 0, column 1/);
     expectError(await post(path, request([1, 2, 3], [2, 2])), 400, /3 values; shape \[2, 2\] needs 4/);
     expectError(await post(path, request([1, 'a' as unknown as number], [1, 2])), 400, /must hold numbers/);
-    expectError(await post(path, JSON.stringify({ inputs: [{ name: 'Y', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] })), 400, /unknown input "Y"/);
+    expectError(
+      await post(path, JSON.stringify({ inputs: [{ name: 'Y', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] })),
+      400,
+      /unknown input "Y"/,
+    );
     expectError(await post(path, request([1, 2], [1, 2], { outputs: [{ name: 'nope' }] })), 400, /unknown output "nope"/);
     expectError(await post(path, JSON.stringify({ inputs: [] })), 400, /"inputs"/);
     const big = new Array(257 * 2).fill(0.1);
@@ -234,11 +265,18 @@ describe('errors: {"error": ...} with the right status', () => {
 
   it('400: non-finite values and a wrong size in binary tensors', async () => {
     const bin = (X: Float32Array, size = X.byteLength) => {
-      const json = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'X', shape: [X.length / 2, 2], datatype: 'FP32', parameters: { binary_data_size: size } }] }));
+      const json = new TextEncoder().encode(
+        JSON.stringify({
+          inputs: [{ name: 'X', shape: [X.length / 2, 2], datatype: 'FP32', parameters: { binary_data_size: size } }],
+        }),
+      );
       const b = new Uint8Array(json.length + X.byteLength);
       b.set(json);
       b.set(new Uint8Array(X.buffer), json.length);
-      return post(path, b, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(json.length) });
+      return post(path, b, {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(json.length),
+      });
     };
     expectError(await bin(new Float32Array([0.1, NaN])), 400, /non-finite value \(NaN\)/);
     expectError(await bin(new Float32Array([0.1, 0.2]), 4), 400, /binary_data_size is 4/);
@@ -273,7 +311,9 @@ describe('errors: {"error": ...} with the right status', () => {
         sock.destroy();
         reject(new Error(`no answer; got ${JSON.stringify(got)}`));
       });
-      sock.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"inputs": [`);
+      sock.write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"inputs": [`,
+      );
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413/);
     expect(answer).toMatch(/\{"error":"the request body is larger than 1048576 bytes"\}/);
@@ -289,7 +329,12 @@ describe('errors: {"error": ...} with the right status', () => {
         else c.close();
       },
     });
-    const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: 'the request body is larger than 1048576 bytes' });
     expect((await get('/v2/health/live')).status).toBe(200);
@@ -302,7 +347,9 @@ describe('batching and metrics', () => {
     const count0 = metric(before, 'abc_serve_batch_requests_count', 'model="fraud_abc"');
     const sum0 = metric(before, 'abc_serve_batch_requests_sum', 'model="fraud_abc"');
     const rows = Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(i) * 2]);
-    const results = await Promise.all(rows.map((r, i) => inferOip(url, 'fraud_abc', [r], { id: String(i), binary: i % 2 === 0 })));
+    const results = await Promise.all(
+      rows.map((r, i) => inferOip(url, 'fraud_abc', [r], { id: String(i), binary: i % 2 === 0 })),
+    );
     const ref = await onnx.scoreSamples(rows);
     results.forEach((r, i) => {
       expect(r.id).toBe(String(i));
@@ -335,7 +382,12 @@ describe('batching and metrics', () => {
   it('503 with Retry-After when the queue is full', async () => {
     const q = await startServer({ models: dir, port: 0, maxQueueSize: 1, maxQueueDelayMs: 400, workers: 1, pollIntervalMs: 0 });
     try {
-      const send = () => fetch(`${q.url}/v2/models/fraud_abc/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request([0.1, 0.2], [1, 2]) });
+      const send = () =>
+        fetch(`${q.url}/v2/models/fraud_abc/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: request([0.1, 0.2], [1, 2]),
+        });
       const first = send();
       await new Promise((r) => setTimeout(r, 100));
       const second = await send();

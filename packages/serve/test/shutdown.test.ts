@@ -33,16 +33,28 @@ interface Outcome {
 }
 
 function send(port: number, i: number): Promise<Outcome> {
-  const body = JSON.stringify({ id: `q${i}`, inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP32', data: [Math.sin(i), Math.cos(i)] }] });
+  const body = JSON.stringify({
+    id: `q${i}`,
+    inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP32', data: [Math.sin(i), Math.cos(i)] }],
+  });
   return new Promise((done) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v2/models/m/infer', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v2/models/m/infer',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
         res.on('end', () => done({ i, status: res.statusCode, body: text, endedAt: performance.now() }));
-        res.on('error', (e: NodeJS.ErrnoException) => done({ i, error: `response ${e.code ?? e.message}`, endedAt: performance.now() }));
+        res.on('error', (e: NodeJS.ErrnoException) =>
+          done({ i, error: `response ${e.code ?? e.message}`, endedAt: performance.now() }),
+        );
       },
     );
     req.on('error', (e: NodeJS.ErrnoException) => done({ i, error: e.code ?? e.message, endedAt: performance.now() }));
@@ -74,18 +86,23 @@ describe('graceful shutdown on SIGTERM', () => {
   it('answers every accepted request, refuses new connections cleanly, exits 0', async () => {
     dir = await mkdtemp(join(tmpdir(), 'abc-serve-term-'));
     await writeOnnxModel(dir, 'm', '1', await fitAbc(2, 1));
-    child = spawn(tsx, ['--conditions=@abc/source', join(here, 'fixtures/serve-child.ts'), dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(tsx, ['--conditions=@abc/source', join(here, 'fixtures/serve-child.ts'), dir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: string[] = [];
     let stderr = '';
     child.stderr!.on('data', (c) => (stderr += c));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child!.on('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child!.on('exit', (code, signal) => r({ code, signal })),
+    );
     const url = await new Promise<string>((ok, fail) => {
       let buf = '';
       const timer = setTimeout(() => fail(new Error(`the server did not start: ${stderr}`)), 30_000);
       child!.stdout!.on('data', (c) => {
         buf += c;
         let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
+        for (nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
           lines.push(line);
@@ -100,9 +117,15 @@ describe('graceful shutdown on SIGTERM', () => {
     const port = Number(new URL(url).port);
 
     // A 1 GB body declared, a few bytes sent: 413 at once; malformed JSON: 400; the server is still up.
-    const huge = await raw(port, 'POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{"in');
+    const huge = await raw(
+      port,
+      'POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{"in',
+    );
     expect(huge).toMatch(/^HTTP\/1\.1 413/);
-    const bad = await raw(port, 'POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"inputs"');
+    const bad = await raw(
+      port,
+      'POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"inputs"',
+    );
     expect(bad).toMatch(/^HTTP\/1\.1 400/);
     expect(bad).toContain('not valid JSON');
 

@@ -41,7 +41,11 @@ const STATE_LABEL: Record<CachedFileStatus['state'], string> = {
 };
 
 async function runDataList(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { dir: { type: 'string' }, 'no-verify': { type: 'boolean' }, json: { type: 'boolean' } }, 'data list');
+  const { values } = parseFlags(
+    argv,
+    { dir: { type: 'string' }, 'no-verify': { type: 'boolean' }, json: { type: 'boolean' } },
+    'data list',
+  );
   if (values.help) {
     out(dataHelp);
     return 0;
@@ -57,7 +61,12 @@ async function runDataList(argv: string[], out: (s: string) => void): Promise<nu
             name: d.entry.name,
             title: d.entry.title,
             complete: d.complete,
-            files: d.files.map((f, i) => ({ ...f, urls: d.entry.files[i].urls, checksum: d.entry.files[i].checksum, verifiedHere: d.entry.files[i].verifiedHere })),
+            files: d.files.map((f, i) => ({
+              ...f,
+              urls: d.entry.files[i].urls,
+              checksum: d.entry.files[i].checksum,
+              verifiedHere: d.entry.files[i].verifiedHere,
+            })),
           })),
         },
         null,
@@ -71,12 +80,24 @@ async function runDataList(argv: string[], out: (s: string) => void): Promise<nu
   for (const d of datasets) {
     const states = new Set(d.files.map((f) => f.state));
     const status = d.complete
-      ? states.has('unchecked') ? 'cached' : 'cached, verified'
-      : states.has('mismatch') ? 'DAMAGED' : d.files.some((f) => f.state !== 'missing') ? 'incomplete' : 'not cached';
+      ? states.has('unchecked')
+        ? 'cached'
+        : 'cached, verified'
+      : states.has('mismatch')
+        ? 'DAMAGED'
+        : d.files.some((f) => f.state !== 'missing')
+          ? 'incomplete'
+          : 'not cached';
     const size = d.files.reduce((s, f) => s + (f.expectedBytes ?? 0), 0);
     const unknownSize = d.files.some((f) => f.expectedBytes === null);
-    const trust = d.entry.files.every((f) => f.verifiedHere) ? '' : d.entry.files.some((f) => f.checksum) ? '  (published checksum)' : '  (no checksum known)';
-    out(`${d.entry.name.padEnd(26)} ${status.padEnd(17)} ${unknownSize ? '       ?' : megabytes(size).padStart(8)}  ${d.entry.title}${trust}`);
+    const trust = d.entry.files.every((f) => f.verifiedHere)
+      ? ''
+      : d.entry.files.some((f) => f.checksum)
+        ? '  (published checksum)'
+        : '  (no checksum known)';
+    out(
+      `${d.entry.name.padEnd(26)} ${status.padEnd(17)} ${unknownSize ? '       ?' : megabytes(size).padStart(8)}  ${d.entry.title}${trust}`,
+    );
     if (!d.complete || states.has('mismatch')) {
       for (const f of d.files) if (f.state !== 'missing' || states.size > 1) out(`    ${f.path}: ${STATE_LABEL[f.state]}`);
     }
@@ -86,7 +107,10 @@ async function runDataList(argv: string[], out: (s: string) => void): Promise<nu
 }
 
 /** Download progress: a redrawn bar on a terminal; elsewhere a line when a file starts, at each quarter, and when it ends. */
-function fetchPrinter(out: (s: string) => void, stderr: { isTTY?: boolean; write(s: string): unknown }): { onEvent: (e: FetchEvent) => void; done: () => void } {
+function fetchPrinter(
+  out: (s: string) => void,
+  stderr: { isTTY?: boolean; write(s: string): unknown },
+): { onEvent: (e: FetchEvent) => void; done: () => void } {
   const tty = Boolean(stderr.isTTY);
   let drawn = false;
   let quarter = 0;
@@ -112,7 +136,9 @@ function fetchPrinter(out: (s: string) => void, stderr: { isTTY?: boolean; write
           const rate = received / Math.max(1e-3, (performance.now() - started) / 1000);
           const eta = total ? (total - received) / Math.max(1, rate) : NaN;
           const host = new URL(url).host;
-          stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.file.path} ${megabytes(received)}${total ? `/${megabytes(total)}` : ''} from ${host}  ETA ${formatDuration(eta)}\u001b[K`);
+          stderr.write(
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.file.path} ${megabytes(received)}${total ? `/${megabytes(total)}` : ''} from ${host}  ETA ${formatDuration(eta)}\u001b[K`,
+          );
           drawn = true;
         } else if (total) {
           const q = Math.floor((4 * received) / total);
@@ -126,7 +152,11 @@ function fetchPrinter(out: (s: string) => void, stderr: { isTTY?: boolean; write
       endLine();
       const f = e.file;
       const how =
-        f.verification === 'catalogue' ? 'verified' : f.verification === 'recorded' ? 'matches its recorded SHA-256' : `not verified (no checksum known): recorded its SHA-256 ${f.sha256}`;
+        f.verification === 'catalogue'
+          ? 'verified'
+          : f.verification === 'recorded'
+            ? 'matches its recorded SHA-256'
+            : `not verified (no checksum known): recorded its SHA-256 ${f.sha256}`;
       out(`${f.path}: ${f.skipped ? 'already there, ' : `${megabytes(f.bytes)} from ${f.url}, `}${how}`);
     },
     done: endLine,
@@ -143,14 +173,20 @@ function positiveNumber(values: Record<string, unknown>, name: string): number |
   const v = str(values as never, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || v.trim() === '') throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0 || v.trim() === '')
+    throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
   return n;
 }
 
 async function runDataFetch(argv: string[], out: (s: string) => void, io: DataIO): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { dir: { type: 'string' }, mirror: { type: 'string', multiple: true }, timeout: { type: 'string' }, retries: { type: 'string' } },
+    {
+      dir: { type: 'string' },
+      mirror: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      retries: { type: 'string' },
+    },
     'data fetch',
     true,
   );
@@ -165,7 +201,8 @@ async function runDataFetch(argv: string[], out: (s: string) => void, io: DataIO
   }
   const timeout = positiveNumber(values, 'timeout');
   const retries = positiveNumber(values, 'retries');
-  if (retries !== undefined && !Number.isInteger(retries)) throw new UsageError(`--retries must be a whole number, got ${retries}`);
+  if (retries !== undefined && !Number.isInteger(retries))
+    throw new UsageError(`--retries must be a whole number, got ${retries}`);
   const ctrl = new AbortController();
   const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
   if (io.signal) {

@@ -43,7 +43,7 @@ export async function runDemo(argv: string[], out: (s: string) => void): Promise
 
   out(`ABC demo: 2-D toy data (the paper's Figure 3 setting), ${n} rows per class, seed ${seed}`);
   out('Known anomalies are in training (supervised methods see them); unknown ones appear only in the test set.\n');
-  out(pad('method', 8) + pad('trained on', 27) + pad('AUROC known', 13) + pad('AUROC unknown', 15) + 'fit s');
+  out(`${pad('method', 8) + pad('trained on', 27) + pad('AUROC known', 13) + pad('AUROC unknown', 15)}fit s`);
   for (const m of methods) {
     const det = createDetector(m.name, m.params);
     const t0 = performance.now();
@@ -60,7 +60,9 @@ export async function runDemo(argv: string[], out: (s: string) => void): Promise
         seconds.toFixed(1),
     );
   }
-  out('\nABC should be high on both; the autoencoder misses known anomalies near the normals; a supervised classifier misses the unknown ones.');
+  out(
+    '\nABC should be high on both; the autoencoder misses known anomalies near the normals; a supervised classifier misses the unknown ones.',
+  );
   return 0;
 }
 
@@ -83,6 +85,7 @@ function pad(s: string, w: number): string {
 
 function positiveInt(text: string, flag: string, allowZero = false): number {
   const v = Number(text);
-  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) throw new UsageError(`${flag} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got "${text}"`);
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1))
+    throw new UsageError(`${flag} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got "${text}"`);
   return v;
 }

@@ -17,19 +17,44 @@ Usage: abc evaluate --model model.abc|model.onnx --data test.csv --label COLUMN 
 `;
 
 export async function runEvaluate(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' }, 'anomaly-classes': { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
+  const { values } = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      fallback: { type: 'string' },
+      labels: { type: 'string' },
+      classes: { type: 'string' },
+      'anomaly-classes': { type: 'string' },
+      label: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'evaluate',
+  );
   if (values.help) {
     out(evaluateHelp);
     return 0;
   }
-  const model = await loadModel(required(values, 'model', 'evaluate'), { backend: str(values, 'backend'), fallback: str(values, 'fallback') });
+  const model = await loadModel(required(values, 'model', 'evaluate'), {
+    backend: str(values, 'backend'),
+    fallback: str(values, 'fallback'),
+  });
   const data = required(values, 'data', 'evaluate');
   const label = str(values, 'label');
   const anomalyClasses = classList(str(values, 'anomaly-classes'), '--anomaly-classes');
-  if (!label && !anomalyClasses) throw new UsageError('abc evaluate needs --label COLUMN (or, for IDX and CIFAR-10 files, --anomaly-classes LIST); see abc evaluate --help');
+  if (!label && !anomalyClasses)
+    throw new UsageError(
+      'abc evaluate needs --label COLUMN (or, for IDX and CIFAR-10 files, --anomaly-classes LIST); see abc evaluate --help',
+    );
   const scoreParts: Float32Array[] = [];
   const labelParts: Uint8Array[] = [];
-  for await (const chunk of scoreCsv(model, data, { label, labels: str(values, 'labels'), classes: classList(str(values, 'classes'), '--classes'), anomalyClasses })) {
+  for await (const chunk of scoreCsv(model, data, {
+    label,
+    labels: str(values, 'labels'),
+    classes: classList(str(values, 'classes'), '--classes'),
+    anomalyClasses,
+  })) {
     scoreParts.push(chunk.scores);
     labelParts.push(chunk.labels!);
   }
@@ -38,10 +63,15 @@ export async function runEvaluate(argv: string[], out: (s: string) => void): Pro
   let positives = 0;
   for (const v of labels) positives += v;
   if (positives === 0 || positives === labels.length) {
-    throw new UsageError(`${data}: the label column "${label}" holds only ${positives === 0 ? 'normals (0)' : 'anomalies (1)'}; AUROC needs both`);
+    throw new UsageError(
+      `${data}: the label column "${label}" holds only ${positives === 0 ? 'normals (0)' : 'anomalies (1)'}; AUROC needs both`,
+    );
   }
   const t = model.threshold;
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < scores.length; i++) {
     const flagged = t !== undefined && scores[i] > t;
     if (labels[i]) flagged ? tp++ : fn++;

@@ -38,7 +38,8 @@ const TRITON_TYPES: Record<number, string> = {
 
 function tritonTensor(v: OnnxValueInfo): string {
   const type = TRITON_TYPES[v.elemType];
-  if (!type) throw new UsageError(`--triton: ONNX value "${v.name}" has element type ${v.elemType}, which has no Triton data_type here`);
+  if (!type)
+    throw new UsageError(`--triton: ONNX value "${v.name}" has element type ${v.elemType}, which has no Triton data_type here`);
   // The first ONNX dim is the batch axis, which Triton leaves out of dims when max_batch_size > 0.
   const rest = v.dims.slice(1);
   if (rest.some((d) => typeof d !== 'number' || d < 1)) {
@@ -89,13 +90,17 @@ export async function runExport(argv: string[], out: (s: string) => void): Promi
   const tritonDir = str(values, 'triton');
   const outPath = tritonDir ? str(values, 'out') : required(values, 'out', 'export');
   const name = str(values, 'name');
-  if (name !== undefined && !tritonDir) throw new UsageError('--name is the Triton model name: it needs --triton DIR; see abc export --help');
+  if (name !== undefined && !tritonDir)
+    throw new UsageError('--name is the Triton model name: it needs --triton DIR; see abc export --help');
   if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) {
-    throw new UsageError(`--name must be letters, digits, '_', '-' or '.' (a folder name in the model repository), got "${name}"`);
+    throw new UsageError(
+      `--name must be letters, digits, '_', '-' or '.' (a folder name in the model repository), got "${name}"`,
+    );
   }
   const mbsText = str(values, 'max-batch-size');
   const maxBatchSize = mbsText === undefined ? 1024 : Number(mbsText);
-  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new UsageError(`--max-batch-size must be a positive integer, got "${mbsText}"`);
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
+    throw new UsageError(`--max-batch-size must be a positive integer, got "${mbsText}"`);
   const model = await loadFile(modelPath);
   const bytes = toOnnx(model, { label: values['no-label'] ? false : undefined });
   const what = model.name === 'pipeline' ? 'the pipeline' : model.name;
@@ -108,7 +113,10 @@ export async function runExport(argv: string[], out: (s: string) => void): Promi
     const modelName = name ?? `abc_${detector.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
     await mkdir(join(tritonDir, modelName, '1'), { recursive: true });
     await writeFileAtomic(join(tritonDir, modelName, '1', 'model.onnx'), bytes);
-    await writeFileAtomic(join(tritonDir, modelName, 'config.pbtxt'), new TextEncoder().encode(tritonConfig(bytes, modelName, maxBatchSize)));
+    await writeFileAtomic(
+      join(tritonDir, modelName, 'config.pbtxt'),
+      new TextEncoder().encode(tritonConfig(bytes, modelName, maxBatchSize)),
+    );
     out(`wrote the Triton model "${modelName}" of ${what} to ${join(tritonDir, modelName)} (config.pbtxt, 1/model.onnx)`);
   }
   return 0;

@@ -68,7 +68,9 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
     anomalyClasses: classList(str(values, 'anomaly-classes'), '--anomaly-classes'),
   });
   if (entry.supervision === 'supervised' && !labels) {
-    throw new UsageError(`detector "${name}" is supervised: name the label column with --label COLUMN (or, for IDX and CIFAR-10 files, the anomaly classes with --anomaly-classes)`);
+    throw new UsageError(
+      `detector "${name}" is supervised: name the label column with --label COLUMN (or, for IDX and CIFAR-10 files, the anomaly classes with --anomaly-classes)`,
+    );
   }
   if (table.columns.length === 0) throw new UsageError(`${data}: no feature columns besides the label`);
   const steps = preprocessing(table, str(values, 'scaler') ?? 'minmax')();
@@ -86,7 +88,9 @@ export async function runFit(argv: string[], out: (s: string) => void): Promise<
   const counts = labels ? countLabels(labels) : null;
   out(
     `fitting ${name} on ${X.rows} rows x ${table.columns.length} columns of ${basename(data)}` +
-      (counts ? ` (${counts.normal} normal, ${counts.anomaly} known anomalies${entry.supervision === 'unsupervised' ? '; unsupervised: normals only' : ''})` : '') +
+      (counts
+        ? ` (${counts.normal} normal, ${counts.anomaly} known anomalies${entry.supervision === 'unsupervised' ? '; unsupervised: normals only' : ''})`
+        : '') +
       (missing > 0 ? `; ${missing} missing values imputed with column means` : ''),
   );
   const ctrl = new AbortController();

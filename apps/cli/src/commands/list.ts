@@ -1,5 +1,5 @@
 import { listDetectors, type ParamSpec } from '@abc/core';
-import { parseFlags, str } from '../args.js';
+import { parseFlags } from '../args.js';
 
 export const listHelp = `abc list: the registered detectors, with supervision kind and parameters
 
@@ -22,7 +22,19 @@ export async function runList(argv: string[], out: (s: string) => void): Promise
   }
   const entries = listDetectors();
   if (values.json) {
-    out(JSON.stringify(entries.map((e) => ({ name: e.name, supervision: e.supervision, hasProbability: e.hasProbability, description: e.description, params: e.paramSpace })), null, 2));
+    out(
+      JSON.stringify(
+        entries.map((e) => ({
+          name: e.name,
+          supervision: e.supervision,
+          hasProbability: e.hasProbability,
+          description: e.description,
+          params: e.paramSpace,
+        })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   for (const e of entries) {

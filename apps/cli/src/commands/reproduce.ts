@@ -2,6 +2,7 @@ import '@abc/models';
 import '@abc/baselines';
 import { AbortError } from '@abc/core';
 import { parseDatasets, reproduce, writeReport, type RunnerEvent } from '@abc/eval/node';
+import { queueRunExecutor } from '@abc/queue';
 import { methodLabel, type Setting } from '@abc/eval';
 import type { CifarTestSetChoice } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
@@ -13,7 +14,7 @@ export const reproduceHelp = `abc reproduce: the paper's experiments (settings 1
 
 Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--settings 1,2,3] [--runs 5]
                      [--methods all|LIST] [--data-dir DIR] [--download [--mirror URL]] [--max-epochs N]
-                     [--toy-size N]
+                     [--toy-size N] [--queue redis://HOST:PORT[/DB]]
 
   --out DIR            where runs.jsonl, results.json, report.md, report.html and figures/ go; rerunning
                        with the same --out resumes: finished runs are not redone
@@ -38,6 +39,8 @@ Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--setting
   --known-counts LIST  setting 3's known anomalies in training (default 10,50,100,500,1000,5000,all)
   --setting3-datasets LIST  datasets of setting 3 (default mnist, the paper's; the requested ones without it)
   --seed N             seed of run 0 (default 0)
+  --queue URL          run on the workers of a Redis work queue (abc worker --queue URL, on any number of
+                       machines) instead of here; the records land in --out here, as without it (docs/queue.md)
   --no-report          skip report.md / report.html (write them later with --report-only)
   --report-only        only write report.md / report.html (and figures) from the runs recorded in --out
 
@@ -49,14 +52,19 @@ function intFlag(values: Record<string, unknown>, name: string): number | undefi
   const v = str(values as never, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || v.trim() === '') throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || v.trim() === '')
+    throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
   return n;
 }
 
 function parseSettings(text: string): Setting[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out = items.map((s) => Number(s));
-  if (items.length === 0 || out.some((s) => s !== 1 && s !== 2 && s !== 3)) throw new UsageError(`--settings takes 1, 2 and/or 3, got "${text}"`);
+  if (items.length === 0 || out.some((s) => s !== 1 && s !== 2 && s !== 3))
+    throw new UsageError(`--settings takes 1, 2 and/or 3, got "${text}"`);
   return [...new Set(out)] as Setting[];
 }
 
@@ -76,7 +84,10 @@ export interface ReproduceIO {
   stderr?: { isTTY?: boolean; write(s: string): unknown };
 }
 
-function progress(out: (s: string) => void, stderr: ReproduceIO['stderr']): { onEvent: (e: RunnerEvent) => void; done: () => void } {
+function progress(
+  out: (s: string) => void,
+  stderr: ReproduceIO['stderr'],
+): { onEvent: (e: RunnerEvent) => void; done: () => void } {
   const tty = Boolean(stderr?.isTTY);
   let drawn = false;
   let last = '';
@@ -108,7 +119,8 @@ function progress(out: (s: string) => void, stderr: ReproduceIO['stderr']): { on
         return;
       }
       if (e.type === 'fit') {
-        if (tty && e.event.unit === 'epoch') draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
+        if (tty && e.event.unit === 'epoch')
+          draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
         return;
       }
       const r = e.record;
@@ -158,6 +170,7 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       seed: { type: 'string' },
       'no-report': { type: 'boolean' },
       'report-only': { type: 'boolean' },
+      queue: { type: 'string' },
     },
     'reproduce',
   );
@@ -172,7 +185,8 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
     out(`Wrote ${report.files.join(', ')}`);
     return 0;
   }
-  if (values.mirror && !values.download) throw new UsageError('--mirror goes with --download (or use abc data fetch --mirror URL)');
+  if (values.mirror && !values.download)
+    throw new UsageError('--mirror goes with --download (or use abc data fetch --mirror URL)');
   const cifarTest = str(values, 'cifar-test');
   if (cifarTest !== undefined && !['auto', 'exact', 'lossy-jpeg', 'holdout'].includes(cifarTest)) {
     throw new UsageError(`--cifar-test takes auto, exact, lossy-jpeg or holdout, got "${cifarTest}"`);
@@ -228,6 +242,9 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
         out(`warning: ${m}`);
       },
       report: !values['no-report'],
+      executor: str(values, 'queue')
+        ? queueRunExecutor({ queueUrl: str(values, 'queue')!, cifarTestSet: cifarTest as CifarTestSetChoice | undefined })
+        : undefined,
     });
     bar.done();
     out(

@@ -29,7 +29,21 @@ model's threshold), one row per input row, numbers with up to 9 significant digi
 `;
 
 export async function runScore(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' }, fallback: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' }, 'anomaly-classes': { type: 'string' }, out: { type: 'string' }, 'chunk-rows': { type: 'string' } }, 'score');
+  const { values } = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      fallback: { type: 'string' },
+      labels: { type: 'string' },
+      classes: { type: 'string' },
+      'anomaly-classes': { type: 'string' },
+      out: { type: 'string' },
+      'chunk-rows': { type: 'string' },
+    },
+    'score',
+  );
   if (values.help) {
     out(scoreHelp);
     return 0;
@@ -39,7 +53,8 @@ export async function runScore(argv: string[], out: (s: string) => void): Promis
   const outPath = str(values, 'out');
   const chunkText = str(values, 'chunk-rows') ?? '10000';
   const chunkRows = Number(chunkText);
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new UsageError(`--chunk-rows must be a positive integer, got "${chunkText}"`);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new UsageError(`--chunk-rows must be a positive integer, got "${chunkText}"`);
   const model = await loadModel(modelPath, { backend: str(values, 'backend'), fallback: str(values, 'fallback') });
   const threshold = model.threshold;
   const header = threshold === undefined ? 'score\n' : 'score,label\n';
@@ -59,10 +74,17 @@ export async function runScore(argv: string[], out: (s: string) => void): Promis
       });
     }
     await write(header);
-    for await (const { scores } of scoreCsv(model, data, { chunkRows, labels: str(values, 'labels'), classes: classList(str(values, 'classes'), '--classes') })) {
+    for await (const { scores } of scoreCsv(model, data, {
+      chunkRows,
+      labels: str(values, 'labels'),
+      classes: classList(str(values, 'classes'), '--classes'),
+    })) {
       let text = '';
       for (let i = 0; i < scores.length; i++) {
-        text += threshold === undefined ? `${formatScore(scores[i])}\n` : `${formatScore(scores[i])},${scores[i] > threshold ? 1 : 0}\n`;
+        text +=
+          threshold === undefined
+            ? `${formatScore(scores[i])}\n`
+            : `${formatScore(scores[i])},${scores[i] > threshold ? 1 : 0}\n`;
       }
       await write(text);
       rows += scores.length;

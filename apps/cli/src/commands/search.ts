@@ -1,10 +1,23 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AbortError, getDetectorEntry, OneHotEncoder, parseParamText, Pipeline, isStringColumn, type Detector, type Params } from '@abc/core';
+import {
+  AbortError,
+  getDetectorEntry,
+  OneHotEncoder,
+  parseParamText,
+  Pipeline,
+  isStringColumn,
+  SimpleImputer,
+  validateMatrix,
+  type DataLike,
+  type Detector,
+  type Params,
+} from '@abc/core';
 import { saveFile, writeFileAtomic } from '@abc/core/node';
 import { readCsvFile } from '@abc/eval/node';
-import { searchDetectors, type Objective, type Trial, type Validation } from '@abc/search';
+import { searchDetectors, type Objective, type Trial, type TrialExecutor, type Validation } from '@abc/search';
+import { queueTrialExecutor, type SearchProblem } from '@abc/queue';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
@@ -16,7 +29,7 @@ export const searchHelp = `abc search: search detectors and their parameters on 
 Usage: abc search --data train.csv --label COLUMN --out DIR [--detectors abc,ae,gtb,iforest]
                   [--budget N] [--strategy random|halving] [--validation holdout:0.2|kfold:5]
                   [--objective known-and-synthetic|auroc-known|aupr-known] [--param DETECTOR.key=value ...]
-                  [--scaler minmax|standard|none] [--seed N]
+                  [--scaler minmax|standard|none] [--seed N] [--queue redis://HOST:PORT[/DB]]
 
   --detectors LIST   registered detectors to try (default: all; with no anomaly in the labels only the
                      unsupervised ones and abc are candidates)
@@ -30,6 +43,10 @@ Usage: abc search --data train.csv --label COLUMN --out DIR [--detectors abc,ae,
   --out DIR          writes DIR/trials.jsonl (one line per finished trial: rerunning resumes from it),
                      DIR/trials.csv (every trial: detector, params, objective, AUROCs, seconds), DIR/best.abc
                      (the best configuration refitted on all rows) and DIR/summary.json
+
+  --queue URL        evaluate the configurations on the workers of a Redis work queue (abc worker --queue
+                     URL, on any number of machines), a rung at a time; the trials land in --out here, as
+                     without it (docs/queue.md)
 
 Ctrl-C stops cleanly (exit 130); rerun the same command to resume from DIR/trials.jsonl.
 `;
@@ -49,6 +66,7 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
       param: { type: 'string', multiple: true },
       scaler: { type: 'string' },
       seed: { type: 'string' },
+      queue: { type: 'string' },
     },
     'search',
   );
@@ -59,14 +77,21 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
   const data = required(values, 'data', 'search');
   const label = required(values, 'label', 'search');
   const dir = required(values, 'out', 'search');
-  const detectors = str(values, 'detectors')?.split(',').map((d) => d.trim()).filter(Boolean);
-  detectors?.forEach((d) => getDetectorEntry(d));
+  const detectors = str(values, 'detectors')
+    ?.split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  detectors?.forEach((d) => {
+    getDetectorEntry(d);
+  });
   const budget = int(str(values, 'budget') ?? '4', '--budget', 1);
   const seed = int(str(values, 'seed') ?? '0', '--seed', 0);
   const strategy = str(values, 'strategy') ?? 'random';
-  if (strategy !== 'random' && strategy !== 'halving') throw new UsageError(`--strategy must be random or halving, got "${strategy}"`);
+  if (strategy !== 'random' && strategy !== 'halving')
+    throw new UsageError(`--strategy must be random or halving, got "${strategy}"`);
   const objective = (str(values, 'objective') ?? 'known-and-synthetic') as Objective;
-  if (!['known-and-synthetic', 'auroc-known', 'aupr-known'].includes(objective)) throw new UsageError(`--objective must be known-and-synthetic, auroc-known or aupr-known, got "${objective}"`);
+  if (!['known-and-synthetic', 'auroc-known', 'aupr-known'].includes(objective))
+    throw new UsageError(`--objective must be known-and-synthetic, auroc-known or aupr-known, got "${objective}"`);
   const validation = parseValidation(str(values, 'validation') ?? 'holdout:0.2');
   const fixed: Record<string, Params> = {};
   for (const text of (values.param as string[] | undefined) ?? []) {
@@ -74,7 +99,8 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
     if (dot <= 0) throw new UsageError(`--param for search is DETECTOR.key=value, got "${text}"`);
     const name = text.slice(0, dot);
     const [k, v] = parseParamText(getDetectorEntry(name).paramSpace, text.slice(dot + 1), name);
-    (fixed[name] ??= {})[k] = v;
+    fixed[name] ??= {};
+    fixed[name][k] = v;
   }
 
   const { table, labels } = await readCsvFile(data, { label });
@@ -82,7 +108,10 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
   // the refitted model see the same encoded columns.
   const encoder = table.columns.some((c) => isStringColumn(c)) ? new OneHotEncoder().fit(table) : null;
   const X = encoder ? encoder.transform(table) : table;
-  const steps = preprocessing({ ...table, columns: table.columns.filter((c) => !isStringColumn(c)) }, str(values, 'scaler') ?? 'minmax');
+  const steps = preprocessing(
+    { ...table, columns: table.columns.filter((c) => !isStringColumn(c)) },
+    str(values, 'scaler') ?? 'minmax',
+  );
 
   await mkdir(dir, { recursive: true });
   const log = join(dir, 'trials.jsonl');
@@ -92,7 +121,7 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
   const onSigint = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
   const progress = progressPrinter(process.stderr);
-  let result;
+  let result: Awaited<ReturnType<typeof searchDetectors>>;
   try {
     result = await searchDetectors(X, labels!, {
       detectors,
@@ -106,7 +135,14 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
       signal: ctrl.signal,
       onProgress: progress.onProgress,
       resume,
-      onTrial: (t) => void appendFile(log, JSON.stringify(t) + '\n'),
+      onTrial: (t) => appendFile(log, `${JSON.stringify(t)}\n`),
+      executor: queueExecutor(str(values, 'queue'), X, labels!, {
+        validation,
+        seed,
+        objective,
+        impute: steps()[0] instanceof SimpleImputer,
+        scaler: (str(values, 'scaler') ?? 'minmax') as SearchProblem['scaler'],
+      }),
     });
   } catch (e) {
     progress.done();
@@ -118,17 +154,43 @@ export async function runSearch(argv: string[], out: (s: string) => void): Promi
   progress.done();
   const best = result.bestPipeline;
   const model: Detector = encoder
-    ? Pipeline.fromFitted([encoder, ...(best instanceof Pipeline ? best.transformers : [])], best instanceof Pipeline ? best.detector : best, table.names)
+    ? Pipeline.fromFitted(
+        [encoder, ...(best instanceof Pipeline ? best.transformers : [])],
+        best instanceof Pipeline ? best.detector : best,
+        table.names,
+      )
     : best;
   await saveFile(model, join(dir, 'best.abc'));
   await writeFileAtomic(join(dir, 'trials.csv'), new TextEncoder().encode(trialsCsv(result.trials)));
-  const summary = { best: result.best, candidates: result.candidates, validationNote: result.validationNote, strategy, objective, budget, seed, rows: table.rows };
+  const summary = {
+    best: result.best,
+    candidates: result.candidates,
+    validationNote: result.validationNote,
+    strategy,
+    objective,
+    budget,
+    seed,
+    rows: table.rows,
+  };
   await writeFileAtomic(join(dir, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2)));
   out(`candidates: ${result.candidates.join(', ')}; ${result.validationNote}`);
   out(`${result.trials.length} trials; best: ${result.best.detector} ${JSON.stringify(result.best.params)}`);
-  out(`  objective ${result.best.objective.toFixed(4)} (AUROC known ${fmt(result.best.aurocKnown)}, vs synthetic outliers ${fmt(result.best.aurocSynthetic)})`);
+  out(
+    `  objective ${result.best.objective.toFixed(4)} (AUROC known ${fmt(result.best.aurocKnown)}, vs synthetic outliers ${fmt(result.best.aurocSynthetic)})`,
+  );
   out(`refitted on all ${table.rows} rows: ${join(dir, 'best.abc')}; every trial in ${join(dir, 'trials.csv')}`);
   return 0;
+}
+
+/** With --queue: the executor that sends each rung's configurations to the workers. */
+function queueExecutor(
+  queueUrl: string | undefined,
+  X: DataLike,
+  y: Uint8Array,
+  problem: SearchProblem,
+): TrialExecutor | undefined {
+  if (!queueUrl) return undefined;
+  return queueTrialExecutor({ queueUrl, X: validateMatrix(X, { allowMissing: problem.impute }), y, problem });
 }
 
 function fmt(v: number | null): string {
@@ -174,7 +236,22 @@ async function readTrials(path: string): Promise<Trial[]> {
 function trialsCsv(trials: readonly Trial[]): string {
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
   const rows = trials.map((t) =>
-    [t.detector, q(JSON.stringify(t.params)), t.rung, t.budget ? `${t.budget.param}=${t.budget.value}` : '', t.objective, t.aurocKnown ?? '', t.aurocSynthetic, t.auprKnown ?? '', t.fitSeconds.toFixed(3), t.scoreSeconds.toFixed(3), t.error ? q(t.error) : ''].join(','),
+    [
+      t.detector,
+      q(JSON.stringify(t.params)),
+      t.rung,
+      t.budget ? `${t.budget.param}=${t.budget.value}` : '',
+      t.objective,
+      t.aurocKnown ?? '',
+      t.aurocSynthetic,
+      t.auprKnown ?? '',
+      t.fitSeconds.toFixed(3),
+      t.scoreSeconds.toFixed(3),
+      t.error ? q(t.error) : '',
+    ].join(','),
   );
-  return ['detector,params,rung,budget,objective,aurocKnown,aurocSynthetic,auprKnown,fitSeconds,scoreSeconds,error', ...rows].join('\n') + '\n';
+  return `${[
+    'detector,params,rung,budget,objective,aurocKnown,aurocSynthetic,auprKnown,fitSeconds,scoreSeconds,error',
+    ...rows,
+  ].join('\n')}\n`;
 }

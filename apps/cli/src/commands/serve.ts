@@ -64,7 +64,8 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
     return 0;
   }
   const level = str(values, 'log-level') ?? 'info';
-  if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, got "${level}"`);
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, got "${level}"`);
   const options: ServeOptions & { handleSignals: boolean } = {
     models: required(values, 'models', 'serve'),
     port: num(values, 'port', 0),

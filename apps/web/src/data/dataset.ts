@@ -54,7 +54,11 @@ export function buildDataset(text: string, name: string, choice: DatasetChoice):
   const index = new Map(t.names.map((n, j) => [n, j]));
   const pick = (n: string): TableColumn => {
     const j = index.get(n);
-    if (j === undefined) throw new ValidationError('feature-names', `${name}: no column "${n}"; the header has ${t.names.map((h) => `"${h}"`).join(', ')}`);
+    if (j === undefined)
+      throw new ValidationError(
+        'feature-names',
+        `${name}: no column "${n}"; the header has ${t.names.map((h) => `"${h}"`).join(', ')}`,
+      );
     return t.columns[j];
   };
   for (const f of choice.features) {

@@ -40,10 +40,12 @@ export function previewCsv(text: string, name: string, headRows = 8): CsvPreview
   });
   const head: string[][] = [];
   for (let i = 0; i < Math.min(headRows, table.rows); i++) {
-    head.push(table.columns.map((c) => {
-      const v = c[i];
-      return v === null ? '' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : v;
-    }));
+    head.push(
+      table.columns.map((c) => {
+        const v = c[i];
+        return v === null ? '' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : v;
+      }),
+    );
   }
   return { name, rows: table.rows, columns, head };
 }

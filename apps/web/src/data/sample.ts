@@ -23,5 +23,5 @@ export function toySampleCsv(options: ToySampleOptions = {}): string {
     const m = data[kind];
     for (let i = 0; i < m.rows; i++) lines.push(`${m.data[2 * i].toPrecision(7)},${m.data[2 * i + 1].toPrecision(7)},${kind}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,11 @@ export interface Split {
  * @example
  * const { train, test } = splitRows(labels, unknown, { testFraction: 0.3, seed: 0 });
  */
-export function splitRows(labels: Uint8Array | null, unknown: Uint8Array, options: { testFraction: number; seed: number }): Split {
+export function splitRows(
+  labels: Uint8Array | null,
+  unknown: Uint8Array,
+  options: { testFraction: number; seed: number },
+): Split {
   const n = unknown.length;
   if (!labels) {
     const all = Uint32Array.from({ length: n }, (_, i) => i);

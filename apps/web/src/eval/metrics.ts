@@ -28,7 +28,12 @@ function pair(scores: ArrayLike<number>, rows: number[], labels: Uint8Array): { 
  * @example
  * const m = heldOutMetrics(scores, labels, unknown, split.test); // m.aurocUnknown
  */
-export function heldOutMetrics(scores: ArrayLike<number>, labels: Uint8Array | null, unknown: Uint8Array, test: ArrayLike<number>): HeldOutMetrics {
+export function heldOutMetrics(
+  scores: ArrayLike<number>,
+  labels: Uint8Array | null,
+  unknown: Uint8Array,
+  test: ArrayLike<number>,
+): HeldOutMetrics {
   const normal: number[] = [];
   const known: number[] = [];
   const unk: number[] = [];
@@ -42,7 +47,15 @@ export function heldOutMetrics(scores: ArrayLike<number>, labels: Uint8Array | n
   }
   const a = labels ? pair(scores, [...normal, ...known], labels) : { auroc: null, aupr: null };
   const b = labels ? pair(scores, [...normal, ...unk], labels) : { auroc: null, aupr: null };
-  return { aurocKnown: a.auroc, auprKnown: a.aupr, aurocUnknown: b.auroc, auprUnknown: b.aupr, nNormal: normal.length, nKnown: known.length, nUnknown: unk.length };
+  return {
+    aurocKnown: a.auroc,
+    auprKnown: a.aupr,
+    aurocUnknown: b.auroc,
+    auprUnknown: b.aupr,
+    nNormal: normal.length,
+    nKnown: known.length,
+    nUnknown: unk.length,
+  };
 }
 
 /** One point of a ROC curve. */
@@ -66,13 +79,18 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): 
   for (let k = 0; k < order.length; k++) {
     if (labels[order[k]]) tp++;
     else fp++;
-    if (k + 1 === order.length || scores[order[k + 1]] !== scores[order[k]]) out.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
+    if (k + 1 === order.length || scores[order[k + 1]] !== scores[order[k]])
+      out.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
   }
   return out;
 }
 
 /** Precision, recall and the flagged count at one threshold (score > threshold is flagged). */
-export function precisionRecallAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): { precision: number; recall: number; flagged: number } {
+export function precisionRecallAt(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): { precision: number; recall: number; flagged: number } {
   let tp = 0;
   let flagged = 0;
   let P = 0;

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, ValidationError, table, tableToMatrix, validateMatrix } from '@abc/core';
+import { type BackendUnavailableError, ValidationError, table, tableToMatrix, validateMatrix } from '@abc/core';
 import { parseCsv } from '@abc/eval';
 import { OnnxDetector, type OnnxBackend } from '@abc/onnx-export';
 
@@ -43,8 +43,18 @@ export async function scoreCsv(detector: OnnxDetector, text: string, name: strin
   const index = new Map(t.names.map((n, j) => [n, j]));
   const missing = names.find((n) => !index.has(n));
   if (missing !== undefined) {
-    throw new ValidationError('feature-names', `${name}: column "${missing}" that the model was fitted on is missing; the header has ${t.names.map((h) => `"${h}"`).join(', ')}`);
+    throw new ValidationError(
+      'feature-names',
+      `${name}: column "${missing}" that the model was fitted on is missing; the header has ${t.names.map((h) => `"${h}"`).join(', ')}`,
+    );
   }
-  const X = validateMatrix(tableToMatrix(table(names, names.map((n) => t.columns[index.get(n)!]))));
+  const X = validateMatrix(
+    tableToMatrix(
+      table(
+        names,
+        names.map((n) => t.columns[index.get(n)!]),
+      ),
+    ),
+  );
   return detector.scoreSamples(X);
 }

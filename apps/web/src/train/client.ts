@@ -50,7 +50,13 @@ export class TrainingClient {
       if (ev.type === 'done' || ev.type === 'cancelled' || ev.type === 'error') this.finish(ev);
       else this.onEvent(ev);
     };
-    w.onerror = (e) => this.finish({ type: 'error', detector: null, name: 'WorkerError', message: e.message || 'the training worker failed to start' });
+    w.onerror = (e) =>
+      this.finish({
+        type: 'error',
+        detector: null,
+        name: 'WorkerError',
+        message: e.message || 'the training worker failed to start',
+      });
     return w;
   }
 

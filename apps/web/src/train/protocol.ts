@@ -61,7 +61,15 @@ export type WorkerRequest = { type: 'fit'; job: FitJob } | { type: 'cancel' };
 export type WorkerEvent =
   | { type: 'ready'; kernel: string; detectors: DetectorInfo[] }
   | { type: 'start'; detector: string; index: number; total: number }
-  | { type: 'progress'; detector: string; index: number; step: number; totalSteps: number; unit: string; metrics: Record<string, number> }
+  | {
+      type: 'progress';
+      detector: string;
+      index: number;
+      step: number;
+      totalSteps: number;
+      unit: string;
+      metrics: Record<string, number>;
+    }
   | { type: 'result'; result: DetectorResult }
   | { type: 'done' }
   | { type: 'cancelled' }

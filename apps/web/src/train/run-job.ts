@@ -1,4 +1,15 @@
-import { createDetector, getDetectorEntry, matrix, MinMaxScaler, Pipeline, serialize, StandardScaler, takeRows, type Detector, type Transformer } from '@abc/core';
+import {
+  createDetector,
+  getDetectorEntry,
+  matrix,
+  MinMaxScaler,
+  Pipeline,
+  serialize,
+  StandardScaler,
+  takeRows,
+  type Detector,
+  type Transformer,
+} from '@abc/core';
 import { toOnnx } from '@abc/onnx-export';
 import { detectorParams } from './detectors.js';
 import type { DetectorResult, FitJob, ScalerChoice, WorkerEvent } from './protocol.js';
@@ -31,7 +42,16 @@ export async function runJob(job: FitJob, emit: Emit, signal?: AbortSignal): Pro
     const t0 = performance.now();
     await pipe.fit(Xtrain, entry.supervision === 'supervised' ? ytrain : undefined, {
       signal,
-      onProgress: (p) => emit({ type: 'progress', detector: name, index, step: p.step, totalSteps: p.totalSteps, unit: p.unit, metrics: p.metrics }),
+      onProgress: (p) =>
+        emit({
+          type: 'progress',
+          detector: name,
+          index,
+          step: p.step,
+          totalSteps: p.totalSteps,
+          unit: p.unit,
+          metrics: p.metrics,
+        }),
     });
     const fitSeconds = (performance.now() - t0) / 1000;
     const result = await describeFitted(pipe, name, X, job, fitSeconds);
@@ -43,9 +63,17 @@ export async function runJob(job: FitJob, emit: Emit, signal?: AbortSignal): Pro
   emit({ type: 'done' });
 }
 
-async function describeFitted(pipe: Detector, name: string, X: ReturnType<typeof matrix>, job: FitJob, fitSeconds: number): Promise<DetectorResult> {
+async function describeFitted(
+  pipe: Detector,
+  name: string,
+  X: ReturnType<typeof matrix>,
+  job: FitJob,
+  fitSeconds: number,
+): Promise<DetectorResult> {
   const scores = await pipe.scoreSamples(X);
-  const gridScores = job.grid ? await pipe.scoreSamples(matrix(job.grid, job.grid.length / job.cols, job.cols, job.featureNames)) : null;
+  const gridScores = job.grid
+    ? await pipe.scoreSamples(matrix(job.grid, job.grid.length / job.cols, job.cols, job.featureNames))
+    : null;
   const model = await serialize(pipe);
   let onnx: Uint8Array | null = null;
   let onnxError: string | null = null;

@@ -45,10 +45,16 @@ scope.onmessage = (e: MessageEvent<WorkerRequest>) => {
   const signal = controller.signal;
   let current: string | null = null;
   void ready
-    .then(() => runJob(msg.job, (ev, transfer) => {
-      if (ev.type === 'start') current = ev.detector;
-      emit(ev, transfer);
-    }, signal))
+    .then(() =>
+      runJob(
+        msg.job,
+        (ev, transfer) => {
+          if (ev.type === 'start') current = ev.detector;
+          emit(ev, transfer);
+        },
+        signal,
+      ),
+    )
     .catch((err: unknown) => {
       const error = err as Error;
       if (signal.aborted || error?.name === 'AbortError') emit({ type: 'cancelled' });

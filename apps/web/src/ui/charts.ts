@@ -20,10 +20,12 @@ const PAD = { left: 46, right: 10, top: 10, bottom: 34 };
 function extent(series: readonly Series[], k: 0 | 1): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const s of series) for (const p of s.points) if (Number.isFinite(p[k])) {
-    lo = Math.min(lo, p[k]);
-    hi = Math.max(hi, p[k]);
-  }
+  for (const s of series)
+    for (const p of s.points)
+      if (Number.isFinite(p[k])) {
+        lo = Math.min(lo, p[k]);
+        hi = Math.max(hi, p[k]);
+      }
   if (!Number.isFinite(lo)) return [0, 1];
   return hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5];
 }
@@ -77,7 +79,9 @@ export function drawLines(canvas: HTMLCanvasElement, series: readonly Series[], 
     ctx.strokeStyle = s.color;
     ctx.lineWidth = 2;
     ctx.beginPath();
-    s.points.forEach(([x, y], i) => (i === 0 ? ctx.moveTo(px(x), py(y)) : ctx.lineTo(px(x), py(y))));
+    s.points.forEach(([x, y], i) => {
+      i === 0 ? ctx.moveTo(px(x), py(y)) : ctx.lineTo(px(x), py(y));
+    });
     ctx.stroke();
     ctx.fillStyle = s.color;
     ctx.textAlign = 'left';
@@ -95,7 +99,13 @@ export interface HistogramGroup {
 }
 
 /** Draws overlaid per-class histograms of scores (each class scaled to its own maximum) over [lo, hi]. */
-export function drawHistogram(canvas: HTMLCanvasElement, groups: readonly HistogramGroup[], lo: number, hi: number, threshold: number | null): void {
+export function drawHistogram(
+  canvas: HTMLCanvasElement,
+  groups: readonly HistogramGroup[],
+  lo: number,
+  hi: number,
+  threshold: number | null,
+): void {
   const ctx = canvas.getContext('2d')!;
   const W = canvas.width;
   const H = canvas.height;

@@ -7,7 +7,11 @@ export type ElProps = Record<string, string | number | boolean | undefined> & { 
  * @example
  * el('label', { for: 'epochs', text: 'Epochs' });
  */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: ElProps = {}, children: (Node | string)[] = []): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: ElProps = {},
+  children: (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (k === 'text') node.textContent = String(v);

@@ -70,7 +70,13 @@ export function drawHeatmap(canvas: HTMLCanvasElement, size: number, box: Box, s
   for (const d of dots) {
     ctx.fillStyle = d.color;
     ctx.beginPath();
-    ctx.arc(((d.x - box.x0) / (box.x1 - box.x0)) * canvas.width, ((box.y1 - d.y) / (box.y1 - box.y0)) * canvas.height, 2.2, 0, 2 * Math.PI);
+    ctx.arc(
+      ((d.x - box.x0) / (box.x1 - box.x0)) * canvas.width,
+      ((box.y1 - d.y) / (box.y1 - box.y0)) * canvas.height,
+      2.2,
+      0,
+      2 * Math.PI,
+    );
     ctx.fill();
   }
 }

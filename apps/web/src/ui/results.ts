@@ -28,18 +28,44 @@ export function outcomeOf(result: DetectorResult, ctx: ResultContext): Outcome {
 
 /** The metrics table with download buttons for each detector's `.abc` and `.onnx`. */
 export function renderMetricsTable(outcomes: readonly Outcome[]): void {
-  const head = el('tr', {}, ['detector', 'AUROC known', 'AUPR known', 'AUROC unknown', 'AUPR unknown', 'fit (s)', 'export'].map((t) => el('th', { scope: 'col', text: t })));
+  const head = el(
+    'tr',
+    {},
+    ['detector', 'AUROC known', 'AUPR known', 'AUROC unknown', 'AUPR unknown', 'fit (s)', 'export'].map((t) =>
+      el('th', { scope: 'col', text: t }),
+    ),
+  );
   const rows = outcomes.map(({ result: r, metrics: m }) => {
-    const cell = (key: keyof HeldOutMetrics) => el('td', { 'data-detector': r.detector, 'data-metric': key, text: fmt(m[key] as number | null) });
+    const cell = (key: keyof HeldOutMetrics) =>
+      el('td', { 'data-detector': r.detector, 'data-metric': key, text: fmt(m[key] as number | null) });
     const abc = el('button', { type: 'button', 'data-download': `${r.detector}.abc`, text: '.abc' });
     abc.onclick = () => download(r.model, `${r.detector}.abc`);
-    const onnx = el('button', { type: 'button', 'data-download': `${r.detector}.onnx`, text: '.onnx', disabled: r.onnx === null, title: r.onnxError ?? undefined });
+    const onnx = el('button', {
+      type: 'button',
+      'data-download': `${r.detector}.onnx`,
+      text: '.onnx',
+      disabled: r.onnx === null,
+      title: r.onnxError ?? undefined,
+    });
     onnx.onclick = () => r.onnx && download(r.onnx, `${r.detector}.onnx`);
-    return el('tr', {}, [el('th', { scope: 'row', text: r.detector }), cell('aurocKnown'), cell('auprKnown'), cell('aurocUnknown'), cell('auprUnknown'), el('td', { text: r.fitSeconds.toFixed(2) }), el('td', {}, [abc, ' ', onnx])]);
+    return el('tr', {}, [
+      el('th', { scope: 'row', text: r.detector }),
+      cell('aurocKnown'),
+      cell('auprKnown'),
+      cell('aurocUnknown'),
+      cell('auprUnknown'),
+      el('td', { text: r.fitSeconds.toFixed(2) }),
+      el('td', {}, [abc, ' ', onnx]),
+    ]);
   });
   const m0 = outcomes[0]?.metrics;
-  const note = m0 ? `held-out rows: ${m0.nNormal} normal, ${m0.nKnown} known anomalies, ${m0.nUnknown} unknown anomalies (never trained on)` : '';
-  byId('metrics').replaceChildren(el('table', { 'aria-label': 'AUROC and AUPR per detector' }, [head, ...rows]), el('p', { class: 'muted', text: note }));
+  const note = m0
+    ? `held-out rows: ${m0.nNormal} normal, ${m0.nKnown} known anomalies, ${m0.nUnknown} unknown anomalies (never trained on)`
+    : '';
+  byId('metrics').replaceChildren(
+    el('table', { 'aria-label': 'AUROC and AUPR per detector' }, [head, ...rows]),
+    el('p', { class: 'muted', text: note }),
+  );
 }
 
 function classOf(ds: Dataset, i: number): keyof typeof COLORS {
@@ -57,10 +83,24 @@ export function renderDetector(o: Outcome, ctx: ResultContext): void {
     for (const kind of ['known', 'unknown'] as const) {
       const rows = test.filter((i) => ds.labels![i] === 0 || classOf(ds, i) === kind);
       const y = rows.map((i) => ds.labels![i]);
-      if (y.some((v) => v === 1)) series.push({ name: `${kind} (AUROC ${fmt(kind === 'known' ? o.metrics.aurocKnown : o.metrics.aurocUnknown)})`, color: COLORS[kind], points: rocCurve(rows.map((i) => s[i]), y).map((p) => [p.fpr, p.tpr] as const) });
+      if (y.some((v) => v === 1))
+        series.push({
+          name: `${kind} (AUROC ${fmt(kind === 'known' ? o.metrics.aurocKnown : o.metrics.aurocUnknown)})`,
+          color: COLORS[kind],
+          points: rocCurve(
+            rows.map((i) => s[i]),
+            y,
+          ).map((p) => [p.fpr, p.tpr] as const),
+        });
     }
   }
-  drawLines(byId<HTMLCanvasElement>('roc'), series, { xLabel: 'false positive rate', yLabel: 'true positive rate', x: [0, 1], y: [0, 1], diagonal: true });
+  drawLines(byId<HTMLCanvasElement>('roc'), series, {
+    xLabel: 'false positive rate',
+    yLabel: 'true positive rate',
+    x: [0, 1],
+    y: [0, 1],
+    diagonal: true,
+  });
   let lo = Infinity;
   let hi = -Infinity;
   for (const i of test) {
@@ -70,7 +110,16 @@ export function renderDetector(o: Outcome, ctx: ResultContext): void {
   const groups = (['normal', 'known', 'unknown', 'unlabelled'] as const)
     .map((k) => ({ k, rows: test.filter((i) => classOf(ds, i) === k) }))
     .filter((g) => g.rows.length > 0)
-    .map((g) => ({ name: g.k, color: COLORS[g.k], counts: histogram(g.rows.map((i) => s[i]), lo, hi, 30) }));
+    .map((g) => ({
+      name: g.k,
+      color: COLORS[g.k],
+      counts: histogram(
+        g.rows.map((i) => s[i]),
+        lo,
+        hi,
+        30,
+      ),
+    }));
   const sorted = Float64Array.from(test, (i) => s[i]).sort();
   const slider = byId<HTMLInputElement>('threshold');
   const thresholdAt = () => sorted[Math.min(sorted.length - 1, Math.floor((Number(slider.value) / 1000) * sorted.length))];
@@ -84,7 +133,11 @@ export function renderDetector(o: Outcome, ctx: ResultContext): void {
     drawHistogram(byId<HTMLCanvasElement>('hist'), groups, lo, hi, t);
     const out = byId('threshold-out');
     if (ds.labels) {
-      const pr = precisionRecallAt(test.map((i) => s[i]), test.map((i) => ds.labels![i]), t);
+      const pr = precisionRecallAt(
+        test.map((i) => s[i]),
+        test.map((i) => ds.labels![i]),
+        t,
+      );
       out.textContent = `score > ${t.toPrecision(4)}: ${pr.flagged} flagged, precision ${fmt(pr.precision)}, recall ${fmt(pr.recall)}`;
     } else {
       out.textContent = `score > ${t.toPrecision(4)}: ${sorted.filter((v) => v > t).length} flagged (no labels: no precision or recall)`;
@@ -104,14 +157,22 @@ export function renderDetector(o: Outcome, ctx: ResultContext): void {
 
 function renderTop(o: Outcome, ds: Dataset, count = 15): void {
   const s = o.result.scores;
-  const order = Array.from({ length: s.length }, (_, i) => i).sort((a, b) => s[b] - s[a]).slice(0, count);
+  const order = Array.from({ length: s.length }, (_, i) => i)
+    .sort((a, b) => s[b] - s[a])
+    .slice(0, count);
   const names = ds.X.featureNames ?? [];
-  const head = el('tr', {}, ['row', ...names, 'kind / label', 'score'].map((t) => el('th', { scope: 'col', text: t })));
-  const rows = order.map((i) => el('tr', {}, [
-    el('td', { text: String(i + 1) }),
-    ...names.map((_, j) => el('td', { text: String(Number(ds.X.data[i * ds.X.cols + j].toPrecision(5))) })),
-    el('td', { text: ds.tags[i] }),
-    el('td', { text: s[i].toPrecision(5) }),
-  ]));
+  const head = el(
+    'tr',
+    {},
+    ['row', ...names, 'kind / label', 'score'].map((t) => el('th', { scope: 'col', text: t })),
+  );
+  const rows = order.map((i) =>
+    el('tr', {}, [
+      el('td', { text: String(i + 1) }),
+      ...names.map((_, j) => el('td', { text: String(Number(ds.X.data[i * ds.X.cols + j].toPrecision(5))) })),
+      el('td', { text: ds.tags[i] }),
+      el('td', { text: s[i].toPrecision(5) }),
+    ]),
+  );
   byId('top').replaceChildren(el('table', { 'aria-label': 'the most anomalous rows' }, [head, ...rows]));
 }

@@ -16,8 +16,18 @@ function option(value: string, text: string, selected = false): HTMLOptionElemen
 
 /** Renders the preview table of a loaded CSV. */
 export function renderPreview(p: CsvPreview): void {
-  const head = el('tr', {}, p.columns.map((c) => el('th', { scope: 'col', text: `${c.name} (${c.type})` })));
-  const body = p.head.map((r) => el('tr', {}, r.map((v) => el('td', { text: v }))));
+  const head = el(
+    'tr',
+    {},
+    p.columns.map((c) => el('th', { scope: 'col', text: `${c.name} (${c.type})` })),
+  );
+  const body = p.head.map((r) =>
+    el(
+      'tr',
+      {},
+      r.map((v) => el('td', { text: v })),
+    ),
+  );
   byId('preview').replaceChildren(el('table', { 'aria-label': 'first rows of the file' }, [head, ...body]));
   byId('data-status').textContent = `${p.name}: ${p.rows} rows, ${p.columns.length} columns. First rows:`;
 }
@@ -28,7 +38,10 @@ export function renderColumns(p: CsvPreview): void {
   const kind = byId<HTMLSelectElement>('kind');
   const labelGuess = p.columns.find((c) => /^(label|target|anomaly|is_anomaly|outlier)$/i.test(c.name))?.name ?? '';
   const kindGuess = p.columns.find((c) => c.type === 'string' && /^kind$/i.test(c.name))?.name ?? '';
-  label.replaceChildren(option('', '(none)'), ...p.columns.map((c) => option(c.name, c.name, c.name === labelGuess && c.name !== kindGuess)));
+  label.replaceChildren(
+    option('', '(none)'),
+    ...p.columns.map((c) => option(c.name, c.name, c.name === labelGuess && c.name !== kindGuess)),
+  );
   kind.replaceChildren(option('', '(none)'), ...p.columns.map((c) => option(c.name, c.name, c.name === kindGuess)));
   const features = byId('features');
   const boxes = p.columns.map((c, j) => {
@@ -47,14 +60,24 @@ function renderRoles(p: CsvPreview): void {
   const roles = byId('roles');
   const name = byId<HTMLSelectElement>('kind').value;
   const col = p.columns.find((c) => c.name === name);
-  if (!col || !col.values) {
+  if (!col?.values) {
     roles.hidden = true;
     roles.replaceChildren(el('legend', { text: 'Role of each kind value' }));
     return;
   }
   const rows = col.values.map((v, k) => {
     const id = `role-${k}`;
-    const select = el('select', { id, 'data-value': v }, (['normal', 'known', 'unknown'] as const).map((r) => option(r, r === 'known' ? 'known anomaly (trained on)' : r === 'unknown' ? 'unknown anomaly (held out)' : 'normal', r === defaultRole(v))));
+    const select = el(
+      'select',
+      { id, 'data-value': v },
+      (['normal', 'known', 'unknown'] as const).map((r) =>
+        option(
+          r,
+          r === 'known' ? 'known anomaly (trained on)' : r === 'unknown' ? 'unknown anomaly (held out)' : 'normal',
+          r === defaultRole(v),
+        ),
+      ),
+    );
     return el('span', {}, [el('label', { for: id, text: `${v}: ` }), select, ' ']);
   });
   roles.replaceChildren(el('legend', { text: 'Role of each kind value (unknown anomalies are held out of training)' }), ...rows);
@@ -71,7 +94,11 @@ export function renderDetectors(list: readonly DetectorInfo[]): void {
     const id = `det-${d.name}`;
     const input = el('input', { type: 'checkbox', id, value: d.name, 'data-supervision': d.supervision });
     input.checked = had ? ticked.has(d.name) : DEFAULT_DETECTORS.has(d.name);
-    return el('label', { for: id, title: d.description }, [input, ` ${d.name}`, el('span', { class: 'muted', text: ` (${d.supervision})` })]);
+    return el('label', { for: id, title: d.description }, [
+      input,
+      ` ${d.name}`,
+      el('span', { class: 'muted', text: ` (${d.supervision})` }),
+    ]);
   });
   box.replaceChildren(el('legend', { text: 'Detectors' }), ...boxes);
 }

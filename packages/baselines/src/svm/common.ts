@@ -92,7 +92,10 @@ export function subsampleIndices(n: number, maxSamples: number, rng: Random, y?:
     if (byClass[0].length > 0) k1 = Math.min(k1, maxSamples - 1);
     const k0 = maxSamples - k1;
     picked = [];
-    for (const [c, k] of [[0, k0], [1, k1]] as const) {
+    for (const [c, k] of [
+      [0, k0],
+      [1, k1],
+    ] as const) {
       const rows = byClass[c];
       const order = rng.sample(rows.length, k);
       for (let t = 0; t < k; t++) picked.push(rows[order[t]]);
@@ -104,7 +107,11 @@ export function subsampleIndices(n: number, maxSamples: number, rng: Random, y?:
 }
 
 /** Applies a subsample to X (and y). */
-export function applySubsample(X: Matrix, y: Uint8Array | undefined, idx: Uint32Array | null): { X: Matrix; y: Uint8Array | undefined } {
+export function applySubsample(
+  X: Matrix,
+  y: Uint8Array | undefined,
+  idx: Uint32Array | null,
+): { X: Matrix; y: Uint8Array | undefined } {
   if (idx === null) return { X, y };
   return { X: takeRows(X, idx), y: y ? Uint8Array.from(idx, (i) => y[i]) : undefined };
 }
@@ -205,10 +212,10 @@ export function svmModelFromState(state: ModelState, kind: 'svc' | 'one-class', 
   };
   if (state.meta.kind !== kind) bad(`kind is ${JSON.stringify(state.meta.kind)}, expected "${kind}"`);
   const { supportVectors, dualCoef, rho, gamma } = state.tensors;
-  if (!supportVectors || supportVectors.dtype !== 'f32' || supportVectors.shape.length !== 2) bad('supportVectors must be an f32 [nSV, d] tensor');
-  if (!dualCoef || dualCoef.dtype !== 'f64' || dualCoef.shape.length !== 1) bad('dualCoef must be an f64 [nSV] tensor');
-  if (!rho || rho.dtype !== 'f64' || rho.data.length !== 1) bad('rho must be an f64 [1] tensor');
-  if (!gamma || gamma.dtype !== 'f64' || gamma.data.length !== 1) bad('gamma must be an f64 [1] tensor');
+  if (supportVectors?.dtype !== 'f32' || supportVectors.shape.length !== 2) bad('supportVectors must be an f32 [nSV, d] tensor');
+  if (dualCoef?.dtype !== 'f64' || dualCoef.shape.length !== 1) bad('dualCoef must be an f64 [nSV] tensor');
+  if (rho?.dtype !== 'f64' || rho.data.length !== 1) bad('rho must be an f64 [1] tensor');
+  if (gamma?.dtype !== 'f64' || gamma.data.length !== 1) bad('gamma must be an f64 [1] tensor');
   const [nSV, d] = supportVectors.shape;
   if (dualCoef.shape[0] !== nSV || supportVectors.data.length !== nSV * d || dualCoef.data.length !== nSV) {
     bad(`supportVectors [${supportVectors.shape}] and dualCoef [${dualCoef.shape}] disagree`);
@@ -218,7 +225,8 @@ export function svmModelFromState(state: ModelState, kind: 'svc' | 'one-class', 
   const sub = state.meta.subsampled;
   let subsampled: SvmModel['subsampled'] = null;
   if (sub !== null && sub !== undefined) {
-    if (typeof sub !== 'object' || Array.isArray(sub) || typeof sub.from !== 'number' || typeof sub.to !== 'number') bad('subsampled must be { from, to } or null');
+    if (typeof sub !== 'object' || Array.isArray(sub) || typeof sub.from !== 'number' || typeof sub.to !== 'number')
+      bad('subsampled must be { from, to } or null');
     const s = sub as { from: number; to: number };
     subsampled = { from: s.from, to: s.to };
   }
@@ -260,9 +268,23 @@ export abstract class SvmDetector<P extends Params> extends BaseDetector<P, SvmM
   }
 
   /** Facts about the fitted model: support vector count, γ, rho, iterations, convergence, subsample. */
-  get modelInfo(): { nSupport: number; gamma: number; rho: number; iterations: number; converged: boolean; subsampled: { from: number; to: number } | null } {
+  get modelInfo(): {
+    nSupport: number;
+    gamma: number;
+    rho: number;
+    iterations: number;
+    converged: boolean;
+    subsampled: { from: number; to: number } | null;
+  } {
     const m = this.model;
-    return { nSupport: m.dualCoef.length, gamma: m.gamma, rho: m.rho, iterations: m.iterations, converged: m.converged, subsampled: m.subsampled };
+    return {
+      nSupport: m.dualCoef.length,
+      gamma: m.gamma,
+      rho: m.rho,
+      iterations: m.iterations,
+      converged: m.converged,
+      subsampled: m.subsampled,
+    };
   }
 
   protected scoreModel(model: SvmModel, X: Matrix): Float32Array {

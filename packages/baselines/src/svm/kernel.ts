@@ -144,7 +144,14 @@ function wasmEngine(X: Float32Array, n: number, d: number): SqDistEngine | null 
   const res4 = new Float64Array(buf, outPtr, 4 * n);
   const run = instance.exports.sqdist as (a: number, x: number, n: number, dp: number, out: number) => void;
   const run4 = instance.exports.sqdist4 as (
-    a0: number, a1: number, a2: number, a3: number, x: number, n: number, dp: number, out: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+    x: number,
+    n: number,
+    dp: number,
+    out: number,
   ) => void;
   const rowBytes = dp * 4;
   return {

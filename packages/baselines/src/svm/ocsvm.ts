@@ -1,4 +1,12 @@
-import { type FitContext, type Labels, type Matrix, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  type FitContext,
+  type Labels,
+  type Matrix,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import {
   applySubsample,
   buildModel,
@@ -11,21 +19,22 @@ import {
 } from './common.js';
 import { scaleGamma } from './kernel.js';
 
-
 /** OCSVM's parameters (the common ones, then its own). */
-export const ocsvmParamSpace = withCommonParams(defineParams({
-  nu: {
-    type: 'float',
-    default: 0.5,
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    description:
-      'upper bound on the share of training rows outside the boundary and lower bound on the share of support vectors, as scikit-learn OneClassSVM nu',
-    search: { low: 0.01, high: 0.5, log: true },
-  },
-  ...sharedSvmParams,
-}));
+export const ocsvmParamSpace = withCommonParams(
+  defineParams({
+    nu: {
+      type: 'float',
+      default: 0.5,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      description:
+        'upper bound on the share of training rows outside the boundary and lower bound on the share of support vectors, as scikit-learn OneClassSVM nu',
+      search: { low: 0.01, high: 0.5, log: true },
+    },
+    ...sharedSvmParams,
+  }),
+);
 
 /** OCSVM's parameters (derived from {@link ocsvmParamSpace}). */
 export type OCSVMParams = ParamsOf<typeof ocsvmParamSpace>;
@@ -56,7 +65,8 @@ export class OCSVM extends SvmDetector<OCSVMParams> {
     supervision: 'unsupervised',
     hasProbability: false,
     learnsWithoutAnomalies: true,
-    description: "one-class SVM with an RBF kernel (libsvm's SMO, as scikit-learn OneClassSVM); score = -decision_function, > 0 outside",
+    description:
+      "one-class SVM with an RBF kernel (libsvm's SMO, as scikit-learn OneClassSVM); score = -decision_function, > 0 outside",
     budget: null,
     quickParams: {},
     paramSpace: ocsvmParamSpace,

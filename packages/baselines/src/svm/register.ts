@@ -2,7 +2,7 @@ import { detectorEntry, hasDetector, registerDetector, type DetectorEntry } from
 import { OCSVM } from './ocsvm.js';
 import { SVM } from './svc.js';
 
-/** The registry entries of the two SVMs (from their declarations; names are final: see DESIGN.md, "Firm contracts"). */
+/** The registry entries of the two SVMs (from their declarations; names are final: see docs/contracts.md). */
 export const svmEntries: readonly DetectorEntry[] = [detectorEntry(SVM), detectorEntry(OCSVM)];
 
 /** Registers `svm` and `ocsvm` where they are not registered yet (safe to call any number of times). */

@@ -1,4 +1,13 @@
-import { countLabels, type FitContext, type Labels, type Matrix, declareDetector, defineParams, withCommonParams, type ParamsOf, type ParamSpace } from '@abc/core';
+import {
+  countLabels,
+  type FitContext,
+  type Labels,
+  type Matrix,
+  declareDetector,
+  defineParams,
+  withCommonParams,
+  type ParamsOf,
+} from '@abc/core';
 import {
   applySubsample,
   buildModel,
@@ -11,27 +20,28 @@ import {
 } from './common.js';
 import { scaleGamma } from './kernel.js';
 
-
 /** SVM's parameters (the common ones, then its own). */
-export const svmParamSpace = withCommonParams(defineParams({
-  C: {
-    type: 'float',
-    default: 1,
-    min: 0,
-    exclusiveMin: true,
-    description: 'penalty of a margin violation (upper bound of each dual coefficient), as scikit-learn SVC C',
-    search: { low: 1e-2, high: 1e3, log: true },
-  },
-  ...sharedSvmParams,
-  classWeight: {
-    type: 'choice',
-    default: 'none',
-    choices: ['none', 'balanced'],
-    description:
-      "per-class C multiplier: 'balanced' uses n / (2 n_class) for each class (scikit-learn's class_weight='balanced'), 'none' uses 1",
-    search: { choices: ['none', 'balanced'] },
-  },
-}));
+export const svmParamSpace = withCommonParams(
+  defineParams({
+    C: {
+      type: 'float',
+      default: 1,
+      min: 0,
+      exclusiveMin: true,
+      description: 'penalty of a margin violation (upper bound of each dual coefficient), as scikit-learn SVC C',
+      search: { low: 1e-2, high: 1e3, log: true },
+    },
+    ...sharedSvmParams,
+    classWeight: {
+      type: 'choice',
+      default: 'none',
+      choices: ['none', 'balanced'],
+      description:
+        "per-class C multiplier: 'balanced' uses n / (2 n_class) for each class (scikit-learn's class_weight='balanced'), 'none' uses 1",
+      search: { choices: ['none', 'balanced'] },
+    },
+  }),
+);
 
 /** SVM's parameters (derived from {@link svmParamSpace}). */
 export type SVMParams = ParamsOf<typeof svmParamSpace>;
@@ -61,7 +71,8 @@ export class SVM extends SvmDetector<SVMParams> {
     supervision: 'supervised',
     hasProbability: false,
     learnsWithoutAnomalies: false,
-    description: "C-SVC with an RBF kernel (libsvm's SMO, as scikit-learn SVC); score = decision function, > 0 on the anomaly side",
+    description:
+      "C-SVC with an RBF kernel (libsvm's SMO, as scikit-learn SVC); score = decision function, > 0 on the anomaly side",
     budget: null,
     quickParams: {},
     paramSpace: svmParamSpace,

@@ -90,12 +90,20 @@ export class CalibratedDetector implements Detector<CalibratedParams> {
       throw new ValidationError('param', 'CalibratedDetector: the first argument must be a detector');
     }
     this.inner = detector;
-    this.params = resolveParams(CalibratedDetector.paramSpace, params as Record<string, unknown>, 'CalibratedDetector') as CalibratedParams;
+    this.params = resolveParams(
+      CalibratedDetector.paramSpace,
+      params as Record<string, unknown>,
+      'CalibratedDetector',
+    ) as CalibratedParams;
   }
 
   /** The wrapped detector: the fitted one after `fit` or loading. */
   get detector(): Detector {
-    if (this.inner === null) throw new ValidationError('param', 'CalibratedDetector has no detector: construct it as new CalibratedDetector(detector, params)');
+    if (this.inner === null)
+      throw new ValidationError(
+        'param',
+        'CalibratedDetector has no detector: construct it as new CalibratedDetector(detector, params)',
+      );
     return this.inner;
   }
   /** The fitted calibrator (undefined before fit). */
@@ -176,7 +184,11 @@ export class CalibratedDetector implements Detector<CalibratedParams> {
 
   /** Changes the wrapper's own params (the detector's are set on it); a fitted instance becomes unfitted. */
   setParams(params: Partial<CalibratedParams>): this {
-    this.params = resolveParams(CalibratedDetector.paramSpace, { ...this.params, ...params }, 'CalibratedDetector') as CalibratedParams;
+    this.params = resolveParams(
+      CalibratedDetector.paramSpace,
+      { ...this.params, ...params },
+      'CalibratedDetector',
+    ) as CalibratedParams;
     this.info = null;
     return this;
   }
@@ -194,7 +206,10 @@ export class CalibratedDetector implements Detector<CalibratedParams> {
     if (info === null) throw new NotFittedError('CalibratedDetector');
     const inner = this.inner!;
     if (!hasDetector(inner.name)) {
-      throw new ValidationError('param', `cannot save CalibratedDetector: its detector "${inner.name}" is not registered, so it could not be loaded again`);
+      throw new ValidationError(
+        'param',
+        `cannot save CalibratedDetector: its detector "${inner.name}" is not registered, so it could not be loaded again`,
+      );
     }
     const innerState = inner.getState();
     const cal = calibratorToState(info.calibrator);
@@ -218,7 +233,10 @@ export class CalibratedDetector implements Detector<CalibratedParams> {
     };
     const { threshold, calibrator, detector } = state.meta;
     if (typeof threshold !== 'number' || Number.isNaN(threshold)) bad('"threshold" is not a number');
-    if (typeof detector !== 'object' || detector === null || Array.isArray(detector)) return bad('"detector" is not an object');
+    if (typeof detector !== 'object' || detector === null || Array.isArray(detector)) {
+      bad('"detector" is not an object');
+      return;
+    }
     const { name, params, state: innerMeta } = detector;
     if (typeof name !== 'string') bad('"detector.name" is not a string');
     if (typeof params !== 'object' || params === null || Array.isArray(params)) bad('"detector.params" is not an object');
@@ -226,7 +244,10 @@ export class CalibratedDetector implements Detector<CalibratedParams> {
     const cal = calibratorFromState(calibrator, withPrefix(state.tensors, TENSOR_PREFIX.calibrator));
     if (cal.method !== this.params.method) bad(`the calibrator is "${cal.method}" but the params say "${this.params.method}"`);
     const inner = createDetector(name as string, params as Params);
-    inner.setState({ meta: innerMeta as { [key: string]: JsonValue }, tensors: withPrefix(state.tensors, TENSOR_PREFIX.detector) });
+    inner.setState({
+      meta: innerMeta as { [key: string]: JsonValue },
+      tensors: withPrefix(state.tensors, TENSOR_PREFIX.detector),
+    });
     this.inner = inner;
     this.info = { calibrator: cal, threshold: threshold as number };
   }
@@ -259,7 +280,8 @@ export function registerCalibratedDetector(): void {
     name: 'calibrated',
     supervision: 'supervised',
     hasProbability: true,
-    description: 'a detector with a probability calibrator (Platt, isotonic, PyOD linear/unify); built with new CalibratedDetector(detector, params)',
+    description:
+      'a detector with a probability calibrator (Platt, isotonic, PyOD linear/unify); built with new CalibratedDetector(detector, params)',
     paramSpace: CalibratedDetector.paramSpace,
     create: (params) => new CalibratedDetector(null, params as Partial<CalibratedParams>),
   });

@@ -46,7 +46,10 @@ export function fitCalibrator(method: CalibrationMethod, scores: ArrayLike<numbe
     case 'platt':
     case 'isotonic':
       if (labels === undefined || labels === null) {
-        throw new ValidationError('labels', `fitCalibrator: method "${method}" learns from labels; give labels (1 = anomaly, 0 = normal)`);
+        throw new ValidationError(
+          'labels',
+          `fitCalibrator: method "${method}" learns from labels; give labels (1 = anomaly, 0 = normal)`,
+        );
       }
       return method === 'platt' ? fitPlatt(scores, labels) : fitIsotonic(scores, labels);
     case 'linear':
@@ -54,7 +57,10 @@ export function fitCalibrator(method: CalibrationMethod, scores: ArrayLike<numbe
     case 'unify':
       return fitUnify(scores);
     default:
-      throw new ValidationError('param', `fitCalibrator: method must be one of ${CALIBRATION_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+      throw new ValidationError(
+        'param',
+        `fitCalibrator: method must be one of ${CALIBRATION_METHODS.join(', ')}, got ${JSON.stringify(method)}`,
+      );
   }
 }
 
@@ -129,8 +135,10 @@ export function calibratorFromState(meta: JsonValue, tensors: { [name: string]: 
     }
     case 'isotonic': {
       const get = (name: string): Float64Array => {
-        const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
-        return t && t.data instanceof Float64Array && t.shape.length === 1 ? t.data : bad(`tensor "${name}" is not a float64 vector`);
+        const t = Object.hasOwn(tensors, name) ? tensors[name] : undefined;
+        return t && t.data instanceof Float64Array && t.shape.length === 1
+          ? t.data
+          : bad(`tensor "${name}" is not a float64 vector`);
       };
       const x = get('x');
       const y = get('y');

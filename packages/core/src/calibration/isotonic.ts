@@ -26,11 +26,7 @@ export interface IsotonicCalibrator {
  * const cal = fitIsotonic([0.1, 0.2, 0.3, 0.4], [0, 1, 0, 1]);
  * applyIsotonic(cal, [0.15, 0.25, 0.9]);   // [0.25, 0.5, 1]: knots (0.1, 0), (0.2, 0.5), (0.3, 0.5), (0.4, 1)
  */
-export function fitIsotonic(
-  scores: ArrayLike<number>,
-  labels: LabelsLike,
-  weights?: ArrayLike<number>,
-): IsotonicCalibrator {
+export function fitIsotonic(scores: ArrayLike<number>, labels: LabelsLike, weights?: ArrayLike<number>): IsotonicCalibrator {
   const s = checkScores(scores, 'fitIsotonic');
   const n = s.length;
   const y = checkLabels(labels, n, 'fitIsotonic');

@@ -4,7 +4,7 @@
  * @module @abc/core/node
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Detector } from '../detector.js';
 import { ModelFormatError, ValidationError } from '../errors.js';
@@ -16,7 +16,7 @@ import { deserialize, serialize } from '../persist.js';
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx', 0o644);
     await handle.writeFile(bytes);

@@ -81,7 +81,10 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
   const failures: Error[] = [];
   const ran: string[] = [];
   if (options.only !== undefined && !(CONFORMANCE_CHECKS as readonly string[]).includes(options.only)) {
-    throw new ValidationError('param', `checkDetector: unknown check "${options.only}"; checks: ${CONFORMANCE_CHECKS.join('; ')}`);
+    throw new ValidationError(
+      'param',
+      `checkDetector: unknown check "${options.only}"; checks: ${CONFORMANCE_CHECKS.join('; ')}`,
+    );
   }
   const check = async (name: (typeof CONFORMANCE_CHECKS)[number], fn: () => Promise<void> | void) => {
     if (options.only !== undefined && name !== options.only) return;
@@ -98,7 +101,12 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
   const fitY = supervised ? data.y : undefined;
   // Unsupervised detectors learn from the normal rows only (the paper's setting 1), so a dense cluster of
   // known anomalies in the training data does not count against them.
-  const trainX = supervised ? data.X : takeRows(data.X, Array.from(data.y.keys()).filter((i) => data.y[i] === 0));
+  const trainX = supervised
+    ? data.X
+    : takeRows(
+        data.X,
+        Array.from(data.y.keys()).filter((i) => data.y[i] === 0),
+      );
 
   const fitFresh = async (params?: Params): Promise<Detector> => {
     const d = factory(params);
@@ -152,7 +160,10 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
     assert(p instanceof Uint8Array, `predict gave ${p?.constructor?.name}`);
     assert(p.length === data.Xtest.rows, `length ${p.length}`);
     for (let i = 0; i < p.length; i++) {
-      assert(p[i] === (s[i] > fitted.threshold! ? 1 : 0), `row ${i}: label ${p[i]} but score ${s[i]} vs threshold ${fitted.threshold}`);
+      assert(
+        p[i] === (s[i] > fitted.threshold! ? 1 : 0),
+        `row ${i}: label ${p[i]} but score ${s[i]} vs threshold ${fitted.threshold}`,
+      );
     }
   });
 
@@ -160,7 +171,10 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
     if (fitted.hasProbability) {
       const p = await fitted.predictProba(data.Xtest);
       assert(p instanceof Float32Array && p.length === data.Xtest.rows, 'wrong type or length');
-      assert(p.every((v) => v >= 0 && v <= 1), 'a probability is outside [0, 1]');
+      assert(
+        p.every((v) => v >= 0 && v <= 1),
+        'a probability is outside [0, 1]',
+      );
     } else {
       await expectValidation(() => fitted.predictProba(data.Xtest), 'type');
     }
@@ -186,7 +200,9 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
   });
 
   await check('accepts number[][] as well as a Matrix', async () => {
-    const rows = Array.from({ length: 4 }, (_, i) => Array.from(data.Xtest.data.subarray(i * data.Xtest.cols, (i + 1) * data.Xtest.cols)));
+    const rows = Array.from({ length: 4 }, (_, i) =>
+      Array.from(data.Xtest.data.subarray(i * data.Xtest.cols, (i + 1) * data.Xtest.cols)),
+    );
     const a = await fitted.scoreSamples(rows);
     const b = await fitted.scoreSamples(takeRows(data.Xtest, [0, 1, 2, 3]));
     for (let i = 0; i < 4; i++) assert(a[i] === b[i], `row ${i}: ${a[i]} vs ${b[i]}`);
@@ -235,7 +251,10 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
       await check('different seeds, different scores', async () => {
         const a = await (await fitFresh({ seed: 11 })).scoreSamples(data.Xtest);
         const b = await (await fitFresh({ seed: 12 })).scoreSamples(data.Xtest);
-        assert(a.some((v, i) => v !== b[i]), 'seeds 11 and 12 gave identical scores');
+        assert(
+          a.some((v, i) => v !== b[i]),
+          'seeds 11 and 12 gave identical scores',
+        );
       });
     }
 
@@ -277,15 +296,26 @@ export async function checkDetector(factory: DetectorFactory, options: CheckOpti
           events++;
           ctrl.abort();
         };
-        await expectError(() => e.fit(trainX, fitY, { signal: ctrl.signal, onProgress }), AbortError, 'fit aborted after the first progress event');
+        await expectError(
+          () => e.fit(trainX, fitY, { signal: ctrl.signal, onProgress }),
+          AbortError,
+          'fit aborted after the first progress event',
+        );
         assert(events >= 1, 'fit emitted no progress event');
         assert(events === 1, `fit went on after the abort (${events} events)`);
         assert(e.fitted, 'an aborted refit unfitted the detector');
         const after = await e.scoreSamples(data.Xtest);
-        assert(after.every((v, i) => Object.is(v, before[i])), 'an aborted refit changed the scores');
+        assert(
+          after.every((v, i) => Object.is(v, before[i])),
+          'an aborted refit changed the scores',
+        );
         const f = factory();
         const c2 = new AbortController();
-        await expectError(() => f.fit(trainX, fitY, { signal: c2.signal, onProgress: () => c2.abort() }), AbortError, 'first fit aborted');
+        await expectError(
+          () => f.fit(trainX, fitY, { signal: c2.signal, onProgress: () => c2.abort() }),
+          AbortError,
+          'first fit aborted',
+        );
         assert(!f.fitted, 'a detector whose first fit was aborted is fitted');
       }
     });

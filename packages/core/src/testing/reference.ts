@@ -150,7 +150,7 @@ function stateVector(
   who: string,
 ): Float64Array | Float32Array {
   const n = state.meta.nFeatures;
-  const t = Object.prototype.hasOwnProperty.call(state.tensors, name) ? state.tensors[name] : undefined;
+  const t = Object.hasOwn(state.tensors, name) ? state.tensors[name] : undefined;
   if (typeof n !== 'number' || !t || !(t.data instanceof Ctor) || t.data.length !== n + extra) {
     throw new ModelFormatError(`${who} state: tensor "${name}" must hold ${String(n)} + ${extra} ${Ctor.name} values`);
   }

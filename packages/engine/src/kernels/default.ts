@@ -16,7 +16,8 @@ let defaultKernel: GemmKernel | null = null;
  * getDefaultKernel().name;   // 'wasm-simd' in Node 20 and current browsers
  */
 export function getDefaultKernel(): GemmKernel {
-  return (defaultKernel ??= selectKernel().kernel);
+  defaultKernel ??= selectKernel().kernel;
+  return defaultKernel;
 }
 
 /**

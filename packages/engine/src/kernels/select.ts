@@ -184,7 +184,11 @@ function envPreference(): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
 
-function order(options: SelectKernelOptions): { list: KernelCandidate[]; preferred: KernelName | 'auto'; source: KernelSelection['source'] } {
+function order(options: SelectKernelOptions): {
+  list: KernelCandidate[];
+  preferred: KernelName | 'auto';
+  source: KernelSelection['source'];
+} {
   let source: KernelSelection['source'] = 'default';
   let raw: string | undefined = options.prefer;
   if (raw !== undefined) source = 'option';
@@ -214,7 +218,13 @@ function finish(failed: KernelReason[], list: readonly KernelCandidate[], chosen
   return [...failed, { id: chosen.id, selected: true }, ...passed];
 }
 
-function fail(opts: SelectKernelOptions, preferred: KernelName | 'auto', source: KernelSelection['source'], c: KernelCandidate, why: string): void {
+function fail(
+  opts: SelectKernelOptions,
+  preferred: KernelName | 'auto',
+  source: KernelSelection['source'],
+  c: KernelCandidate,
+  why: string,
+): void {
   if (opts.strict && c.id === preferred) {
     throw new BackendUnavailableError(c.id, `GEMM kernel ${c.id} (requested by ${describe(source)}) is unavailable: ${why}`);
   }
@@ -241,7 +251,10 @@ async function probeAsync(c: KernelCandidate): Promise<string | null> {
 
 function none(reasons: KernelReason[]): Error {
   // Unreachable while ts is always available.
-  return new BackendUnavailableError('gemm', `no GEMM kernel is available: ${reasons.map((r) => `${r.id}: ${r.reason}`).join('; ')}`);
+  return new BackendUnavailableError(
+    'gemm',
+    `no GEMM kernel is available: ${reasons.map((r) => `${r.id}: ${r.reason}`).join('; ')}`,
+  );
 }
 
 /**
@@ -294,5 +307,8 @@ export async function selectKernelAsync(options: SelectKernelOptions | KernelPre
 export function describeSelection(s: KernelSelection): string {
   const skipped = s.reasons.filter((r) => !r.selected && !r.reason?.startsWith('not needed'));
   const from = s.source === 'default' ? 'auto' : s.source === 'env' ? 'ABC_KERNEL' : 'option';
-  return `gemm kernel ${s.id} (${from})` + (skipped.length ? `; skipped: ${skipped.map((r) => `${r.id}: ${r.reason}`).join('; ')}` : '');
+  return (
+    `gemm kernel ${s.id} (${from})` +
+    (skipped.length ? `; skipped: ${skipped.map((r) => `${r.id}: ${r.reason}`).join('; ')}` : '')
+  );
 }

@@ -102,6 +102,7 @@ export class TfjsGemmKernel implements GemmKernel {
   private readonly tf: TfjsModule;
 
   // `any`: a class constructor cannot infer the module's tensor type as createTfjsKernel does.
+  // biome-ignore lint/suspicious/noExplicitAny: any tfjs build's tensor type (tfjs, tfjs-node, tfjs-node-gpu differ)
   constructor(tf: TfjsModule<any>) {
     this.tf = tf;
     const why = tfjsUnavailableReason(tf);
@@ -163,7 +164,8 @@ export class TfjsGemmKernel implements GemmKernel {
       product = tf.matMul(at, bt, transA, transB).dataSync() as ArrayLike<number>;
     });
     const P = product!;
-    if (P.length !== m * n) throw new BackendUnavailableError('tfjs', `tfjs matMul returned ${P.length} values, expected ${m}×${n}`);
+    if (P.length !== m * n)
+      throw new BackendUnavailableError('tfjs', `tfjs matMul returned ${P.length} values, expected ${m}×${n}`);
     for (let i = 0; i < m; i++) {
       const row = cOffset + i * ldc;
       const p = i * n;
@@ -186,11 +188,16 @@ export class TfjsGemmKernel implements GemmKernel {
  */
 function dense(X: Float32Array, off: number, ld: number, rows: number, cols: number): Float32Array {
   if (ld === cols || rows === 1) {
-    if (off < 0 || off + rows * cols > X.length) throw new ValidationError('shape', `gemm: a ${rows}×${cols} matrix at offset ${off} overruns its buffer of ${X.length}`);
+    if (off < 0 || off + rows * cols > X.length)
+      throw new ValidationError('shape', `gemm: a ${rows}×${cols} matrix at offset ${off} overruns its buffer of ${X.length}`);
     return X.subarray(off, off + rows * cols);
   }
   if (ld < cols) throw new ValidationError('shape', `gemm: row stride ${ld} is smaller than the row length ${cols}`);
-  if (off < 0 || off + (rows - 1) * ld + cols > X.length) throw new ValidationError('shape', `gemm: a ${rows}×${cols} matrix at offset ${off} with stride ${ld} overruns its buffer of ${X.length}`);
+  if (off < 0 || off + (rows - 1) * ld + cols > X.length)
+    throw new ValidationError(
+      'shape',
+      `gemm: a ${rows}×${cols} matrix at offset ${off} with stride ${ld} overruns its buffer of ${X.length}`,
+    );
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) out.set(X.subarray(off + r * ld, off + r * ld + cols), r * cols);
   return out;
@@ -215,7 +222,10 @@ export function createTfjsKernel<T extends TfjsTensor>(tf: TfjsModule<T>): TfjsG
     throw new BackendUnavailableError('tfjs', `tfjs (${kernel.name}) cannot run a matMul: ${message(e)}`, { cause: e });
   }
   if (C[0] !== PROBE_EXPECTED) {
-    throw new BackendUnavailableError('tfjs', `${kernel.name} computed a probe product as ${C[0]} instead of ${PROBE_EXPECTED}: the backend does not compute in float32`);
+    throw new BackendUnavailableError(
+      'tfjs',
+      `${kernel.name} computed a probe product as ${C[0]} instead of ${PROBE_EXPECTED}: the backend does not compute in float32`,
+    );
   }
   return kernel;
 }

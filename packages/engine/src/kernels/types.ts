@@ -55,7 +55,15 @@ export interface ComputeArena extends GemmKernel {
   /** True when `a` is a view of this arena's memory. */
   owns(a: Float32Array): boolean;
   /** `C[rows × n] = act(C + bias)` in place (row stride n); `C` and `bias` must be the arena's views. */
-  biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void;
+  biasActivate(
+    act: Activation,
+    C: Float32Array,
+    cOffset: number,
+    rows: number,
+    n: number,
+    bias: Float32Array,
+    biasOffset: number,
+  ): void;
   /**
    * `dZ = dA ⊙ act'(y)` over rows × n (row stride n; dZ may alias dA) and `colSum[j] = Σᵢ dZ[i, j]`
    * (overwritten), all the arena's views.
@@ -76,9 +84,24 @@ export interface ComputeArena extends GemmKernel {
    * order. Returns x's rows as a view of the arena (x itself, or its copy in a staging area that stays valid until
    * the next call stages something), so a following {@link scaleDiffRows} on the same rows copies nothing.
    */
-  squaredDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): Float32Array;
+  squaredDiffRows?(
+    r: Float32Array,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    sums: Float64Array,
+  ): Float32Array;
   /** Optional: `d[i, j] = coef[i] · (r[i, j] − x[i, j])` in float64, rounded once (r and d the arena's views). */
-  scaleDiffRows?(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void;
+  scaleDiffRows?(
+    r: Float32Array,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    coef: Float64Array,
+    d: Float32Array,
+  ): void;
   /** One Adam update (see {@link Adam}); all four arrays the arena's views of equal length. */
   adamStep(
     params: Float32Array,

@@ -27,7 +27,20 @@ interface ArenaExports {
   activate(act: number, v: number, count: number): void;
   row_sqdiff(r: number, x: number, rows: number, cols: number, sums: number): void;
   scale_diff(r: number, x: number, rows: number, cols: number, coef: number, d: number): void;
-  adam_step(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): void;
+  adam_step(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    omb1: number,
+    omb2: number,
+    step: number,
+    bc2: number,
+    eps: number,
+  ): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -39,9 +52,36 @@ export interface GemmSplitter {
   /** Products under this many floating-point operations (2·m·n·k) stay on the calling thread. */
   readonly minFlops: number;
   /** Starts `gemm(...)` on the helper thread; false when it cannot now (the caller then computes all of it). */
-  start(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean;
+  start(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): boolean;
   /** Starts Adam on `n` parameters (byte addresses) on the helper thread; false when it cannot now. */
-  startAdam?(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): boolean;
+  startAdam?(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    omb1: number,
+    omb2: number,
+    step: number,
+    bc2: number,
+    eps: number,
+  ): boolean;
   /** Waits until the started part is done. */
   join(): void;
 }
@@ -49,7 +89,15 @@ export interface GemmSplitter {
 const PAGE = 65536;
 /** The module's declared maximum (build.sh: --max-memory=1 GiB). */
 const MAX_PAGES = 16384;
-const ACT_CODE: Record<Activation, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
+// leakyRelu has no wasm pass (-1): networks using it stay off the arena (DenseNetwork), and actCode refuses it.
+const ACT_CODE: Record<Activation, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3, leakyRelu: -1 };
+
+function actCode(act: Activation): number {
+  const code = ACT_CODE[act];
+  if (!(code >= 0))
+    throw new ValidationError('param', `WasmArena: no wasm pass for activation "${act}" (run it on ordinary arrays)`);
+  return code;
+}
 
 let compiled: WebAssembly.Module | null = null;
 let compiling: Promise<WebAssembly.Module> | null = null;
@@ -64,14 +112,16 @@ export function wasmArenaUnavailableReason(): string | null {
 
 function probe(): string | null {
   if (typeof WebAssembly !== 'object') return 'WebAssembly is not available in this runtime';
-  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (a browser page must be cross-origin isolated)';
+  if (typeof SharedArrayBuffer !== 'function')
+    return 'SharedArrayBuffer is not available (a browser page must be cross-origin isolated)';
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   } catch (e) {
     return `a shared WebAssembly.Memory cannot be created here: ${(e as Error).message}`;
   }
   try {
-    if (!WebAssembly.validate(decodeBase64(WASM_GEMM_SHARED_BASE64))) return 'the embedded shared-memory wasm module does not validate here (SIMD or threads unsupported)';
+    if (!WebAssembly.validate(decodeBase64(WASM_GEMM_SHARED_BASE64)))
+      return 'the embedded shared-memory wasm module does not validate here (SIMD or threads unsupported)';
   } catch (e) {
     return `WebAssembly validation failed: ${(e as Error).message}`;
   }
@@ -175,7 +225,10 @@ export class WasmArena implements ComputeArena {
     if (bytes > have) {
       const pages = Math.ceil((bytes - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) {
-        throw new ValidationError('range', `wasm arena: ${bytes} bytes needed, above its ${MAX_PAGES * PAGE} byte limit (use a smaller batch)`);
+        throw new ValidationError(
+          'range',
+          `wasm arena: ${bytes} bytes needed, above its ${MAX_PAGES * PAGE} byte limit (use a smaller batch)`,
+        );
       }
       this.memory.grow(pages);
     }
@@ -191,7 +244,8 @@ export class WasmArena implements ComputeArena {
   }
 
   alloc(length: number): Float32Array {
-    if (!Number.isInteger(length) || length < 0) throw new ValidationError('param', `wasm arena: cannot allocate ${length} floats`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new ValidationError('param', `wasm arena: cannot allocate ${length} floats`);
     const ptr = this.reserveBytes(length * 4);
     // Fresh pages are zero and nothing is reused, so the view starts zero-filled.
     // On the registered buffer object (see view()), so owns() and arenaOf() recognise the view.
@@ -243,7 +297,8 @@ export class WasmArena implements ComputeArena {
       const b = useAB ? this.ptr(B, bOffset) : 0;
       const c = this.ptr(C, cOffset);
       const sp = this.splitter;
-      if (sp && useAB && 2 * m * n * k >= sp.minFlops && this.split(sp, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+      if (sp && useAB && 2 * m * n * k >= sp.minFlops && this.split(sp, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
       this.x.gemm(ta, tb, m, n, useAB ? k : 0, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
       return;
     }
@@ -255,34 +310,67 @@ export class WasmArena implements ComputeArena {
    * Splits C in two (by columns when n ≥ m, else by rows, on tile boundaries): the helper takes the second part.
    * The depth blocking depends on k alone, so every element sums in the one-thread order (bit-identical).
    */
-  private split(sp: GemmSplitter, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean {
+  private split(
+    sp: GemmSplitter,
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): boolean {
     if (n >= m && n >= 16) {
       const n0 = Math.ceil(n / 2 / 8) * 8;
       if (!sp.start(ta, tb, m, n - n0, k, alpha, a, lda, b + (tb ? n0 * ldb : n0) * 4, ldb, beta, c + n0 * 4, ldc)) return false;
       this.x.gemm(ta, tb, m, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
     } else if (m >= 8) {
       const m0 = Math.ceil(m / 2 / 4) * 4;
-      if (!sp.start(ta, tb, m - m0, n, k, alpha, a + (ta ? m0 : m0 * lda) * 4, lda, b, ldb, beta, c + m0 * ldc * 4, ldc)) return false;
+      if (!sp.start(ta, tb, m - m0, n, k, alpha, a + (ta ? m0 : m0 * lda) * 4, lda, b, ldb, beta, c + m0 * ldc * 4, ldc))
+        return false;
       this.x.gemm(ta, tb, m0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
     } else return false;
     sp.join();
     return true;
   }
 
-  biasActivate(act: Activation, C: Float32Array, cOffset: number, rows: number, n: number, bias: Float32Array, biasOffset: number): void {
+  biasActivate(
+    act: Activation,
+    C: Float32Array,
+    cOffset: number,
+    rows: number,
+    n: number,
+    bias: Float32Array,
+    biasOffset: number,
+  ): void {
     this.check(C, bias);
-    this.x.bias_act(ACT_CODE[act], this.ptr(C, cOffset), rows, n, this.ptr(bias, biasOffset));
+    this.x.bias_act(actCode(act), this.ptr(C, cOffset), rows, n, this.ptr(bias, biasOffset));
   }
 
   /** `v[offset .. offset+count) = act(v)` in place (a view of this arena). */
   activate(act: Activation, v: Float32Array, offset: number, count: number): void {
     this.check(v);
-    this.x.activate(ACT_CODE[act], this.ptr(v, offset), count);
+    this.x.activate(actCode(act), this.ptr(v, offset), count);
   }
 
-  activationGradColSum(act: Activation, y: Float32Array, dA: Float32Array, dZ: Float32Array, rows: number, n: number, colSum: Float32Array, colSumOffset: number): void {
+  activationGradColSum(
+    act: Activation,
+    y: Float32Array,
+    dA: Float32Array,
+    dZ: Float32Array,
+    rows: number,
+    n: number,
+    colSum: Float32Array,
+    colSumOffset: number,
+  ): void {
     this.check(y, dA, dZ, colSum);
-    this.x.act_grad_colsum(ACT_CODE[act], y.byteOffset, dA.byteOffset, dZ.byteOffset, rows, n, this.ptr(colSum, colSumOffset));
+    this.x.act_grad_colsum(actCode(act), y.byteOffset, dA.byteOffset, dZ.byteOffset, rows, n, this.ptr(colSum, colSumOffset));
   }
 
   /** `x` as an arena view: itself when it is one, else its rows copied into a staging view kept for reuse. */
@@ -302,7 +390,14 @@ export class WasmArena implements ComputeArena {
     return this.rowScratch;
   }
 
-  squaredDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, sums: Float64Array): Float32Array {
+  squaredDiffRows(
+    r: Float32Array,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    sums: Float64Array,
+  ): Float32Array {
     this.check(r);
     const xs = this.resident(x, xOffset, rows * cols);
     const out = this.rows64(rows);
@@ -311,7 +406,15 @@ export class WasmArena implements ComputeArena {
     return xs;
   }
 
-  scaleDiffRows(r: Float32Array, x: Float32Array, xOffset: number, rows: number, cols: number, coef: Float64Array, d: Float32Array): void {
+  scaleDiffRows(
+    r: Float32Array,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    coef: Float64Array,
+    d: Float32Array,
+  ): void {
     this.check(r, d);
     const xs = this.resident(x, xOffset, rows * cols);
     const c = this.rows64(rows);
@@ -328,13 +431,18 @@ export class WasmArena implements ComputeArena {
   ): void {
     this.check(params, grads, m, v);
     const n = params.length;
-    if (grads.length !== n || m.length !== n || v.length !== n) throw new ValidationError('shape', 'wasm arena: adamStep needs four arrays of one length');
+    if (grads.length !== n || m.length !== n || v.length !== n)
+      throw new ValidationError('shape', 'wasm arena: adamStep needs four arrays of one length');
     // Coefficients enter as float32, as in PyTorch's float kernels. Element-wise, so a split changes no bit.
     const [p, g, mp, vp] = [params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset];
     const k = [c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.bc2Sqrt, c.eps] as const;
     const sp = this.splitter;
     const half = (n >> 3) << 2; // a multiple of 4 near n / 2: both parts stay on whole vectors
-    if (sp?.startAdam && half >= 32768 && sp.startAdam(p + half * 4, g + half * 4, mp + half * 4, vp + half * 4, n - half, ...k)) {
+    if (
+      sp?.startAdam &&
+      half >= 32768 &&
+      sp.startAdam(p + half * 4, g + half * 4, mp + half * 4, vp + half * 4, n - half, ...k)
+    ) {
       this.x.adam_step(p, g, mp, vp, half, ...k);
       sp.join();
       return;
@@ -343,6 +451,8 @@ export class WasmArena implements ComputeArena {
   }
 
   private check(...arrays: Float32Array[]): void {
-    for (const a of arrays) if (!this.owns(a)) throw new ValidationError('param', 'wasm arena: an element-wise pass got an array that does not live in this arena');
+    for (const a of arrays)
+      if (!this.owns(a))
+        throw new ValidationError('param', 'wasm arena: an element-wise pass got an array that does not live in this arena');
   }
 }

@@ -32,7 +32,15 @@ export function align16(x: number): number {
 }
 
 /** Copies a rows × cols matrix with row stride ld from src[off] into dst[at] densely (row stride cols). */
-export function copyIn(dst: Float32Array, at: number, src: Float32Array, off: number, rows: number, cols: number, ld: number): void {
+export function copyIn(
+  dst: Float32Array,
+  at: number,
+  src: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): void {
   if (ld === cols || rows === 1) {
     dst.set(src.subarray(off, off + rows * cols), at);
     return;
@@ -41,7 +49,15 @@ export function copyIn(dst: Float32Array, at: number, src: Float32Array, off: nu
 }
 
 /** Copies the dense rows × cols matrix at src[at] out to dst[off] with row stride ld. */
-export function copyOut(src: Float32Array, at: number, dst: Float32Array, off: number, rows: number, cols: number, ld: number): void {
+export function copyOut(
+  src: Float32Array,
+  at: number,
+  dst: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): void {
   if (ld === cols || rows === 1) {
     dst.set(src.subarray(at, at + rows * cols), off);
     return;
@@ -122,6 +138,21 @@ export function gemmInWasm(host: WasmGemmHost, ...args: Parameters<GemmKernel['g
     // beta = 0: C is write-only, so nothing needs copying in.
     if (beta !== 0) copyIn(f32, cPtr >> 2, C, cOffset, m, n, ldc);
   }
-  host.gemmExport(transA ? 1 : 0, transB ? 1 : 0, m, n, useAB ? k : 0, alpha, aPtr, aLd, bPtr, bLd, beta, cPtr, cLd, host.scratch);
+  host.gemmExport(
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    m,
+    n,
+    useAB ? k : 0,
+    alpha,
+    aPtr,
+    aLd,
+    bPtr,
+    bLd,
+    beta,
+    cPtr,
+    cLd,
+    host.scratch,
+  );
   if (!residentC) copyOut(f32, cPtr >> 2, C, cOffset, m, n, ldc);
 }

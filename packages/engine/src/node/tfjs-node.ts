@@ -11,7 +11,7 @@
  *
  * The tfjs kernel runs only the products natively; the element-wise passes stay in JavaScript and every product
  * copies its operands across, which is why `tfjs-node` comes after the wasm kernels: the same arrangement with
- * OpenBLAS behind N-API trained the PyTorch contract at 8,400-10,600 samples/s here (shared/bench/README.md), the
+ * OpenBLAS behind N-API trained the PyTorch contract at 8,400-10,600 samples/s here (the PyTorch reference contract: packages/engine/README.md, "Speed"), the
  * wasm arena at 14,900 on one thread. `ABC_KERNEL=tfjs-node` asks for it anyway.
  *
  * A candidate is probed by resolving the package (cheap, nothing is loaded) from the working directory (the

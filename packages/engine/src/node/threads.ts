@@ -124,7 +124,13 @@ export class WorkerSplitter implements GemmSplitter {
     Atomics.store(this.ctrl, 3, 0);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module: this.arena.wasmModule, memory: this.arena.wasmMemory, ctrl: this.ctrlAt, scratch: this.scratch, spin: this.spin },
+      workerData: {
+        module: this.arena.wasmModule,
+        memory: this.arena.wasmMemory,
+        ctrl: this.ctrlAt,
+        scratch: this.scratch,
+        spin: this.spin,
+      },
     });
     this.worker.unref();
     this.worker.on('error', () => this.release());
@@ -135,7 +141,21 @@ export class WorkerSplitter implements GemmSplitter {
     this.timer.unref();
   }
 
-  start(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): boolean {
+  start(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): boolean {
     if (!this.worker) {
       this.spawn();
       return false; // this product on one thread; the worker takes the next ones once it is up
@@ -161,7 +181,20 @@ export class WorkerSplitter implements GemmSplitter {
     return true;
   }
 
-  startAdam(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, omb1: number, omb2: number, step: number, bc2: number, eps: number): boolean {
+  startAdam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    omb1: number,
+    omb2: number,
+    step: number,
+    bc2: number,
+    eps: number,
+  ): boolean {
     if (!this.worker || Atomics.load(this.ctrl, 3) !== 1) return false;
     const ctrl = this.ctrl;
     const f = this.ctrlF32;
@@ -171,7 +204,9 @@ export class WorkerSplitter implements GemmSplitter {
     ctrl[ARG + 2] = m;
     ctrl[ARG + 3] = v;
     ctrl[ARG + 4] = n;
-    [b1, b2, omb1, omb2, step, bc2, eps].forEach((x, i) => (f[ARG + 5 + i] = x));
+    [b1, b2, omb1, omb2, step, bc2, eps].forEach((x, i) => {
+      f[ARG + 5 + i] = x;
+    });
     this.dispatch();
     return true;
   }
@@ -217,7 +252,10 @@ let calibration: ThreadsCalibration | null = null;
 export function calibrateThreads(): ThreadsCalibration {
   if (calibration) return calibration;
   const arena = createWasmArena();
-  if (!arena) return (calibration = { oneThread: NaN, twoThreads: NaN, useWorker: false });
+  if (!arena) {
+    calibration = { oneThread: NaN, twoThreads: NaN, useWorker: false };
+    return calibration;
+  }
   const splitter = new WorkerSplitter(arena, { minFlops: 0 });
   const [m, n, k] = [100, 300, 784];
   const A = arena.alloc(m * k).fill(0.5);
@@ -242,7 +280,8 @@ export function calibrateThreads(): ThreadsCalibration {
     }
   }
   splitter.release();
-  return (calibration = { oneThread, twoThreads, useWorker: twoThreads <= 0.9 * oneThread });
+  calibration = { oneThread, twoThreads, useWorker: twoThreads <= 0.9 * oneThread };
+  return calibration;
 }
 
 /**

@@ -51,7 +51,7 @@ export interface CatalogueEntry {
 const md5 = (hex: string): CatalogueChecksum => ({ algorithm: 'md5', hex, of: 'file' });
 
 const MNIST_BASES = ['http://yann.lecun.com/exdb/mnist/', 'https://ossci-datasets.s3.amazonaws.com/mnist/'];
-// Publisher's MD5s (checked here: ../shared/datasets/mnist holds byte-identical copies).
+// Publisher's MD5s (checked here against the byte-identical copies the project's CI holds).
 const MNIST_FILES: readonly [string, number, string][] = [
   ['train-images-idx3-ubyte.gz', 9912422, 'f68b3c2dcbeaaa9fbdd348bbdeb94873'],
   ['train-labels-idx1-ubyte.gz', 28881, 'd53e105ee54ea40749a09fcbcd1e9432'],
@@ -89,7 +89,7 @@ const ADBENCH_BASES = [
 ];
 
 // [file name without .npz, bytes, sha256 of the file, rows, features, anomalies]: the 31 copies checked here
-// (../shared/datasets/adbench, ADBench at 3dac822).
+// (the copies the project's CI holds, from ADBench at 3dac822).
 const ADBENCH_VERIFIED: readonly [string, number, string, number, number, number][] = [
   ['2_annthyroid', 66547, 'e738f7c58a8740d2c4aac4c71ff49ce5e1d1aa16f44178135fc9c09df05fad1b', 7200, 6, 534],
   ['4_breastw', 3023, '4f37ce07dbc25ddad8178fdc6d664ab46d2d0000ee28c2787c3c7ff3c03ef9f6', 683, 9, 239],
@@ -145,7 +145,10 @@ const ADBENCH_SOURCE =
   'ADBench (Han et al., NeurIPS 2022), GitHub Minqi824/ADBench adbench/datasets/Classical (BSD-2-Clause; the data ' +
   'from ODDS, UCI and the sources its paper lists)';
 
-function adbenchEntry(file: string, known?: { bytes: number; sha256: string; rows: number; features: number; anomalies: number }): CatalogueEntry {
+function adbenchEntry(
+  file: string,
+  known?: { bytes: number; sha256: string; rows: number; features: number; anomalies: number },
+): CatalogueEntry {
   return {
     name: `adbench/${file}`,
     folder: 'adbench',
@@ -217,7 +220,7 @@ export const DATASET_CATALOGUE: readonly CatalogueEntry[] = [
     name: 'cifar10',
     folder: 'cifar10',
     title: 'CIFAR-10 (Krizhevsky 2009), the official binary tarball (read in place: data_batch_1..5 and test_batch)',
-    source: 'the University of Toronto (Alex Krizhevsky\'s page); no official mirror',
+    source: "the University of Toronto (Alex Krizhevsky's page); no official mirror",
     files: [
       {
         path: 'cifar10/cifar-10-binary.tar.gz',
@@ -266,12 +269,16 @@ export function catalogueEntry(name: string, catalogue: readonly CatalogueEntry[
  * @example
  * resolveDatasetNames(['mnist', 'adbench/29_Pima']).map((e) => e.name);   // ['mnist', 'adbench/29_Pima']
  */
-export function resolveDatasetNames(names: readonly string[], catalogue: readonly CatalogueEntry[] = DATASET_CATALOGUE): CatalogueEntry[] {
+export function resolveDatasetNames(
+  names: readonly string[],
+  catalogue: readonly CatalogueEntry[] = DATASET_CATALOGUE,
+): CatalogueEntry[] {
   const out = new Map<string, CatalogueEntry>();
   for (const raw of names) {
     const name = raw.trim().replace(/\.npz$/i, '');
     if (name === '') continue;
-    const entries = name === 'adbench' ? catalogue.filter((e) => e.name.startsWith('adbench/')) : [catalogueEntry(name, catalogue)];
+    const entries =
+      name === 'adbench' ? catalogue.filter((e) => e.name.startsWith('adbench/')) : [catalogueEntry(name, catalogue)];
     for (const e of entries) out.set(e.name, e);
   }
   if (out.size === 0) throw new ValidationError('param', 'no dataset named: give at least one name (abc data list shows them)');

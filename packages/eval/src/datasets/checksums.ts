@@ -71,7 +71,7 @@ export interface KnownChecksum {
 
 /**
  * SHA-256 checksums of the dataset files the paper's protocols use, keyed by base name without `.gz`
- * (values from `../shared/datasets/README.md`: the official MNIST files, the UCI KDD Cup '99 files, and our
+ * (values checked on the copies the project's CI holds: the official MNIST files, the UCI KDD Cup '99 files, and our
  * filtered CIFAR-10 files). A file under another name is not checked.
  *
  * @example
@@ -125,7 +125,7 @@ export const KNOWN_CHECKSUMS: Readonly<Record<string, KnownChecksum>> = {
  */
 export function knownChecksum(fileName: string): KnownChecksum | undefined {
   const base = fileName.split(/[\\/]/).pop()!.replace(/\.gz$/i, '');
-  return Object.prototype.hasOwnProperty.call(KNOWN_CHECKSUMS, base) ? KNOWN_CHECKSUMS[base] : undefined;
+  return Object.hasOwn(KNOWN_CHECKSUMS, base) ? KNOWN_CHECKSUMS[base] : undefined;
 }
 
 /**

@@ -36,7 +36,12 @@ export class CsvTokenizer {
 
   constructor(name = 'CSV data', delimiter = ',') {
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new DatasetFormatError(name, 'format', `the delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`, 'param');
+      throw new DatasetFormatError(
+        name,
+        'format',
+        `the delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+        'param',
+      );
     }
     this.name = name;
     this.delim = delimiter.charCodeAt(0);
@@ -113,7 +118,8 @@ export class CsvTokenizer {
       }
       // state 0: unquoted.
       if (c === 34) {
-        if (this.fieldHasText) throw this.error('a quote inside an unquoted field; quote the whole field and double the quote (RFC 4180)');
+        if (this.fieldHasText)
+          throw this.error('a quote inside an unquoted field; quote the whole field and double the quote (RFC 4180)');
         this.state = 1;
         this.fieldHasText = true;
         this.quoteLine = this.line;
@@ -148,7 +154,11 @@ export class CsvTokenizer {
   /** Ends the input: returns the last record (a file need not end with a line break). */
   end(): CsvRecord[] {
     if (this.state === 1) {
-      throw new DatasetFormatError(this.name, 'format', `line ${this.quoteLine}, column ${this.record.length + 1}: unterminated quoted field (the quote opened here is never closed)`);
+      throw new DatasetFormatError(
+        this.name,
+        'format',
+        `line ${this.quoteLine}, column ${this.record.length + 1}: unterminated quoted field (the quote opened here is never closed)`,
+      );
     }
     const out: CsvRecord[] = [];
     if (this.state !== 0 || this.fieldHasText || this.record.length > 0) {
@@ -262,7 +272,12 @@ function layoutFromHeader(record: CsvRecord | undefined, options: CsvOptions, na
   const seen = new Map<string, number>();
   header.forEach((h, k) => {
     if (seen.has(h)) {
-      throw new DatasetFormatError(name, 'format', `line ${record.line}: column name "${h}" appears twice in the header (columns ${seen.get(h)! + 1} and ${k + 1})`, 'feature-names');
+      throw new DatasetFormatError(
+        name,
+        'format',
+        `line ${record.line}: column name "${h}" appears twice in the header (columns ${seen.get(h)! + 1} and ${k + 1})`,
+        'feature-names',
+      );
     }
     seen.set(h, k);
   });
@@ -270,11 +285,17 @@ function layoutFromHeader(record: CsvRecord | undefined, options: CsvOptions, na
   if (options.label !== undefined) {
     labelIndex = header.indexOf(options.label);
     if (labelIndex < 0) {
-      throw new DatasetFormatError(name, 'format', `no label column "${options.label}"; the header has ${header.map((h) => `"${h}"`).join(', ')}`, 'param');
+      throw new DatasetFormatError(
+        name,
+        'format',
+        `no label column "${options.label}"; the header has ${header.map((h) => `"${h}"`).join(', ')}`,
+        'param',
+      );
     }
   }
   for (const key of Object.keys(options.columnTypes ?? {})) {
-    if (!seen.has(key)) throw new DatasetFormatError(name, 'format', `columnTypes names "${key}", which is not in the header`, 'param');
+    if (!seen.has(key))
+      throw new DatasetFormatError(name, 'format', `columnTypes names "${key}", which is not in the header`, 'param');
   }
   const featureIndex = header.map((_, k) => k).filter((k) => k !== labelIndex);
   return { header, featureIndex, labelIndex, types: null };
@@ -328,7 +349,10 @@ function buildChunk(layout: Layout, records: readonly CsvRecord[], name: string)
     }
     return col;
   });
-  const t = table(layout.featureIndex.map((k) => layout.header[k]), columns);
+  const t = table(
+    layout.featureIndex.map((k) => layout.header[k]),
+    columns,
+  );
   if (layout.labelIndex < 0) return { table: t };
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

@@ -42,7 +42,11 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data', expectedMagic?: n
     );
   }
   if (type !== 0x08) {
-    throw new DatasetFormatError(name, 'format', `IDX element type 0x${type.toString(16)} is not supported (only unsigned bytes, 0x08)`);
+    throw new DatasetFormatError(
+      name,
+      'format',
+      `IDX element type 0x${type.toString(16)} is not supported (only unsigned bytes, 0x08)`,
+    );
   }
   const headerLength = 4 + 4 * ndim;
   if (bytes.length < headerLength) {

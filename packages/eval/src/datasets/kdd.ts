@@ -3,13 +3,46 @@ import { assertNotGzip, DatasetFormatError } from './checksums.js';
 
 /** The 41 feature names of KDD Cup '99, in file order (from the UCI `kddcup.names` list). */
 export const KDD_FEATURE_NAMES = [
-  'duration', 'protocol_type', 'service', 'flag', 'src_bytes', 'dst_bytes', 'land', 'wrong_fragment',
-  'urgent', 'hot', 'num_failed_logins', 'logged_in', 'num_compromised', 'root_shell', 'su_attempted',
-  'num_root', 'num_file_creations', 'num_shells', 'num_access_files', 'num_outbound_cmds', 'is_host_login',
-  'is_guest_login', 'count', 'srv_count', 'serror_rate', 'srv_serror_rate', 'rerror_rate',
-  'srv_rerror_rate', 'same_srv_rate', 'diff_srv_rate', 'srv_diff_host_rate', 'dst_host_count',
-  'dst_host_srv_count', 'dst_host_same_srv_rate', 'dst_host_diff_srv_rate', 'dst_host_same_src_port_rate',
-  'dst_host_srv_diff_host_rate', 'dst_host_serror_rate', 'dst_host_srv_serror_rate', 'dst_host_rerror_rate',
+  'duration',
+  'protocol_type',
+  'service',
+  'flag',
+  'src_bytes',
+  'dst_bytes',
+  'land',
+  'wrong_fragment',
+  'urgent',
+  'hot',
+  'num_failed_logins',
+  'logged_in',
+  'num_compromised',
+  'root_shell',
+  'su_attempted',
+  'num_root',
+  'num_file_creations',
+  'num_shells',
+  'num_access_files',
+  'num_outbound_cmds',
+  'is_host_login',
+  'is_guest_login',
+  'count',
+  'srv_count',
+  'serror_rate',
+  'srv_serror_rate',
+  'rerror_rate',
+  'srv_rerror_rate',
+  'same_srv_rate',
+  'diff_srv_rate',
+  'srv_diff_host_rate',
+  'dst_host_count',
+  'dst_host_srv_count',
+  'dst_host_same_srv_rate',
+  'dst_host_diff_srv_rate',
+  'dst_host_same_src_port_rate',
+  'dst_host_srv_diff_host_rate',
+  'dst_host_serror_rate',
+  'dst_host_srv_serror_rate',
+  'dst_host_rerror_rate',
   'dst_host_srv_rerror_rate',
 ] as const;
 
@@ -26,8 +59,21 @@ export const KDD_KNOWN_LABELS: readonly string[] = ['neptune'];
 
 /** The paper's unknown anomalies: the R2L (remote-to-local) attacks of the training and test files. */
 export const KDD_R2L_LABELS: readonly string[] = [
-  'ftp_write', 'guess_passwd', 'imap', 'multihop', 'phf', 'spy', 'warezclient', 'warezmaster', 'named',
-  'sendmail', 'snmpgetattack', 'snmpguess', 'worm', 'xlock', 'xsnoop',
+  'ftp_write',
+  'guess_passwd',
+  'imap',
+  'multihop',
+  'phf',
+  'spy',
+  'warezclient',
+  'warezmaster',
+  'named',
+  'sendmail',
+  'snmpgetattack',
+  'snmpguess',
+  'worm',
+  'xlock',
+  'xsnoop',
 ];
 
 /** Options of {@link parseKdd}. */
@@ -152,7 +198,7 @@ export function parseKdd(input: Uint8Array | string, options: ParseKddOptions = 
         for (let c = 0; c < D; c++) {
           const a = store[off + c];
           const b = row[c];
-          if (a !== b && !(a !== a && b !== b)) {
+          if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) {
             same = false;
             break;
           }

@@ -70,7 +70,12 @@ export function parseMnist(files: MnistFiles): MnistData {
     const X = parseMnistImages(images, imagesName);
     const y = parseMnistLabels(labels, labelsName);
     if (y.length !== X.rows) {
-      throw new DatasetFormatError(labelsName, 'format', `${y.length} labels for the ${X.rows} images of ${imagesName}`, 'label-length');
+      throw new DatasetFormatError(
+        labelsName,
+        'format',
+        `${y.length} labels for the ${X.rows} images of ${imagesName}`,
+        'label-length',
+      );
     }
     return { X, labels: y };
   };

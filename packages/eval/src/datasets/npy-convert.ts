@@ -26,7 +26,11 @@ function numberAt(array: NpyArray, k: number): number {
  */
 export function npyToMatrix(array: NpyArray, name = 'NPY data', what = 'X'): Matrix {
   if (array.shape.length !== 2) {
-    throw new DatasetFormatError(name, 'format', `${what} must be a 2-D array (rows x features); its shape is (${array.shape.join(', ')})`);
+    throw new DatasetFormatError(
+      name,
+      'format',
+      `${what} must be a 2-D array (rows x features); its shape is (${array.shape.join(', ')})`,
+    );
   }
   const [rows, cols] = array.shape;
   const out = new Float32Array(rows * cols);
@@ -72,11 +76,7 @@ export function npyToLabels(array: NpyArray, name = 'NPY data', what = 'y'): Uin
       out[i] = 1;
       continue;
     }
-    throw new DatasetFormatError(
-      name,
-      'value',
-      `${what}[${i}] is ${String(v)}; labels must be 0 (normal) or 1 (anomaly)`,
-    );
+    throw new DatasetFormatError(name, 'value', `${what}[${i}] is ${String(v)}; labels must be 0 (normal) or 1 (anomaly)`);
   }
   return out;
 }

@@ -222,7 +222,8 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = major === 1 ? 10 : 12;
-  if (bytes.length < start) throw new NpyHeaderError('truncated', `${bytes.length} bytes is too short for a version ${major}.0 .npy header`);
+  if (bytes.length < start)
+    throw new NpyHeaderError('truncated', `${bytes.length} bytes is too short for a version ${major}.0 .npy header`);
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (start + length > bytes.length) {
     throw new NpyHeaderError('truncated', `the header announces ${length} bytes but only ${bytes.length - start} follow`);
@@ -237,12 +238,20 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
   const dict = new LiteralReader(text).dict();
   const descr = dict.get('descr');
   if (typeof descr === 'object' && !Array.isArray(descr)) {
-    throw new NpyHeaderError('format', 'a structured dtype (descr is a list of fields) is not supported; save plain numeric arrays');
+    throw new NpyHeaderError(
+      'format',
+      'a structured dtype (descr is a list of fields) is not supported; save plain numeric arrays',
+    );
   }
   const fortran = dict.get('fortran_order');
   const shape = dict.get('shape');
   const keys = [...dict.keys()].sort().join(', ');
-  if (keys !== 'descr, fortran_order, shape' || typeof descr !== 'string' || typeof fortran !== 'boolean' || !Array.isArray(shape)) {
+  if (
+    keys !== 'descr, fortran_order, shape' ||
+    typeof descr !== 'string' ||
+    typeof fortran !== 'boolean' ||
+    !Array.isArray(shape)
+  ) {
     throw new NpyHeaderError(
       'format',
       `the header dict must hold exactly 'descr' (a string), 'fortran_order' (True/False) and 'shape' (a tuple); found ${keys || 'no keys'}`,

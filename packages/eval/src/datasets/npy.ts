@@ -42,16 +42,26 @@ const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function typed(kind: string, buffer: ArrayBuffer): NpyData {
   switch (kind) {
-    case 'f8': return new Float64Array(buffer);
-    case 'f4': return new Float32Array(buffer);
-    case 'i8': return new BigInt64Array(buffer);
-    case 'i4': return new Int32Array(buffer);
-    case 'i2': return new Int16Array(buffer);
-    case 'i1': return new Int8Array(buffer);
-    case 'u8': return new BigUint64Array(buffer);
-    case 'u4': return new Uint32Array(buffer);
-    case 'u2': return new Uint16Array(buffer);
-    default: return new Uint8Array(buffer); // u1, b1
+    case 'f8':
+      return new Float64Array(buffer);
+    case 'f4':
+      return new Float32Array(buffer);
+    case 'i8':
+      return new BigInt64Array(buffer);
+    case 'i4':
+      return new Int32Array(buffer);
+    case 'i2':
+      return new Int16Array(buffer);
+    case 'i1':
+      return new Int8Array(buffer);
+    case 'u8':
+      return new BigUint64Array(buffer);
+    case 'u4':
+      return new Uint32Array(buffer);
+    case 'u2':
+      return new Uint16Array(buffer);
+    default:
+      return new Uint8Array(buffer); // u1, b1
   }
 }
 
@@ -144,7 +154,8 @@ export function parseNpy(bytes: Uint8Array, name = 'NPY data'): NpyArray {
  */
 export function parseNpz(bytes: Uint8Array, name = 'NPZ data', inflateRaw?: InflateRaw): Map<string, NpyArray> {
   assertNotGzip(bytes, name);
-  if (isNpy(bytes)) throw new DatasetFormatError(name, 'format', 'this is a single .npy array, not an .npz archive: use parseNpy');
+  if (isNpy(bytes))
+    throw new DatasetFormatError(name, 'format', 'this is a single .npy array, not an .npz archive: use parseNpy');
   const out = new Map<string, NpyArray>();
   for (const entry of readZipEntries(bytes, name)) {
     if (!entry.name.endsWith('.npy')) continue;

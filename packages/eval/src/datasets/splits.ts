@@ -186,7 +186,10 @@ export function cifarSplit(
   if (test) {
     if (testSet === 'holdout') throw new ValidationError('param', "cifarSplit: testSet 'holdout' takes test = null");
     return {
-      train: { normal: takeRows(train.X, rowsOf(train.labels, [normal])), known: takeRows(train.X, rowsOf(train.labels, [known])) },
+      train: {
+        normal: takeRows(train.X, rowsOf(train.labels, [normal])),
+        known: takeRows(train.X, rowsOf(train.labels, [known])),
+      },
       test: {
         normal: takeRows(test.X, rowsOf(test.labels, [normal])),
         known: takeRows(test.X, rowsOf(test.labels, [known])),
@@ -203,7 +206,10 @@ export function cifarSplit(
   const draw = (cls: number): { rest: Matrix; held: Matrix } => {
     const idx = rowsOf(train.labels, [cls]);
     if (perClass < 1 || perClass > idx.length) {
-      throw new ValidationError('param', `cifarSplit: holdoutPerClass ${perClass} but class ${cls} has ${idx.length} training images`);
+      throw new ValidationError(
+        'param',
+        `cifarSplit: holdoutPerClass ${perClass} but class ${cls} has ${idx.length} training images`,
+      );
     }
     const chosen = rng.sample(idx.length, perClass);
     const heldMask = new Uint8Array(idx.length);

@@ -43,7 +43,8 @@ const MAX32 = 0xffffffff;
 function u64(view: DataView, at: number, file: string, what: string): number {
   const lo = view.getUint32(at, true);
   const hi = view.getUint32(at + 4, true);
-  if (hi >= 0x200000) throw new DatasetFormatError(file, 'format', `zip64 ${what} ${hi} * 2^32 + ${lo} is beyond 2^53: a corrupt archive`);
+  if (hi >= 0x200000)
+    throw new DatasetFormatError(file, 'format', `zip64 ${what} ${hi} * 2^32 + ${lo} is beyond 2^53: a corrupt archive`);
   return hi * 2 ** 32 + lo;
 }
 
@@ -162,7 +163,11 @@ function applyZip64(
  */
 export function readZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
   if (bytes.length < 22) {
-    throw new DatasetFormatError(file, bytes.length === 0 ? 'truncated' : 'format', `${bytes.length} bytes is too short for a zip archive`);
+    throw new DatasetFormatError(
+      file,
+      bytes.length === 0 ? 'truncated' : 'format',
+      `${bytes.length} bytes is too short for a zip archive`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dir = readDirectoryLocation(bytes, view, file);
@@ -176,7 +181,11 @@ export function readZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
     const flags = view.getUint16(at + 8, true);
     const method = view.getUint16(at + 10, true);
     const crc = view.getUint32(at + 16, true);
-    const sizes = { compressed: view.getUint32(at + 20, true), uncompressed: view.getUint32(at + 24, true), offset: view.getUint32(at + 42, true) };
+    const sizes = {
+      compressed: view.getUint32(at + 20, true),
+      uncompressed: view.getUint32(at + 24, true),
+      offset: view.getUint32(at + 42, true),
+    };
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
@@ -226,7 +235,10 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, file: string, i
   const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
   const stop = start + entry.compressedSize;
   if (stop > bytes.length) {
-    fail('truncated', `its ${entry.compressedSize} bytes of data (from byte ${start}) run past the end of the file: the archive is truncated`);
+    fail(
+      'truncated',
+      `its ${entry.compressedSize} bytes of data (from byte ${start}) run past the end of the file: the archive is truncated`,
+    );
   }
   const stored = bytes.subarray(start, stop);
   let content: Uint8Array;
@@ -252,11 +264,17 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, file: string, i
       fail('gzip', `inflates to ${content.length} bytes where the archive announces ${entry.uncompressedSize}`);
     }
   } else {
-    return fail('format', `compression method ${entry.method} is not supported (only stored, 0, and deflate, 8, as NumPy writes)`);
+    return fail(
+      'format',
+      `compression method ${entry.method} is not supported (only stored, 0, and deflate, 8, as NumPy writes)`,
+    );
   }
   const crc = crc32(content);
   if (crc !== entry.crc32) {
-    fail('gzip', `CRC-32 mismatch (the data gives ${crc.toString(16).padStart(8, '0')}, the archive says ${entry.crc32.toString(16).padStart(8, '0')}): corrupt data`);
+    fail(
+      'gzip',
+      `CRC-32 mismatch (the data gives ${crc.toString(16).padStart(8, '0')}, the archive says ${entry.crc32.toString(16).padStart(8, '0')}): corrupt data`,
+    );
   }
   return content;
 }

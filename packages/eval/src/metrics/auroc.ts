@@ -17,7 +17,8 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | bool
   for (let i = 0; i < n; i++) {
     const v = labels[i];
     if (v === 1 || v === true) nPos++;
-    else if (!(v === 0 || v === false)) throw new ValidationError('labels', `auroc: labels[${i}] is ${String(v)}; labels must be 0 or 1`);
+    else if (!(v === 0 || v === false))
+      throw new ValidationError('labels', `auroc: labels[${i}] is ${String(v)}; labels must be 0 or 1`);
     if (Number.isNaN(scores[i])) throw new ValidationError('non-finite', `auroc: scores[${i}] is NaN`);
   }
   const nNeg = n - nPos;

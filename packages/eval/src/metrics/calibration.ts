@@ -96,7 +96,13 @@ export function reliabilityDiagram(p: ArrayLike<number>, y: LabelsLike, options:
   const out: ReliabilityBin[] = [];
   for (let b = 0; b < bins; b++) {
     if (count[b] === 0) continue;
-    out.push({ lower: edges[b], upper: edges[b + 1], count: count[b], meanPredicted: sumP[b] / count[b], observedFrequency: sumY[b] / count[b] });
+    out.push({
+      lower: edges[b],
+      upper: edges[b + 1],
+      count: count[b],
+      meanPredicted: sumP[b] / count[b],
+      observedFrequency: sumY[b] / count[b],
+    });
   }
   return out;
 }
@@ -130,13 +136,15 @@ function checkInput(p: ArrayLike<number>, y: LabelsLike, who: string): { prob: F
   try {
     labels = validateLabels(y, n, 'y');
   } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(e.reason, `${who}: ${e.message.replace('X has', 'p has').replace(' rows', ' values')}`);
+    if (e instanceof ValidationError)
+      throw new ValidationError(e.reason, `${who}: ${e.message.replace('X has', 'p has').replace(' rows', ' values')}`);
     throw e;
   }
   const prob = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = p[i];
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new ValidationError('non-finite', `${who}: p[${i}] is ${describe(v)}, not a number`);
+    if (typeof v !== 'number' || Number.isNaN(v))
+      throw new ValidationError('non-finite', `${who}: p[${i}] is ${describe(v)}, not a number`);
     if (v < 0 || v > 1) throw new ValidationError('range', `${who}: p[${i}] is ${v}; probabilities must be in [0, 1]`);
     prob[i] = v;
   }
@@ -146,7 +154,8 @@ function checkInput(p: ArrayLike<number>, y: LabelsLike, who: string): { prob: F
 function checkOptions(options: CalibrationBinOptions, who: string): { bins: number; strategy: 'equal-mass' | 'equal-width' } {
   const bins = options.bins ?? 15;
   const strategy = options.strategy ?? 'equal-mass';
-  if (!Number.isInteger(bins) || bins < 1) throw new ValidationError('param', `${who}: bins must be a positive integer, got ${describe(bins)}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new ValidationError('param', `${who}: bins must be a positive integer, got ${describe(bins)}`);
   if (strategy !== 'equal-mass' && strategy !== 'equal-width') {
     throw new ValidationError('param', `${who}: strategy must be 'equal-mass' or 'equal-width', got ${describe(strategy)}`);
   }

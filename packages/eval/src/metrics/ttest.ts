@@ -96,17 +96,16 @@ export interface NotDifferentOptions {
  * const runs = [[0.998, 0.999, 0.997], [0.997, 0.999, 0.998], [0.95, 0.96, 0.94]];
  * notDifferentFromBest(runs);   // [true, true, false]: bold the first two
  */
-export function notDifferentFromBest(
-  samples: readonly ArrayLike<number>[],
-  options: NotDifferentOptions = {},
-): boolean[] {
+export function notDifferentFromBest(samples: readonly ArrayLike<number>[], options: NotDifferentOptions = {}): boolean[] {
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) {
     throw new ValidationError('param', `notDifferentFromBest: alpha must be in (0, 1), got ${alpha}`);
   }
   const sign = options.higherIsBetter === false ? -1 : 1;
   if (samples.length === 0) return [];
-  samples.forEach((s, i) => checkSample(s, `samples[${i}]`));
+  samples.forEach((s, i) => {
+    checkSample(s, `samples[${i}]`);
+  });
   const means = samples.map((s) => sign * meanVar(s).mean);
   const bestMean = Math.max(...means);
   const best = means.map((m) => m === bestMean);

@@ -54,7 +54,9 @@ export async function loadCifar(dir: string, options: LoadCifarOptions = {}): Pr
   else {
     trainPaths = [];
     for (const b of BATCHES) {
-      trainPaths.push(await requireDataFile(dir, [b], SUBDIRS, `CIFAR-10 training (train.bin, ${b}, or ${TARBALL}: abc data fetch cifar10)`));
+      trainPaths.push(
+        await requireDataFile(dir, [b], SUBDIRS, `CIFAR-10 training (train.bin, ${b}, or ${TARBALL}: abc data fetch cifar10)`),
+      );
     }
   }
   let testPath: string | null = null;
@@ -90,17 +92,34 @@ export async function loadCifar(dir: string, options: LoadCifarOptions = {}): Pr
     read.push(f);
     test = parseCifar(f.bytes, testPath, parseOptions);
   }
-  return assemble(parts, test, testSet, read.flatMap((f) => f.warnings), { train: trainPaths, test: testPath });
+  return assemble(
+    parts,
+    test,
+    testSet,
+    read.flatMap((f) => f.warnings),
+    { train: trainPaths, test: testPath },
+  );
 }
 
 /** Joins the training parts and checks that test and training images have the same size. */
-function assemble(parts: CifarData[], test: CifarData | null, testSet: TestSet, warnings: string[], files: LoadedCifar['files']): LoadedCifar {
+function assemble(
+  parts: CifarData[],
+  test: CifarData | null,
+  testSet: TestSet,
+  warnings: string[],
+  files: LoadedCifar['files'],
+): LoadedCifar {
   const train: CifarData =
     parts.length === 1
       ? parts[0]
       : { X: vstack(parts.map((p) => p.X)), labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))) };
   if (test && test.X.cols !== train.X.cols) {
-    throw new DatasetFormatError(files.test ?? 'test', 'format', `${test.X.cols} values per image but the training images have ${train.X.cols}`, 'shape');
+    throw new DatasetFormatError(
+      files.test ?? 'test',
+      'format',
+      `${test.X.cols} values per image but the training images have ${train.X.cols}`,
+      'shape',
+    );
   }
   return { train, test, testSet, warnings, files };
 }
@@ -112,13 +131,22 @@ function assemble(parts: CifarData[], test: CifarData | null, testSet: TestSet, 
  */
 async function loadCifarTarball(path: string, choice: CifarTestSetChoice, options: LoadCifarOptions): Promise<LoadedCifar> {
   if (choice === 'lossy-jpeg') {
-    throw new DatasetFormatError(path, 'missing', 'the official tarball holds the exact test set, not the lossy JPEG copies: use --cifar-test exact (or auto)');
+    throw new DatasetFormatError(
+      path,
+      'missing',
+      'the official tarball holds the exact test set, not the lossy JPEG copies: use --cifar-test exact (or auto)',
+    );
   }
   const file = await readDataFile(path, options);
   const members = readTar(file.bytes, path);
   const member = (base: string): { name: string; bytes: Uint8Array } => {
     const m = members.find((x) => x.name === base || x.name.endsWith(`/${base}`));
-    if (!m) throw new DatasetFormatError(path, 'missing', `the tarball has no ${base} (members: ${members.map((x) => x.name).join(', ')})`);
+    if (!m)
+      throw new DatasetFormatError(
+        path,
+        'missing',
+        `the tarball has no ${base} (members: ${members.map((x) => x.name).join(', ')})`,
+      );
     return { name: `${path}:${m.name}`, bytes: m.bytes };
   };
   const parseOptions = options.classes ? { classes: options.classes } : {};

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { DatasetFormatError } from '../datasets/checksums.js';
 import { parseCsv, readCsvChunks, type CsvChunk, type CsvChunkOptions, type CsvData, type CsvOptions } from '../datasets/csv.js';
@@ -18,7 +18,7 @@ export async function readCsvFile(path: string, options: Omit<CsvOptions, 'name'
 }
 
 async function gzipped(path: string): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (e) {

@@ -237,13 +237,7 @@ async function receiveBody(response: IncomingMessage, part: string, info: BodyIn
 }
 
 /** Checks size and checksum; on a mismatch deletes the `.part` (its bytes are wrong) and throws. */
-async function verify(
-  url: string,
-  part: string,
-  received: number,
-  checked: string | null,
-  s: AttemptSettings,
-): Promise<void> {
+async function verify(url: string, part: string, received: number, checked: string | null, s: AttemptSettings): Promise<void> {
   if (s.size !== undefined && received !== s.size) {
     await unlink(part).catch(() => undefined);
     throw new SizeMismatchError(s.dest, { file: s.dest, url, expected: s.size, actual: received });

@@ -3,7 +3,7 @@
 // mtime) while held, and taken over when its owner is provably dead or has stopped refreshing it.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { sleep } from './download-timing.js';
 
 /** What a lock file holds. */
@@ -101,7 +101,7 @@ export function isAbandoned(state: LockState, staleMs: number, now = Date.now())
  */
 async function breakLock(path: string, judged: LockState): Promise<boolean> {
   const guard = `${path}.break`;
-  let fd;
+  let fd: FileHandle;
   try {
     fd = await open(guard, 'wx');
   } catch (e) {
@@ -129,7 +129,7 @@ async function tryCreate(path: string): Promise<LockOwner | null> {
     startedAt: new Date().toISOString(),
     token: randomUUID(),
   };
-  let fd;
+  let fd: FileHandle;
   try {
     fd = await open(path, 'wx');
   } catch (e) {

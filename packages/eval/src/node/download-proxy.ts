@@ -73,7 +73,9 @@ export function proxyForUrl(url: URL, env: ProxyEnv): URL | null {
   if (bypassesProxy(url, envValue(env, ['no_proxy', 'NO_PROXY']) ?? '')) return null;
   const proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-    throw new ProxySettingError(`unsupported proxy ${proxy.protocol}//${proxy.host}: only http:// and https:// proxies are supported`);
+    throw new ProxySettingError(
+      `unsupported proxy ${proxy.protocol}//${proxy.host}: only http:// and https:// proxies are supported`,
+    );
   }
   return proxy;
 }

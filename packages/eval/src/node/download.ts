@@ -5,15 +5,10 @@ import { stat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AbortError, ValidationError } from '@abc/core';
 import { attemptDownload, CallbackError, type AttemptSettings } from './download-attempt.js';
-import {
-  ChecksumMismatchError,
-  DownloadError,
-  SizeMismatchError,
-  type DownloadAttemptFailure,
-} from './download-errors.js';
+import { ChecksumMismatchError, DownloadError, SizeMismatchError, type DownloadAttemptFailure } from './download-errors.js';
 import { hashFileInto, sameHex, StreamingHasher } from './download-hash.js';
 import type { TrustedCa } from './download-http.js';
-import { acquireLock } from './download-lock.js';
+import { acquireLock, type HeldLock } from './download-lock.js';
 import { backoffDelay, sleep } from './download-timing.js';
 
 export {
@@ -247,7 +242,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     const present = await existingFile(options);
     if (present !== null) return present;
   }
-  let lock;
+  let lock: HeldLock;
   try {
     lock = await acquireLock(`${dest}.lock`, {
       staleMs: options.lockStaleMs ?? DEFAULTS.lockStaleMs,

@@ -61,7 +61,9 @@ function mirrorUrl(base: string, path: string): string {
 }
 
 function byHand(entry: CatalogueEntry, file: CatalogueFile, dest: string, urls: readonly string[]): string {
-  const check = file.checksum ? ` (${file.checksum.algorithm} ${file.checksum.hex}${file.checksum.of === 'gunzipped' ? ' of the gunzipped content' : ''})` : '';
+  const check = file.checksum
+    ? ` (${file.checksum.algorithm} ${file.checksum.hex}${file.checksum.of === 'gunzipped' ? ' of the gunzipped content' : ''})`
+    : '';
   return (
     `To place it by hand: download ${urls[urls.length - 1]} (or any address above) on a machine with network access ` +
     `and copy it to ${dest}${check}; or serve a copy of the data folder over HTTP and pass --mirror URL. ` +
@@ -69,7 +71,12 @@ function byHand(entry: CatalogueEntry, file: CatalogueFile, dest: string, urls: 
   );
 }
 
-async function fetchFile(entry: CatalogueEntry, file: CatalogueFile, dir: string, options: FetchDatasetsOptions): Promise<FetchedFile> {
+async function fetchFile(
+  entry: CatalogueEntry,
+  file: CatalogueFile,
+  dir: string,
+  options: FetchDatasetsOptions,
+): Promise<FetchedFile> {
   const dest = join(dir, ...file.path.split('/'));
   const urls = [...(options.mirrors ?? []).map((m) => mirrorUrl(m, file.path)), ...file.urls];
   const recorded = file.checksum ? undefined : await readRecordedSha256(dest);
@@ -94,7 +101,9 @@ async function fetchFile(entry: CatalogueEntry, file: CatalogueFile, dir: string
     });
   } catch (e) {
     if (e instanceof DownloadError) {
-      throw new DatasetFetchError(entry.name, file.path, `${entry.name}: ${e.message}\n${byHand(entry, file, dest, urls)}`, { cause: e });
+      throw new DatasetFetchError(entry.name, file.path, `${entry.name}: ${e.message}\n${byHand(entry, file, dest, urls)}`, {
+        cause: e,
+      });
     }
     throw e;
   }
@@ -126,7 +135,10 @@ async function fetchFile(entry: CatalogueEntry, file: CatalogueFile, dir: string
  * const { dir, files } = await fetchDatasets(['mnist'], { onEvent: (e) => e.type === 'done' && console.log(e.file.path) });
  * await loadMnist(dir);
  */
-export async function fetchDatasets(names: readonly string[], options: FetchDatasetsOptions = {}): Promise<{ dir: string; files: FetchedFile[] }> {
+export async function fetchDatasets(
+  names: readonly string[],
+  options: FetchDatasetsOptions = {},
+): Promise<{ dir: string; files: FetchedFile[] }> {
   const entries = resolveDatasetNames(names, options.catalogue);
   const { dir } = defaultDataDir(options.dir, { env: options.env });
   const files: FetchedFile[] = [];

@@ -18,3 +18,4 @@ export * from './list-datasets.js';
 export * from './recorded-checksum.js';
 export * from './download.js';
 export * from './npz.js';
+export * from './benchmark.js';

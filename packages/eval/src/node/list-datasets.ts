@@ -53,7 +53,11 @@ function size(path: string): number | undefined {
   }
 }
 
-async function fileState(path: string, checksum: CatalogueChecksum | null, verify: boolean): Promise<{ state: FileState; bytes: number }> {
+async function fileState(
+  path: string,
+  checksum: CatalogueChecksum | null,
+  verify: boolean,
+): Promise<{ state: FileState; bytes: number }> {
   const bytes = size(path);
   if (bytes === undefined) {
     const part = size(`${path}.part`);
@@ -94,7 +98,9 @@ export interface ListDatasetsOptions {
  * const { dir, datasets } = await listDatasets({ names: ['mnist'] });
  * datasets[0].complete;   // true after `abc data fetch mnist`
  */
-export async function listDatasets(options: ListDatasetsOptions = {}): Promise<{ dir: DataDirChoice; datasets: CachedDatasetStatus[] }> {
+export async function listDatasets(
+  options: ListDatasetsOptions = {},
+): Promise<{ dir: DataDirChoice; datasets: CachedDatasetStatus[] }> {
   const dir = defaultDataDir(options.dir);
   const catalogue = options.catalogue ?? DATASET_CATALOGUE;
   const entries = options.names ? resolveDatasetNames(options.names, catalogue) : catalogue;

@@ -15,7 +15,15 @@ import { DatasetFormatError } from '../datasets/checksums.js';
 import { defaultDataDir } from './data-dir.js';
 import { fetchDatasets, type FetchDatasetsOptions } from './fetch-datasets.js';
 import { findDataset } from './locate.js';
-import { readRuns, runExperiments, writeFileAtomic, writeResults, type DatasetSource, type RunnerEvent } from './runner.js';
+import {
+  readRuns,
+  runExperiments,
+  writeFileAtomic,
+  writeResults,
+  type DatasetSource,
+  type RunExecutor,
+  type RunnerEvent,
+} from './runner.js';
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
@@ -60,6 +68,8 @@ export interface ReproduceOptions {
   onWarning?: (message: string) => void;
   /** Write report.md and report.html at the end (default true). */
   report?: boolean;
+  /** Run the experiments elsewhere (a work queue: `@abc/queue`'s `queueRunExecutor`); the records are the same. */
+  executor?: RunExecutor;
 }
 
 /** What {@link reproduce} did. */
@@ -80,11 +90,17 @@ export interface ReproduceResult {
  * parseDatasets('toy2d,mnist');   // ['toy2d', 'mnist']
  */
 export function parseDatasets(text: string): DatasetName[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 1 && items[0] === 'all') return [...DATASET_NAMES];
   const bad = items.filter((d) => !(DATASET_NAMES as readonly string[]).includes(d));
   if (bad.length > 0 || items.length === 0) {
-    throw new ValidationError('param', `unknown dataset ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; datasets: ${DATASET_NAMES.join(', ')} or all`);
+    throw new ValidationError(
+      'param',
+      `unknown dataset ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; datasets: ${DATASET_NAMES.join(', ')} or all`,
+    );
   }
   return [...new Set(items)] as DatasetName[];
 }
@@ -95,7 +111,7 @@ export function parseDatasets(text: string): DatasetName[] {
  * dataset's files directly) and split per seed as the paper does.
  *
  * @example
- * const src = datasetSource('mnist', { dataDir: '../shared/datasets', maxRowsPerPart: 300 });
+ * const src = datasetSource('mnist', { dataDir: 'data', maxRowsPerPart: 300 });
  */
 export function datasetSource(
   name: DatasetName,
@@ -108,7 +124,11 @@ export function datasetSource(
   const capNote = cap === undefined ? [] : [`every part cut to at most ${cap} rows (seeded): not the paper's sizes`];
   const needDir = (): string => {
     const dir = options.dataDir;
-    if (!dir) throw new ValidationError('param', `dataset ${name} needs its files: give --data-dir DIR (or set ABC_DATA_DIR) holding mnist/, kddcup99/, cifar10/, or fetch them with \`abc data fetch ${name}\``);
+    if (!dir)
+      throw new ValidationError(
+        'param',
+        `dataset ${name} needs its files: give --data-dir DIR (or set ABC_DATA_DIR) holding mnist/, kddcup99/, cifar10/, or fetch them with \`abc data fetch ${name}\``,
+      );
     return dir;
   };
   const loadOptions = { onWarning: options.onWarning };
@@ -161,10 +181,17 @@ export function datasetSource(
         scale: true,
         protocolParams,
         open: async () => {
-          const data = await loadCifar(needDir(), { ...loadOptions, testSet: options.cifarTestSet ?? 'auto', classes: [1, 5, 9] });
+          const data = await loadCifar(needDir(), {
+            ...loadOptions,
+            testSet: options.cifarTestSet ?? 'auto',
+            classes: [1, 5, 9],
+          });
           return {
             split: (seed) =>
-              reduce(data.test ? cifarSplit(data.train, data.test, data.testSet) : cifarSplit(data.train, null, 'holdout', { seed }), seed),
+              reduce(
+                data.test ? cifarSplit(data.train, data.test, data.testSet) : cifarSplit(data.train, null, 'holdout', { seed }),
+                seed,
+              ),
             notes: [...data.warnings, `test set: ${data.testSet}`, ...capNote],
           };
         },
@@ -178,7 +205,11 @@ export function datasetSource(
  * Makes sure the data folder holds each dataset: fetches the missing ones when `download` is set, else throws a
  * {@link DatasetFormatError} (problem `missing`) that names `abc data fetch NAME`.
  */
-async function ensureDatasets(names: readonly DatasetName[], dir: string, options: Pick<ReproduceOptions, 'download' | 'signal'>): Promise<void> {
+async function ensureDatasets(
+  names: readonly DatasetName[],
+  dir: string,
+  options: Pick<ReproduceOptions, 'download' | 'signal'>,
+): Promise<void> {
   const missing = names.filter((n) => !findDataset(n, dir).present);
   if (missing.length === 0) return;
   if (options.download) {
@@ -202,7 +233,10 @@ async function ensureDatasets(names: readonly DatasetName[], dir: string, option
  * @example
  * await writeReport('out');   // after an interrupted run, to see what finished
  */
-export async function writeReport(out: string, options: { notes?: string[] } = {}): Promise<RenderedReport & { files: string[] }> {
+export async function writeReport(
+  out: string,
+  options: { notes?: string[] } = {},
+): Promise<RenderedReport & { files: string[] }> {
   const { records } = await readRuns(join(out, 'runs.jsonl'));
   const results = await writeResults(out, records);
   let datasets: Record<string, DatasetInfo> | undefined;
@@ -242,7 +276,10 @@ async function readArtifacts(dir: string): Promise<ReportArtifacts> {
     }
     const m = re.exec(n);
     if (!m) continue;
-    const a = JSON.parse(await readFile(join(dir, n), 'utf8')) as { grid?: GridSpec & { scores: number[] }; history?: HistoryPoint[] };
+    const a = JSON.parse(await readFile(join(dir, n), 'utf8')) as {
+      grid?: GridSpec & { scores: number[] };
+      history?: HistoryPoint[];
+    };
     if (a.grid) out.grids![m[1]] = a.grid;
     if (a.history) out.histories![m[1]] = a.history;
   }
@@ -263,7 +300,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const settings = [...(options.settings ?? [1, 2, 3])] as Setting[];
   const runs = options.runs ?? 5;
   if (!(Number.isInteger(runs) && runs >= 1)) throw new ValidationError('param', `runs must be a positive integer, got ${runs}`);
-  for (const s of settings) if (s !== 1 && s !== 2 && s !== 3) throw new ValidationError('param', `settings are 1, 2 and 3; got ${String(s)}`);
+  for (const s of settings)
+    if (s !== 1 && s !== 2 && s !== 3) throw new ValidationError('param', `settings are 1, 2 and 3; got ${String(s)}`);
   if (options.maxEpochs !== undefined && !(Number.isInteger(options.maxEpochs) && options.maxEpochs >= 1)) {
     throw new ValidationError('param', `maxEpochs must be a positive integer, got ${options.maxEpochs}`);
   }
@@ -271,13 +309,19 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     throw new ValidationError('param', `toySize must be a positive integer, got ${options.toySize}`);
   }
   const { methods, missing } = resolveMethods(options.methods ?? 'all', { extra: options.extraMethods });
-  missing.forEach((m) => options.onWarning?.(m));
+  missing.forEach((m) => {
+    options.onWarning?.(m);
+  });
   if (methods.length === 0) throw new ValidationError('param', `no method to run: ${missing.join('; ')}`);
   const dataDir = defaultDataDir(options.dataDir).dir;
   const setting3Datasets = options.setting3Datasets ?? (datasets.includes('mnist') ? ['mnist'] : datasets);
   const sources = datasets.map((d) => datasetSource(d, { ...options, dataDir }));
   // Fail (or fetch) early on a missing dataset rather than after hours of toy runs.
-  await ensureDatasets(datasets.filter((d) => d !== 'toy2d'), dataDir, options);
+  await ensureDatasets(
+    datasets.filter((d) => d !== 'toy2d'),
+    dataDir,
+    options,
+  );
   await mkdir(options.out, { recursive: true });
   const fingerprint = {
     seed: options.seed ?? 0,
@@ -300,12 +344,15 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     onEvent: options.onEvent,
     onWarning: options.onWarning,
     fingerprint,
+    executor: options.executor,
   });
   const files = [join(options.out, 'runs.jsonl'), join(options.out, 'results.json')];
   if (options.report !== false) {
     const notes = [
       ...missing,
-      ...(options.maxEpochs !== undefined ? [`networks capped at ${options.maxEpochs} epochs (the paper: at most 300, early stopping)`] : []),
+      ...(options.maxEpochs !== undefined
+        ? [`networks capped at ${options.maxEpochs} epochs (the paper: at most 300, early stopping)`]
+        : []),
       ...(settings.includes(3) ? [`setting 3 on ${setting3Datasets.join(', ')}`] : []),
     ];
     const report = await writeReport(options.out, { notes });

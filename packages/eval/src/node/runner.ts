@@ -4,8 +4,15 @@ import { AbortError, ValidationError, getDetectorEntry, throwIfAborted, type Par
 import type { PaperSplit } from '../datasets/splits.js';
 import type { MethodSpec } from '../protocols/methods.js';
 import { planDatasetRuns, plannedKey, type PlannedRun } from '../protocols/plan.js';
-import { aggregateResults, recordProblem, runKey, type ExperimentRecord, type Results, type Setting } from '../protocols/records.js';
-import { runMethod, TOY_GRID, type RunArtifacts } from '../protocols/run.js';
+import {
+  aggregateResults,
+  recordProblem,
+  runKey,
+  type ExperimentRecord,
+  type Results,
+  type Setting,
+} from '../protocols/records.js';
+import { runMethod, TOY_GRID, type GridSpec, type RunArtifacts, type RunOutcome } from '../protocols/run.js';
 import { SETTING3_KNOWN_COUNTS, settingData, splitSizes, type SplitSizes } from '../protocols/settings.js';
 
 /**
@@ -26,10 +33,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 /** The records of a runs.jsonl file and what reading it found. */
-export interface ReadRunsResult {
-  records: ExperimentRecord[];
+export interface ReadRunsResult<R = ExperimentRecord> {
+  records: R[];
   /** Warnings: a half-written last line ignored (and cut off the file), duplicates dropped. */
   warnings: string[];
+}
+
+/** Options of {@link readRuns}; `check` and `key` let another kind of record (the benchmark's) use it. */
+export interface ReadRunsOptions<R = ExperimentRecord> {
+  /** Cut a half-written last line off the file. */
+  repair?: boolean;
+  /** What is wrong with a parsed line as a record, or null (default: the experiment record's check). */
+  check?: (value: unknown) => string | null;
+  /** A run's key for duplicates (default: the experiment record's `runKey`). */
+  key?: (record: R) => string;
 }
 
 /**
@@ -41,7 +58,9 @@ export interface ReadRunsResult {
  * @example
  * const { records, warnings } = await readRuns('out/runs.jsonl', { repair: true });
  */
-export async function readRuns(path: string, options: { repair?: boolean } = {}): Promise<ReadRunsResult> {
+export async function readRuns<R = ExperimentRecord>(path: string, options: ReadRunsOptions<R> = {}): Promise<ReadRunsResult<R>> {
+  const check = options.check ?? recordProblem;
+  const keyOf = options.key ?? ((r: R) => runKey(r as unknown as ExperimentRecord));
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -50,7 +69,7 @@ export async function readRuns(path: string, options: { repair?: boolean } = {})
     throw e;
   }
   const warnings: string[] = [];
-  const records: ExperimentRecord[] = [];
+  const records: R[] = [];
   const seen = new Set<string>();
   const lines = text.split('\n');
   let offset = 0;
@@ -65,7 +84,7 @@ export async function readRuns(path: string, options: { repair?: boolean } = {})
     let value: unknown;
     try {
       value = JSON.parse(line);
-      problem = recordProblem(value);
+      problem = check(value);
     } catch (e) {
       problem = (e as Error).message;
     }
@@ -75,10 +94,13 @@ export async function readRuns(path: string, options: { repair?: boolean } = {})
         if (options.repair) await truncate(path, start);
         break;
       }
-      throw new ValidationError('type', `${path}: line ${i + 1} is not an experiment record (${problem}); fix or remove that line`);
+      throw new ValidationError(
+        'type',
+        `${path}: line ${i + 1} is not an experiment record (${problem}); fix or remove that line`,
+      );
     }
-    const record = value as ExperimentRecord;
-    const key = runKey(record);
+    const record = value as R;
+    const key = keyOf(record);
     if (seen.has(key)) {
       warnings.push(`${path}: line ${i + 1} repeats run ${key}; the first record is kept`);
       continue;
@@ -101,7 +123,7 @@ export async function readRuns(path: string, options: { repair?: boolean } = {})
  */
 export async function writeResults(outDir: string, records: readonly ExperimentRecord[]): Promise<Results> {
   const results = aggregateResults(records);
-  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+  await writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   return results;
 }
 
@@ -156,7 +178,51 @@ export interface RunExperimentsOptions {
   onWarning?: (message: string) => void;
   /** Options that must match the folder's earlier runs to resume (recorded in OUT/config.json). */
   fingerprint?: Record<string, string | number | boolean | null>;
+  /**
+   * Runs the tasks elsewhere (a work queue: `@abc/queue`) instead of one by one here; the records written are
+   * the same. Without it, every run trains in this process.
+   */
+  executor?: RunExecutor;
 }
+
+/** A run handed to a {@link RunExecutor}: the planned run and what {@link runMethod} needs besides the data. */
+export interface RunTask {
+  task: PlannedRun;
+  /** The dataset's name, scaling and protocol params (`toySize`, `maxRowsPerPart`). */
+  dataset: Pick<DatasetSource, 'name' | 'scale' | 'protocolParams'>;
+  maxEpochs?: number;
+  /** Setting 2's number of unknown anomalies in training (default 100). */
+  setting2Unknown?: number;
+  /** Score Figure 3's grid and return the toy points too (setting 1, run 0 of 2-D data). */
+  grid?: GridSpec;
+}
+
+/** What an executor returns per task: the run's record and artifacts, and for 2-D data the points of Figure 3. */
+export interface RunTaskOutcome extends RunOutcome {
+  points?: ToyPointsSample;
+}
+
+/** A sample of a toy test set's points, as `OUT/artifacts/DATASET-points.json` holds it. */
+export interface ToyPointsSample {
+  normal: [number, number][];
+  known: [number, number][];
+  unknown: [number, number][];
+}
+
+/**
+ * Runs tasks somewhere (workers of a queue) and calls `onOutcome` once per finished task, in any order, waiting
+ * for each call before it forgets the task; rejects on a task that cannot be done.
+ *
+ * @example
+ * const executor: RunExecutor = async (tasks, onOutcome) => {
+ *   for (const t of tasks) await onOutcome(t, await runSomewhere(t));
+ * };
+ */
+export type RunExecutor = (
+  tasks: readonly RunTask[],
+  onOutcome: (task: RunTask, outcome: RunTaskOutcome) => Promise<void>,
+  signal?: AbortSignal,
+) => Promise<void>;
 
 /** What {@link runExperiments} did. */
 export interface RunExperimentsResult {
@@ -186,6 +252,18 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
+/**
+ * Takes `OUT/.lock` (a stale lock of a process that is gone is taken over); returns the release function. A
+ * lock held by a live process is a ValidationError.
+ *
+ * @example
+ * const unlock = await lockOutDir('out');
+ * try { ... } finally { await unlock(); }
+ */
+export async function lockOutDir(outDir: string): Promise<() => Promise<void>> {
+  return lock(outDir);
+}
+
 async function lock(outDir: string): Promise<() => Promise<void>> {
   const path = join(outDir, '.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -206,7 +284,11 @@ async function lock(outDir: string): Promise<() => Promise<void>> {
           alive = false;
         }
       }
-      if (alive) throw new ValidationError('param', `${outDir} is being written by another reproduction (pid ${pid}); wait for it or use another --out`);
+      if (alive)
+        throw new ValidationError(
+          'param',
+          `${outDir} is being written by another reproduction (pid ${pid}); wait for it or use another --out`,
+        );
       await unlink(path).catch(() => undefined); // stale lock of a process that is gone
     }
   }
@@ -255,7 +337,9 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
   const fingerprint = options.fingerprint ?? {};
   const previous = await readJson<Record<string, unknown>>(configPath);
   if (previous) {
-    const diff = Object.keys({ ...previous, ...fingerprint }).filter((k) => JSON.stringify(previous[k] ?? null) !== JSON.stringify(fingerprint[k] ?? null));
+    const diff = Object.keys({ ...previous, ...fingerprint }).filter(
+      (k) => JSON.stringify(previous[k] ?? null) !== JSON.stringify(fingerprint[k] ?? null),
+    );
     if (diff.length > 0) {
       throw new ValidationError(
         'param',
@@ -263,7 +347,7 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
       );
     }
   } else {
-    await writeFileAtomic(configPath, JSON.stringify(fingerprint, null, 1) + '\n');
+    await writeFileAtomic(configPath, `${JSON.stringify(fingerprint, null, 1)}\n`);
   }
   const runsPath = join(out, 'runs.jsonl');
   const { records, warnings } = await readRuns(runsPath, { repair: true });
@@ -276,7 +360,15 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
   const settingsFor = (ds: string): Setting[] =>
     options.settings.filter((s) => s !== 3 || !options.setting3Datasets || options.setting3Datasets.includes(ds));
   const planFor = (ds: string, availableKnown?: number) =>
-    planDatasetRuns({ dataset: ds, settings: settingsFor(ds), runs: options.runs, seed: options.seed, methods, knownCounts, availableKnown });
+    planDatasetRuns({
+      dataset: ds,
+      settings: settingsFor(ds),
+      runs: options.runs,
+      seed: options.seed,
+      methods,
+      knownCounts,
+      availableKnown,
+    });
   // Totals: exact for datasets whose sizes are known from an earlier call, estimated otherwise.
   const plans = new Map<string, PlannedRun[]>();
   for (const ds of options.datasets) plans.set(ds.name, planFor(ds.name, datasetInfo[ds.name]?.sizes.trainKnown));
@@ -306,10 +398,59 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
       notes: opened.notes ?? [],
     };
     datasetInfo[ds.name] = info;
-    await writeFileAtomic(datasetsPath, JSON.stringify(datasetInfo, null, 1) + '\n');
+    await writeFileAtomic(datasetsPath, `${JSON.stringify(datasetInfo, null, 1)}\n`);
     options.onEvent?.({ type: 'dataset', dataset: ds.name, phase: 'loaded' });
     plan = planFor(ds.name, info.sizes.trainKnown);
     plans.set(ds.name, plan);
+    if (options.executor) {
+      // Through the executor: every pending run at once (it spreads them), then setting 3's runs with every known
+      // anomaly, copied from setting 1's records as below when those exist.
+      split0 = undefined;
+      const append = async (record: ExperimentRecord) => {
+        await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
+        done.set(runKey(record), record);
+        records.push(record);
+        finished++;
+        ran++;
+        await writeResults(out, records);
+        options.onEvent?.({
+          type: 'run',
+          record,
+          done: finished,
+          total: total(),
+          skipped,
+          elapsedSeconds: (performance.now() - started) / 1000,
+        });
+      };
+      const accept = async (t: RunTask, outcome: RunTaskOutcome) => {
+        if (done.has(plannedKey(t.task))) return; // recorded once, whatever the executor repeats
+        if (t.task.setting === 1 && t.task.run === 0)
+          await saveArtifacts(out, outcome.record, outcome.artifacts, ds.grid ? outcome.points : undefined);
+        await append(outcome.record);
+      };
+      const asTasks = (runs: PlannedRun[]): RunTask[] =>
+        runs.map((task) => ({
+          task,
+          dataset: { name: ds.name, scale: ds.scale, protocolParams: ds.protocolParams },
+          maxEpochs: options.maxEpochs,
+          setting2Unknown: options.setting2Unknown,
+          grid: task.setting === 1 && task.run === 0 && ds.grid ? TOY_GRID : undefined,
+        }));
+      const everyKnown = (t: PlannedRun) => t.setting === 3 && t.supervised && t.nKnown === info.sizes.trainKnown;
+      const pending = plan.filter((t) => !done.has(plannedKey(t)));
+      finished += plan.length - pending.length;
+      skipped += plan.length - pending.length;
+      const now = pending.filter((t) => !everyKnown(t));
+      if (now.length > 0) await options.executor(asTasks(now), accept, signal);
+      const later: PlannedRun[] = [];
+      for (const task of pending.filter(everyKnown)) {
+        const same = done.get(runKey({ dataset: ds.name, setting: 1, method: task.method.id, run: task.run, nKnown: 0 }));
+        if (same && same.seed === task.seed) await append({ ...same, setting: 3 });
+        else later.push(task);
+      }
+      if (later.length > 0) await options.executor(asTasks(later), accept, signal);
+      continue;
+    }
     let currentSeed: number | undefined;
     let split: PaperSplit | undefined;
     for (const task of plan) {
@@ -326,13 +467,20 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
         const same = done.get(runKey({ dataset: ds.name, setting: 1, method: task.method.id, run: task.run, nKnown: 0 }));
         if (same && same.seed === task.seed) {
           const record: ExperimentRecord = { ...same, setting: 3 };
-          await appendFile(join(out, 'runs.jsonl'), JSON.stringify(record) + '\n');
+          await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
           done.set(key, record);
           records.push(record);
           finished++;
           ran++;
           await writeResults(out, records);
-          options.onEvent?.({ type: 'run', record, done: finished, total: total(), skipped, elapsedSeconds: (performance.now() - started) / 1000 });
+          options.onEvent?.({
+            type: 'run',
+            record,
+            done: finished,
+            total: total(),
+            skipped,
+            elapsedSeconds: (performance.now() - started) / 1000,
+          });
           continue;
         }
       }
@@ -360,14 +508,21 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
         onProgress: (event) => options.onEvent?.({ type: 'fit', task, event }),
         onWarning: warn,
       });
-      if (keep) await saveArtifacts(out, record, artifacts, ds.grid ? data : undefined);
-      await appendFile(join(out, 'runs.jsonl'), JSON.stringify(record) + '\n');
+      if (keep) await saveArtifacts(out, record, artifacts, ds.grid ? toyPoints(data) : undefined);
+      await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
       done.set(key, record);
       records.push(record);
       finished++;
       ran++;
       await writeResults(out, records);
-      options.onEvent?.({ type: 'run', record, done: finished, total: total(), skipped, elapsedSeconds: (performance.now() - started) / 1000 });
+      options.onEvent?.({
+        type: 'run',
+        record,
+        done: finished,
+        total: total(),
+        skipped,
+        elapsedSeconds: (performance.now() - started) / 1000,
+      });
     }
   }
   const results = await writeResults(out, records);
@@ -381,19 +536,31 @@ function sample(m: { data: Float32Array; rows: number; cols: number }, k: number
   return out;
 }
 
+/**
+ * The sample of a 2-D test set's points that Figure 3 draws (200 of each group).
+ *
+ * @example
+ * const points = toyPoints(settingData(toySplit(1000, 0), 1, { seed: 0 }));
+ */
+export function toyPoints(toy: ReturnType<typeof settingData>): ToyPointsSample {
+  return { normal: sample(toy.test.normal, 200), known: sample(toy.test.known, 200), unknown: sample(toy.test.unknown, 200) };
+}
+
 async function saveArtifacts(
   out: string,
   record: ExperimentRecord,
   artifacts: RunArtifacts,
-  toy: ReturnType<typeof settingData> | undefined,
+  points: ToyPointsSample | undefined,
 ): Promise<void> {
   const dir = join(out, 'artifacts');
-  if (toy) {
-    const points = { normal: sample(toy.test.normal, 200), known: sample(toy.test.known, 200), unknown: sample(toy.test.unknown, 200) };
+  if (points) {
     await writeFileAtomic(join(dir, `${record.dataset}-points.json`), JSON.stringify(points));
   }
   if (artifacts.history || artifacts.grid) {
-    await writeFileAtomic(join(dir, `${record.dataset}-s${record.setting}-${record.method}-r${record.run}.json`), JSON.stringify(artifacts));
+    await writeFileAtomic(
+      join(dir, `${record.dataset}-s${record.setting}-${record.method}-r${record.run}.json`),
+      JSON.stringify(artifacts),
+    );
   }
 }
 

@@ -38,7 +38,18 @@
  * - ADBench scales float64 data; our matrices are float32 (the column statistics are float64, the results
  *   rounded once to float32), so scaled values differ from ADBench's in the 7th significant digit.
  */
-import { countLabels, MinMaxScaler, Random, takeRows, validateLabels, validateMatrix, ValidationError, type LabelsLike, type Matrix, type MatrixLike } from '@abc/core';
+import {
+  countLabels,
+  MinMaxScaler,
+  Random,
+  takeRows,
+  validateLabels,
+  validateMatrix,
+  ValidationError,
+  type LabelsLike,
+  type Matrix,
+  type MatrixLike,
+} from '@abc/core';
 import { NumpyLegacyRandom } from './numpy-random.js';
 import { stratifiedIndices, type TieBreak } from './stratified.js';
 
@@ -91,14 +102,25 @@ export interface AdbenchSplit {
 }
 
 function checkOptions(o: AdbenchSplitOptions): Required<AdbenchSplitOptions> {
-  const full: Required<AdbenchSplitOptions> = { seed: 0, testSize: 0.3, minRows: 1000, maxRows: 10_000, minmax: true, sampler: 'numpy', ...o };
+  const full: Required<AdbenchSplitOptions> = {
+    seed: 0,
+    testSize: 0.3,
+    minRows: 1000,
+    maxRows: 10_000,
+    minmax: true,
+    sampler: 'numpy',
+    ...o,
+  };
   if (!(typeof full.ratio === 'number' && full.ratio >= 0 && full.ratio <= 1)) {
     throw new ValidationError('param', `adbenchSplit: ratio must be a number in [0, 1], got ${String(full.ratio)}`);
   }
   if (full.sampler !== 'numpy' && full.sampler !== 'random') {
     throw new ValidationError('param', `adbenchSplit: sampler must be 'numpy' or 'random', got ${String(full.sampler)}`);
   }
-  const seedOk = full.sampler === 'numpy' ? Number.isInteger(full.seed) && full.seed >= 0 && full.seed <= 0xffffffff : Number.isFinite(full.seed);
+  const seedOk =
+    full.sampler === 'numpy'
+      ? Number.isInteger(full.seed) && full.seed >= 0 && full.seed <= 0xffffffff
+      : Number.isFinite(full.seed);
   if (!seedOk) {
     throw new ValidationError(
       'param',
@@ -120,8 +142,7 @@ type Draw = (n: number, size: number, replace: boolean) => Uint32Array;
 /** The draws of the resampling and of the tie-breaks, by `sampler`. */
 function samplers(o: Required<AdbenchSplitOptions>, rng: Random): { draw: (reseed: boolean) => Draw; tieBreak: TieBreak } {
   if (o.sampler === 'random') {
-    const draw: Draw = (n, size, replace) =>
-      replace ? new Uint32Array(size).map(() => rng.int(n)) : rng.sample(n, size);
+    const draw: Draw = (n, size, replace) => (replace ? new Uint32Array(size).map(() => rng.int(n)) : rng.sample(n, size));
     return { draw: () => draw, tieBreak: (n, k) => rng.sample(n, k) };
   }
   // ADBench calls np.random.seed(seed) at the start and again right before each resampling; the split's
@@ -137,7 +158,11 @@ function samplers(o: Required<AdbenchSplitOptions>, rng: Random): { draw: (resee
 }
 
 /** Step 1: the row indices after resampling up to `minRows` or down to `maxRows` (in ADBench's order). */
-function resampleRows(n: number, o: Required<AdbenchSplitOptions>, draw: (reseed: boolean) => Draw): { rows: Uint32Array; resampled: AdbenchSplit['resampled'] } {
+function resampleRows(
+  n: number,
+  o: Required<AdbenchSplitOptions>,
+  draw: (reseed: boolean) => Draw,
+): { rows: Uint32Array; resampled: AdbenchSplit['resampled'] } {
   let rows: Uint32Array = new Uint32Array(n).map((_, i) => i);
   let resampled: AdbenchSplit['resampled'] = 'none';
   if (n < o.minRows) {
@@ -171,7 +196,10 @@ export function adbenchSplit(X: MatrixLike, y: LabelsLike, options: AdbenchSplit
   const labels = validateLabels(y, Xm.rows, 'adbenchSplit: y');
   const { normal, anomaly } = countLabels(labels);
   if (normal < 2 || anomaly < 2) {
-    throw new ValidationError('labels', `adbenchSplit: y needs at least 2 normals and 2 anomalies; it has ${normal} and ${anomaly}`);
+    throw new ValidationError(
+      'labels',
+      `adbenchSplit: y needs at least 2 normals and 2 anomalies; it has ${normal} and ${anomaly}`,
+    );
   }
   const rng = new Random(o.seed);
   const { draw, tieBreak } = samplers(o, rng);

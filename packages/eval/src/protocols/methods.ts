@@ -1,6 +1,6 @@
 import { getDetectorEntry, hasDetector, listDetectors, ValidationError, type DetectorEntry, type Params } from '@abc/core';
 
-/** The paper's method ids, in Table 2's column order (firm: DESIGN.md, "Firm contracts"); `all` means these eleven. */
+/** The paper's method ids, in Table 2's column order (firm: docs/contracts.md); `all` means these eleven. */
 export const METHOD_IDS = ['abc-ae', 'abc-dae', 'lrc', 'dnn', 'svm', 'gtb', 'rusboost', 'ae', 'dae', 'ocsvm', 'iforest'] as const;
 
 /** One of the paper's method ids. */
@@ -125,10 +125,12 @@ export function resolveMethods(list: string | readonly string[], options: Resolv
     const spec = table[item] ?? (hasDetector(item) ? { id: item, detector: item } : undefined);
     if (!spec) {
       errors.push(
-        `unknown method "${item}"; method ids: all, ${[...METHOD_IDS, ...ABLATION_METHOD_IDS, ...Object.keys(options.extra ?? {})].join(', ')}, or a registered detector's name (${listDetectors()
-          .map((e) => e.name)
-          .filter((n) => !(n in table))
-          .join(', ') || 'none besides these'})`,
+        `unknown method "${item}"; method ids: all, ${[...METHOD_IDS, ...ABLATION_METHOD_IDS, ...Object.keys(options.extra ?? {})].join(', ')}, or a registered detector's name (${
+          listDetectors()
+            .map((e) => e.name)
+            .filter((n) => !(n in table))
+            .join(', ') || 'none besides these'
+        })`,
       );
       continue;
     }

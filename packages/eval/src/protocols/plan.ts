@@ -54,9 +54,11 @@ export function planDatasetRuns(options: PlanOptions): PlannedRun[] {
         continue;
       }
       for (const nKnown of counts) {
-        for (const m of options.methods) if (m.supervised) out.push({ ...common, method: stripSupervised(m), supervised: true, nKnown });
+        for (const m of options.methods)
+          if (m.supervised) out.push({ ...common, method: stripSupervised(m), supervised: true, nKnown });
       }
-      for (const m of options.methods) if (!m.supervised) out.push({ ...common, method: stripSupervised(m), supervised: false, nKnown: 0 });
+      for (const m of options.methods)
+        if (!m.supervised) out.push({ ...common, method: stripSupervised(m), supervised: false, nKnown: 0 });
     }
   }
   return out;

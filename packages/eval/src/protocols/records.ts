@@ -5,7 +5,7 @@ import type { TestSet } from '../datasets/splits.js';
 export type Setting = 1 | 2 | 3;
 
 /**
- * One finished run: a line of `OUT/runs.jsonl` (exactly the fields of DESIGN.md's experiment record).
+ * One finished run: a line of `OUT/runs.jsonl` (exactly the fields of the experiment record in docs/contracts.md).
  * `nKnown` is the number of known anomalies in the run's training set (0 for unsupervised methods, which
  * train on normals only); `epochs` the epochs actually trained (null for methods that are not networks);
  * `params` the detector's resolved params plus the protocol's (`scaler`, and `toySize` / `maxRowsPerPart`

@@ -1,4 +1,13 @@
-import { matrix, MinMaxScaler, Pipeline, throwIfAborted, vstack, type Detector, type Params, type ProgressEvent } from '@abc/core';
+import {
+  matrix,
+  MinMaxScaler,
+  Pipeline,
+  throwIfAborted,
+  vstack,
+  type Detector,
+  type Params,
+  type ProgressEvent,
+} from '@abc/core';
 import { averagePrecision } from '../metrics/aupr.js';
 import { auroc } from '../metrics/auroc.js';
 import { labelledSet } from '../datasets/toy.js';
@@ -144,7 +153,10 @@ export async function runMethod(data: SettingData, spec: MethodSpec, options: Ru
   const { signal } = options;
   throwIfAborted(signal);
   const entry = methodEntry(spec);
-  const params = { ...methodParams(spec, entry, { seed: options.seed, nFeatures: data.trainNormal.cols, maxEpochs: options.maxEpochs }), ...(options.paramOverrides ?? {}) };
+  const params = {
+    ...methodParams(spec, entry, { seed: options.seed, nFeatures: data.trainNormal.cols, maxEpochs: options.maxEpochs }),
+    ...(options.paramOverrides ?? {}),
+  };
   const detector = entry.create(params);
   const model: Detector = options.scale ? new Pipeline([new MinMaxScaler(), detector]) : detector;
   const supervised = entry.supervision === 'supervised';
@@ -173,7 +185,9 @@ export async function runMethod(data: SettingData, spec: MethodSpec, options: Ru
   const scoreSeconds = (performance.now() - t1) / 1000;
   const { scores, replaced } = finiteScores(raw);
   if (replaced > 0) {
-    options.onWarning?.(`${options.dataset} setting ${data.setting} ${spec.id} run ${options.run}: ${replaced} non-finite test scores ranked as extremes`);
+    options.onWarning?.(
+      `${options.dataset} setting ${data.setting} ${spec.id} run ${options.run}: ${replaced} non-finite test scores ranked as extremes`,
+    );
   }
   const sN = scores.subarray(0, normal.rows);
   const sK = scores.subarray(normal.rows, normal.rows + known.rows);

@@ -149,7 +149,8 @@ export function settingData(split: PaperSplit, setting: Setting, options: Settin
   if (setting === 2) {
     const k = options.setting2Unknown ?? SETTING2_UNKNOWN;
     const unknown = split.test.unknown;
-    if (!(Number.isInteger(k) && k >= 1)) throw new ValidationError('param', `setting 2: setting2Unknown must be a positive integer, got ${k}`);
+    if (!(Number.isInteger(k) && k >= 1))
+      throw new ValidationError('param', `setting 2: setting2Unknown must be a positive integer, got ${k}`);
     if (unknown.rows <= k) {
       throw new ValidationError(
         'param',

@@ -6,7 +6,7 @@
  * rest of each class. The rows within each class are drawn with our seeded {@link Random}, so the counts are
  * scikit-learn's and the rows are not.
  */
-import { Random, ValidationError } from '@abc/core';
+import { type Random, ValidationError } from '@abc/core';
 
 /**
  * Picks `k` distinct positions of `n` at random (for exact ties): by default `rng.sample(n, k)`; the ADBench
@@ -14,7 +14,10 @@ import { Random, ValidationError } from '@abc/core';
  */
 export type TieBreak = (n: number, k: number) => ArrayLike<number>;
 
-const randomTieBreak = (rng: Random): TieBreak => (n, k) => rng.sample(n, k);
+const randomTieBreak =
+  (rng: Random): TieBreak =>
+  (n, k) =>
+    rng.sample(n, k);
 
 /**
  * scikit-learn's `_approximate_mode`: how many of `nDraws` fall to each class, in the same float64 arithmetic
@@ -23,7 +26,12 @@ const randomTieBreak = (rng: Random): TieBreak => (n, k) => rng.sample(n, k);
  * @example
  * approximateMode([4, 2], 3, new Random(0));   // [2, 1]
  */
-export function approximateMode(counts: readonly number[], nDraws: number, rng: Random, tieBreak: TieBreak = randomTieBreak(rng)): number[] {
+export function approximateMode(
+  counts: readonly number[],
+  nDraws: number,
+  rng: Random,
+  tieBreak: TieBreak = randomTieBreak(rng),
+): number[] {
   const total = counts.reduce((a, b) => a + b, 0);
   const continuous = counts.map((c) => (c / total) * nDraws);
   const floored = continuous.map((c) => Math.floor(c));
@@ -58,7 +66,12 @@ export interface StratifiedIndices {
  * @example
  * const { train, test } = stratifiedIndices(y, 0.3, new Random(0));   // test.length === Math.ceil(0.3 * y.length)
  */
-export function stratifiedIndices(y: Uint8Array, testSize: number, rng: Random, tieBreak: TieBreak = randomTieBreak(rng)): StratifiedIndices {
+export function stratifiedIndices(
+  y: Uint8Array,
+  testSize: number,
+  rng: Random,
+  tieBreak: TieBreak = randomTieBreak(rng),
+): StratifiedIndices {
   const n = y.length;
   if (!(testSize > 0 && testSize < 1)) throw new ValidationError('param', `testSize must be in (0, 1), got ${testSize}`);
   const nTest = Math.ceil(testSize * n);
@@ -68,15 +81,26 @@ export function stratifiedIndices(y: Uint8Array, testSize: number, rng: Random, 
   const present = byClass.filter((c) => c.length > 0);
   for (const [label, rows] of byClass.entries()) {
     if (rows.length === 1) {
-      throw new ValidationError('labels', `y has only 1 row of class ${label}: a stratified split needs at least 2 of each class`);
+      throw new ValidationError(
+        'labels',
+        `y has only 1 row of class ${label}: a stratified split needs at least 2 of each class`,
+      );
     }
   }
   if (nTrain < present.length || nTest < present.length) {
-    throw new ValidationError('shape', `a stratified split of ${n} rows into ${nTrain} / ${nTest} cannot hold each of ${present.length} classes`);
+    throw new ValidationError(
+      'shape',
+      `a stratified split of ${n} rows into ${nTrain} / ${nTest} cannot hold each of ${present.length} classes`,
+    );
   }
   const counts = present.map((c) => c.length);
   const trainCounts = approximateMode(counts, nTrain, rng, tieBreak);
-  const testCounts = approximateMode(counts.map((c, k) => c - trainCounts[k]), nTest, rng, tieBreak);
+  const testCounts = approximateMode(
+    counts.map((c, k) => c - trainCounts[k]),
+    nTest,
+    rng,
+    tieBreak,
+  );
   const train: number[] = [];
   const test: number[] = [];
   present.forEach((rows, k) => {

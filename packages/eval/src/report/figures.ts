@@ -27,7 +27,20 @@ export interface HistoryPanel {
 }
 
 const POINT_COLORS = { normal: '#1a9641', known: '#d7191c', unknown: '#000000' } as const;
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#ad494a'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#393b79',
+  '#ad494a',
+];
 
 /**
  * Ranks scaled to [0, 1] (ties share their mean rank): the heatmaps show where a score ranks on the grid.
@@ -211,7 +224,11 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Rounds the coordinates in `d` and `transform` attributes to 2 decimals (a third of a heatmap's bytes). */
 function compactSvg(svg: string): string {
-  return svg.replace(/ (d|transform)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d{3,}/g, (n) => String(Math.round(Number(n) * 100) / 100))}"`);
+  return svg.replace(
+    / (d|transform)="([^"]*)"/g,
+    (_, name: string, value: string) =>
+      ` ${name}="${value.replace(/-?\d+\.\d{3,}/g, (n) => String(Math.round(Number(n) * 100) / 100))}"`,
+  );
 }
 
 /**

@@ -87,13 +87,22 @@ async function makeFigures(input: ReportInput): Promise<Figure[]> {
   if (panels.length > 0 || a.points) {
     figures.push({
       file: 'figure3.svg',
-      caption: `Figure 3: ${datasetLabel(dataset)} data (normal green, known anomalies red, unknown black) and heatmaps of anomaly scores in setting 1 (run 0), colored by the score's percentile on the grid${panels.length < 3 ? `; methods not run: ${FIG3_METHODS.filter(([m]) => !grids[m]).map(([, t]) => t).join(', ')}` : ''}.`,
+      caption: `Figure 3: ${datasetLabel(dataset)} data (normal green, known anomalies red, unknown black) and heatmaps of anomaly scores in setting 1 (run 0), colored by the score's percentile on the grid${
+        panels.length < 3
+          ? `; methods not run: ${FIG3_METHODS.filter(([m]) => !grids[m])
+              .map(([, t]) => t)
+              .join(', ')}`
+          : ''
+      }.`,
       svg: await renderSvg(figure3Spec(panels, a.points)),
     });
   }
   const s3 = input.results.cells.filter((c) => c.setting === 3);
   for (const d of order(new Set(s3.map((c) => c.dataset)), DATASET_NAMES)) {
-    const spec = figure4Spec(s3.filter((c) => c.dataset === d), (m) => methodLabel(m));
+    const spec = figure4Spec(
+      s3.filter((c) => c.dataset === d),
+      (m) => methodLabel(m),
+    );
     if (!spec) continue;
     figures.push({
       file: `figure4-${d}.svg`,
@@ -106,7 +115,13 @@ async function makeFigures(input: ReportInput): Promise<Figure[]> {
   if (hp.length > 0) {
     figures.push({
       file: 'figure5.svg',
-      caption: `Figure 5: mean training loss per epoch for normals and known anomalies on ${datasetLabel(dataset)} (setting 1, run 0)${hp.length < 2 ? `; not run: ${FIG5_METHODS.filter(([m]) => !histories[m]?.length).map(([, t]) => t).join(', ')}` : ''}.`,
+      caption: `Figure 5: mean training loss per epoch for normals and known anomalies on ${datasetLabel(dataset)} (setting 1, run 0)${
+        hp.length < 2
+          ? `; not run: ${FIG5_METHODS.filter(([m]) => !histories[m]?.length)
+              .map(([, t]) => t)
+              .join(', ')}`
+          : ''
+      }.`,
       svg: await renderSvg(figure5Spec(hp)),
     });
   }
@@ -134,7 +149,9 @@ function tables(input: ReportInput): { t: Table2; title: string }[] {
   return out;
 }
 
-function ablationTable(input: ReportInput): { header: string[]; rows: { label: string; cells: string[]; boldCells: boolean[] }[] } | null {
+function ablationTable(
+  input: ReportInput,
+): { header: string[]; rows: { label: string; cells: string[]; boldCells: boolean[] }[] } | null {
   const runs = input.results.runs.filter((r) => r.setting !== 3);
   const ablations = order(new Set(runs.map((r) => r.method)), ABLATION_METHOD_IDS).filter((m) => METHOD_TABLE[m]?.ablation);
   if (ablations.length === 0) return null;
@@ -144,16 +161,22 @@ function ablationTable(input: ReportInput): { header: string[]; rows: { label: s
   const columns: { setting: Setting; dataset: string; kind: 'A' | 'U' }[] = [];
   const settings = [...new Set(runs.map((r) => r.setting))].sort();
   for (const s of settings) {
-    for (const d of order(new Set(runs.filter((r) => r.setting === s && ablations.includes(r.method)).map((r) => r.dataset)), DATASET_NAMES)) {
+    for (const d of order(
+      new Set(runs.filter((r) => r.setting === s && ablations.includes(r.method)).map((r) => r.dataset)),
+      DATASET_NAMES,
+    )) {
       for (const kind of ['A', 'U'] as const) {
         columns.push({ setting: s, dataset: d, kind });
         header.push(`S${s} ${datasetLabel(d)} ${kind}`);
       }
     }
   }
-  const cellsByColumn = columns.map((c) => buildTable2(runs, c.setting, { methods, datasets: [c.dataset] }).rows.find((r) => r.kind === c.kind)!);
+  const cellsByColumn = columns.map(
+    (c) => buildTable2(runs, c.setting, { methods, datasets: [c.dataset] }).rows.find((r) => r.kind === c.kind)!,
+  );
   const rows = methods.map((m, i) => ({
-    label: m in METHOD_TABLE && METHOD_TABLE[m].ablation ? `${methodLabel(m)} (${m})` : `${methodLabel(m)}, default distance (${m})`,
+    label:
+      m in METHOD_TABLE && METHOD_TABLE[m].ablation ? `${methodLabel(m)} (${m})` : `${methodLabel(m)}, default distance (${m})`,
     cells: cellsByColumn.map((row) => {
       const cell = row?.cells[i];
       return cell ? formatCell({ ...cell, paper: undefined }) : '—';
@@ -167,7 +190,10 @@ function timingCells(input: ReportInput): ResultCell[] {
   const cells = input.results.cells.filter((c) => c.setting === 1);
   const rank = (list: readonly string[], v: string) => (list.includes(v) ? list.indexOf(v) : list.length);
   const methods = [...METHOD_IDS, ...ABLATION_METHOD_IDS] as readonly string[];
-  return cells.sort((a, b) => rank(DATASET_NAMES, a.dataset) - rank(DATASET_NAMES, b.dataset) || rank(methods, a.method) - rank(methods, b.method));
+  return cells.sort(
+    (a, b) =>
+      rank(DATASET_NAMES, a.dataset) - rank(DATASET_NAMES, b.dataset) || rank(methods, a.method) - rank(methods, b.method),
+  );
 }
 
 function fmtSize(n: number): string {
@@ -175,7 +201,8 @@ function fmtSize(n: number): string {
 }
 
 const TEST_SET_NOTE: Record<string, string> = {
-  'lossy-jpeg': 'lossy-jpeg: the CIFAR-10 test images are JPEG (quality 75) decoded copies, about 8 RMSE per pixel (0–255) from the originals; results are not on the exact test set',
+  'lossy-jpeg':
+    'lossy-jpeg: the CIFAR-10 test images are JPEG (quality 75) decoded copies, about 8 RMSE per pixel (0–255) from the originals; results are not on the exact test set',
   holdout: 'holdout: the test images are held out (seeded) from the exact training images, not the original test_batch',
   generated: 'generated: the 2-D toy data is drawn anew for each run (seeded)',
 };
@@ -190,18 +217,26 @@ const TEST_SET_NOTE: Record<string, string> = {
  */
 function markdown(input: ReportInput, figures: readonly Figure[]): string {
   const L: string[] = [];
-  L.push(`# ${input.title ?? 'Reproduction of "Autoencoding Binary Classifiers for Supervised Anomaly Detection" (IJCAI 2019)'}`, '');
+  L.push(
+    `# ${input.title ?? 'Reproduction of "Autoencoding Binary Classifiers for Supervised Anomaly Detection" (IJCAI 2019)'}`,
+    '',
+  );
   const runs = input.results.runs;
   L.push(`${runs.length} runs recorded (runs.jsonl); ${input.results.cells.length} cells (results.json).`, '');
   const ds = input.datasets ?? {};
   if (Object.keys(ds).length > 0) {
-    L.push('## Table 1: datasets (ours [the paper\'s])', '');
-    L.push('| data | D | normal train | known train | normal test | known test | unknown test | test set |', '|---|---|---|---|---|---|---|---|');
+    L.push("## Table 1: datasets (ours [the paper's])", '');
+    L.push(
+      '| data | D | normal train | known train | normal test | known test | unknown test | test set |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const d of order(Object.keys(ds), DATASET_NAMES)) {
       const info = ds[d];
       const p = (PAPER_TABLE1 as Record<string, SplitSizes & { D: number }>)[d];
       const f = (k: keyof SplitSizes) => `${fmtSize(info.sizes[k])}${p ? ` [${fmtSize(p[k])}]` : ''}`;
-      L.push(`| ${datasetLabel(d)} | ${info.D}${p ? ` [${p.D}]` : ''} | ${f('trainNormal')} | ${f('trainKnown')} | ${f('testNormal')} | ${f('testKnown')} | ${f('testUnknown')} | ${info.testSet} |`);
+      L.push(
+        `| ${datasetLabel(d)} | ${info.D}${p ? ` [${p.D}]` : ''} | ${f('trainNormal')} | ${f('trainKnown')} | ${f('testNormal')} | ${f('testKnown')} | ${f('testUnknown')} | ${info.testSet} |`,
+      );
     }
     L.push('');
     for (const d of Object.keys(ds)) for (const n of ds[d].notes ?? []) L.push(`- ${datasetLabel(d)}: ${n}`);
@@ -211,7 +246,10 @@ function markdown(input: ReportInput, figures: readonly Figure[]): string {
   }
   for (const { t, title } of tables(input)) {
     L.push(`## ${title}`, '');
-    L.push(`| data | | ${t.methods.map((m) => methodLabel(m)).join(' | ')} |`, `|---|---|${t.methods.map(() => '---').join('|')}|`);
+    L.push(
+      `| data | | ${t.methods.map((m) => methodLabel(m)).join(' | ')} |`,
+      `|---|---|${t.methods.map(() => '---').join('|')}|`,
+    );
     for (const row of t.rows) {
       const cells = row.cells.map((c) => (c ? formatCell(c, ['**', '**']) : '—'));
       L.push(`| ${row.kind === 'A' ? datasetLabel(row.dataset) : ''} | ${row.kind} | ${cells.join(' | ')} |`);
@@ -222,7 +260,10 @@ function markdown(input: ReportInput, figures: readonly Figure[]): string {
   const abl = ablationTable(input);
   if (abl) {
     L.push('## Ablation: ABC(AE) distance', '');
-    L.push("ABC's default distance is the mean over attributes of the squared error; the l2 norm is what the paper's text names.", '');
+    L.push(
+      "ABC's default distance is the mean over attributes of the squared error; the l2 norm is what the paper's text names.",
+      '',
+    );
     L.push(`| method | ${abl.header.join(' | ')} |`, `|---|${abl.header.map(() => '---').join('|')}|`);
     for (const r of abl.rows) L.push(`| ${r.label} | ${r.cells.map((c, i) => (r.boldCells[i] ? `**${c}**` : c)).join(' | ')} |`);
     L.push('');
@@ -232,7 +273,9 @@ function markdown(input: ReportInput, figures: readonly Figure[]): string {
     L.push('## Fit time, setting 1 (seconds, mean over runs)', '');
     L.push('| data | method | runs | fit s | AUROC A | AUROC U |', '|---|---|---|---|---|---|');
     for (const c of timing) {
-      L.push(`| ${datasetLabel(c.dataset)} | ${methodLabel(c.method)} | ${c.n} | ${c.fitSeconds.mean.toFixed(1)} | ${c.aurocKnown.mean.toFixed(3)} | ${c.aurocUnknown.mean.toFixed(3)} |`);
+      L.push(
+        `| ${datasetLabel(c.dataset)} | ${methodLabel(c.method)} | ${c.n} | ${c.fitSeconds.mean.toFixed(1)} | ${c.aurocKnown.mean.toFixed(3)} | ${c.aurocUnknown.mean.toFixed(3)} |`,
+      );
     }
     L.push('');
   }
@@ -249,7 +292,8 @@ function markdown(input: ReportInput, figures: readonly Figure[]): string {
 }
 
 function boldNote(t: Table2): string {
-  const base = "Bold: the best mean and those not different from it under Welch's t-test at p = 0.05 (with zero std on both sides, equal means count as not different).";
+  const base =
+    "Bold: the best mean and those not different from it under Welch's t-test at p = 0.05 (with zero std on both sides, equal means count as not different).";
   return t.testNotApplicable ? `${base} With a single run the std and the t-test are n/a: only the best is bold.` : base;
 }
 
@@ -272,7 +316,9 @@ function html(input: ReportInput, figures: readonly Figure[]): string {
   const ds = input.datasets ?? {};
   if (Object.keys(ds).length > 0) {
     H.push('<h2>Table 1: datasets (ours <span class="paper">[the paper\'s]</span>)</h2>', '<table>');
-    H.push('<tr><th class="l">data</th><th>D</th><th>normal train</th><th>known train</th><th>normal test</th><th>known test</th><th>unknown test</th><th class="l">test set</th></tr>');
+    H.push(
+      '<tr><th class="l">data</th><th>D</th><th>normal train</th><th>known train</th><th>normal test</th><th>known test</th><th>unknown test</th><th class="l">test set</th></tr>',
+    );
     for (const d of order(Object.keys(ds), DATASET_NAMES)) {
       const info = ds[d];
       const p = (PAPER_TABLE1 as Record<string, SplitSizes & { D: number }>)[d];
@@ -283,7 +329,8 @@ function html(input: ReportInput, figures: readonly Figure[]): string {
     }
     H.push('</table>', '<ul class="note">');
     for (const d of Object.keys(ds)) for (const n of ds[d].notes ?? []) H.push(`<li>${esc(datasetLabel(d))}: ${esc(n)}</li>`);
-    for (const t of new Set(Object.values(ds).map((i) => i.testSet))) if (TEST_SET_NOTE[t]) H.push(`<li>${esc(TEST_SET_NOTE[t])}</li>`);
+    for (const t of new Set(Object.values(ds).map((i) => i.testSet)))
+      if (TEST_SET_NOTE[t]) H.push(`<li>${esc(TEST_SET_NOTE[t])}</li>`);
     H.push('</ul>');
   }
   for (const { t, title: tt } of tables(input)) {
@@ -296,23 +343,36 @@ function html(input: ReportInput, figures: readonly Figure[]): string {
         const paper = c.paper ? ` <span class="paper">[${c.paper.mean.toFixed(3)}]</span>` : '';
         return `<td>${c.bold ? `<b>${esc(ours)}</b>` : esc(ours)}${paper}</td>`;
       });
-      H.push(`<tr><td class="l">${row.kind === 'A' ? esc(datasetLabel(row.dataset)) : ''}</td><td>${row.kind}</td>${cells.join('')}</tr>`);
+      H.push(
+        `<tr><td class="l">${row.kind === 'A' ? esc(datasetLabel(row.dataset)) : ''}</td><td>${row.kind}</td>${cells.join('')}</tr>`,
+      );
     }
     H.push('</table>', `<p class="note">${esc(boldNote(t))}</p>`);
   }
   const abl = ablationTable(input);
   if (abl) {
-    H.push('<h2>Ablation: ABC(AE) distance</h2>', "<p class=\"note\">ABC's default distance is the mean over attributes of the squared error; the l2 norm is what the paper's text names.</p>", '<table>');
+    H.push(
+      '<h2>Ablation: ABC(AE) distance</h2>',
+      '<p class="note">ABC\'s default distance is the mean over attributes of the squared error; the l2 norm is what the paper\'s text names.</p>',
+      '<table>',
+    );
     H.push(`<tr><th class="l">method</th>${abl.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
-    for (const r of abl.rows) H.push(`<tr><td class="l">${esc(r.label)}</td>${r.cells.map((c, i) => `<td>${r.boldCells[i] ? `<b>${esc(c)}</b>` : esc(c)}</td>`).join('')}</tr>`);
+    for (const r of abl.rows)
+      H.push(
+        `<tr><td class="l">${esc(r.label)}</td>${r.cells.map((c, i) => `<td>${r.boldCells[i] ? `<b>${esc(c)}</b>` : esc(c)}</td>`).join('')}</tr>`,
+      );
     H.push('</table>');
   }
   const timing = timingCells(input);
   if (timing.length > 0) {
     H.push('<h2>Fit time, setting 1 (seconds, mean over runs)</h2>', '<table>');
-    H.push('<tr><th class="l">data</th><th class="l">method</th><th>runs</th><th>fit s</th><th>AUROC A</th><th>AUROC U</th></tr>');
+    H.push(
+      '<tr><th class="l">data</th><th class="l">method</th><th>runs</th><th>fit s</th><th>AUROC A</th><th>AUROC U</th></tr>',
+    );
     for (const c of timing) {
-      H.push(`<tr><td class="l">${esc(datasetLabel(c.dataset))}</td><td class="l">${esc(methodLabel(c.method))}</td><td>${c.n}</td><td>${c.fitSeconds.mean.toFixed(1)}</td><td>${c.aurocKnown.mean.toFixed(3)}</td><td>${c.aurocUnknown.mean.toFixed(3)}</td></tr>`);
+      H.push(
+        `<tr><td class="l">${esc(datasetLabel(c.dataset))}</td><td class="l">${esc(methodLabel(c.method))}</td><td>${c.n}</td><td>${c.fitSeconds.mean.toFixed(1)}</td><td>${c.aurocKnown.mean.toFixed(3)}</td><td>${c.aurocUnknown.mean.toFixed(3)}</td></tr>`,
+      );
     }
     H.push('</table>');
   }

@@ -105,12 +105,16 @@ export function buildTable2(runs: readonly ExperimentRecord[], setting: Setting,
   const metric = options.metric ?? 'auroc';
   const mine = runs.filter((r) => r.setting === setting);
   const methods = options.methods ? [...options.methods] : [...new Set(mine.map((r) => r.method))];
-  const datasets = options.datasets ? options.datasets.filter((d) => mine.some((r) => r.dataset === d)) : [...new Set(mine.map((r) => r.dataset))];
+  const datasets = options.datasets
+    ? options.datasets.filter((d) => mine.some((r) => r.dataset === d))
+    : [...new Set(mine.map((r) => r.dataset))];
   let testNotApplicable = false;
   const rows: Table2Row[] = [];
   for (const dataset of datasets) {
     for (const kind of ['A', 'U'] as const) {
-      const samples = methods.map((m) => mine.filter((r) => r.dataset === dataset && r.method === m).map((r) => metricOf(r, metric, kind)));
+      const samples = methods.map((m) =>
+        mine.filter((r) => r.dataset === dataset && r.method === m).map((r) => metricOf(r, metric, kind)),
+      );
       const bold = boldMask(samples, { alpha: options.alpha });
       if (samples.some((s) => s.length === 1) && samples.filter((s) => s.length > 0).length > 1) testNotApplicable = true;
       rows.push({

@@ -146,9 +146,12 @@ export function friedmanTest(table: ResultTable, options: RankOptions & { tieCor
  * nemenyiCriticalDifference(4, 14);   // { q: 2.569, cd: 1.25 }: Demšar's worked example
  */
 export function nemenyiCriticalDifference(k: number, n: number, alpha = 0.05): { q: number; cd: number } {
-  if (!Number.isInteger(k) || k < 2) throw new ValidationError('param', `nemenyiCriticalDifference: k must be an integer ≥ 2, got ${k}`);
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError('param', `nemenyiCriticalDifference: n must be a positive integer, got ${n}`);
-  if (!(alpha > 0 && alpha < 1)) throw new ValidationError('param', `nemenyiCriticalDifference: alpha must be in (0, 1), got ${alpha}`);
+  if (!Number.isInteger(k) || k < 2)
+    throw new ValidationError('param', `nemenyiCriticalDifference: k must be an integer ≥ 2, got ${k}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError('param', `nemenyiCriticalDifference: n must be a positive integer, got ${n}`);
+  if (!(alpha > 0 && alpha < 1))
+    throw new ValidationError('param', `nemenyiCriticalDifference: alpha must be in (0, 1), got ${alpha}`);
   const q = studentizedRangeQuantile(1 - alpha, k) / Math.SQRT2;
   return { q, cd: q * Math.sqrt((k * (k + 1)) / (6 * n)) };
 }
@@ -156,7 +159,8 @@ export function nemenyiCriticalDifference(k: number, n: number, alpha = 0.05): {
 function checkTable(table: ResultTable, who: string, minRows: number): { n: number; k: number } {
   if (!Array.isArray(table)) throw new ValidationError('type', `${who}: expected rows (datasets) of numbers (methods)`);
   const n = table.length;
-  if (n < minRows) throw new ValidationError('empty', `${who}: needs at least ${minRows} dataset row${minRows > 1 ? 's' : ''}, got ${n}`);
+  if (n < minRows)
+    throw new ValidationError('empty', `${who}: needs at least ${minRows} dataset row${minRows > 1 ? 's' : ''}, got ${n}`);
   const k = table[0]?.length ?? 0;
   if (k < 2) throw new ValidationError('shape', `${who}: needs at least 2 methods (columns), got ${k}`);
   table.forEach((row, i) => {

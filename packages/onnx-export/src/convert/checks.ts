@@ -14,7 +14,8 @@ export function checkVector(v: unknown, n: number, what: string): Float32Array {
 
 export function checkFinite(v: ArrayLike<number>, what: string): void {
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new UnsupportedExportError(`${what}[${i}] is ${v[i]}; an exported model needs finite values`);
+    if (!Number.isFinite(v[i]))
+      throw new UnsupportedExportError(`${what}[${i}] is ${v[i]}; an exported model needs finite values`);
   }
 }
 

@@ -2,7 +2,8 @@ import { UnsupportedExportError, type DenseExportSpec } from '@abc/core';
 import { attr, type GraphBuilder } from '../graph.js';
 import { checkFinite, checkInt, typeName } from './checks.js';
 
-const ACTIVATION_OPS = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', linear: null } as const;
+// LeakyRelu's ONNX default alpha is 0.01, the engine's default slope (the export spec carries no other slope).
+const ACTIVATION_OPS = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', linear: null, leakyRelu: 'LeakyRelu' } as const;
 const FLT_MAX = 3.4028234663852886e38;
 
 /** What a detector converter leaves in the graph: the [N] score and, for autoencoders, the [N] error L. */
@@ -31,18 +32,24 @@ export function addDense(b: GraphBuilder, spec: DenseExportSpec, input: string, 
     const inSize = checkInt(layer.inputSize, `dense layer ${l} inputSize`, 1);
     const outSize = checkInt(layer.outputSize, `dense layer ${l} outputSize`, 1);
     if (inSize !== width) {
-      throw new UnsupportedExportError(`dense layer ${l} takes ${inSize} inputs but receives ${width} (${l === 0 ? 'the feature count' : `layer ${l - 1}'s outputs`})`);
+      throw new UnsupportedExportError(
+        `dense layer ${l} takes ${inSize} inputs but receives ${width} (${l === 0 ? 'the feature count' : `layer ${l - 1}'s outputs`})`,
+      );
     }
     if (!(layer.W instanceof Float32Array) || layer.W.length !== inSize * outSize) {
-      throw new UnsupportedExportError(`dense layer ${l} W must be a Float32Array of ${inSize} x ${outSize} values, got ${typeName(layer.W)} of ${layer.W?.length}`);
+      throw new UnsupportedExportError(
+        `dense layer ${l} W must be a Float32Array of ${inSize} x ${outSize} values, got ${typeName(layer.W)} of ${layer.W?.length}`,
+      );
     }
     if (!(layer.b instanceof Float32Array) || layer.b.length !== outSize) {
       throw new UnsupportedExportError(`dense layer ${l} b must be a Float32Array of ${outSize} values`);
     }
     checkFinite(layer.W, `dense layer ${l} W`);
     checkFinite(layer.b, `dense layer ${l} b`);
-    if (!Object.prototype.hasOwnProperty.call(ACTIVATION_OPS, layer.activation)) {
-      throw new UnsupportedExportError(`dense layer ${l} activation "${String(layer.activation)}" is not one of tanh, sigmoid, relu, linear`);
+    if (!Object.hasOwn(ACTIVATION_OPS, layer.activation)) {
+      throw new UnsupportedExportError(
+        `dense layer ${l} activation "${String(layer.activation)}" is not one of tanh, sigmoid, relu, linear`,
+      );
     }
     const mm = b.op('MatMul', [h, b.floatConstant(`dense${l}_W`, layer.W, [inSize, outSize])], {}, `dense${l}_matmul`);
     h = b.op('Add', [mm, b.floatConstant(`dense${l}_b`, layer.b, [outSize])], {}, `dense${l}_pre`);
@@ -57,9 +64,14 @@ export function addDense(b: GraphBuilder, spec: DenseExportSpec, input: string, 
     return { score: b.op('Sigmoid', [logit], {}, 'probability'), probability: true };
   }
   if (spec.scoreKind !== 'abc' && spec.scoreKind !== 'reconstruction') {
-    throw new UnsupportedExportError(`dense export spec scoreKind "${String(spec.scoreKind)}" is not one of abc, reconstruction, sigmoid`);
+    throw new UnsupportedExportError(
+      `dense export spec scoreKind "${String(spec.scoreKind)}" is not one of abc, reconstruction, sigmoid`,
+    );
   }
-  if (width !== d) throw new UnsupportedExportError(`a '${spec.scoreKind}' dense spec must reconstruct its ${d} inputs, but ends in ${width} units`);
+  if (width !== d)
+    throw new UnsupportedExportError(
+      `a '${spec.scoreKind}' dense spec must reconstruct its ${d} inputs, but ends in ${width} units`,
+    );
   const distance = spec.distance ?? 'meanSquared';
   const diff = b.op('Sub', [h, input], {}, 'residual');
   const axes = { axes: attr.ints([1]), keepdims: attr.int(0) };

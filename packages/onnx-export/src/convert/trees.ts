@@ -90,21 +90,27 @@ export function addTrees(b: GraphBuilder, raw: TreesExportSpec, input: string, d
       return { score: b.op('Sigmoid', [rawN], {}, 'probability'), probability: true };
     case 'weighted-vote':
       // raw is a weighted share of votes in [0, 1]; Clip removes float rounding past the ends, as the TS model does.
-      return { score: b.op('Clip', [rawN, b.floatScalar('zero', 0), b.floatScalar('one', 1)], {}, 'vote_share'), probability: false };
+      return {
+        score: b.op('Clip', [rawN, b.floatScalar('zero', 0), b.floatScalar('one', 1)], {}, 'vote_share'),
+        probability: false,
+      };
   }
 }
 
 function checkTreeSpec(raw: TreesExportSpec, d: number): TreeEnsembleSpec {
   const s = raw as Partial<TreeEnsembleSpec>;
   if (!AGGREGATES.includes(s.aggregate as string)) {
-    throw new UnsupportedExportError(`tree export spec aggregate "${String(s.aggregate)}" is not one of ${AGGREGATES.join(', ')}`);
+    throw new UnsupportedExportError(
+      `tree export spec aggregate "${String(s.aggregate)}" is not one of ${AGGREGATES.join(', ')}`,
+    );
   }
   const nFeatures = checkInt(s.nFeatures, 'tree export spec nFeatures', 1);
-  if (nFeatures !== d) throw new UnsupportedExportError(`tree export spec has ${nFeatures} features but the model input has ${d}`);
+  if (nFeatures !== d)
+    throw new UnsupportedExportError(`tree export spec has ${nFeatures} features but the model input has ${d}`);
   const nTrees = checkInt(s.nTrees, 'tree export spec nTrees', 1);
   const nodes = s.nodes;
   if (!nodes) throw new UnsupportedExportError('tree export spec has no nodes');
-  const typed: [string, unknown, Function][] = [
+  const typed: [string, unknown, abstract new (...args: never[]) => unknown][] = [
     ['feature', nodes.feature, Int32Array],
     ['threshold', nodes.threshold, Float32Array],
     ['left', nodes.left, Int32Array],
@@ -118,17 +124,22 @@ function checkTreeSpec(raw: TreesExportSpec, d: number): TreeEnsembleSpec {
   }
   const n = nodes.feature.length;
   for (const [name, v] of typed.slice(1, 5)) {
-    if ((v as ArrayLike<number>).length !== n) throw new UnsupportedExportError(`tree export spec nodes.${name} has ${(v as ArrayLike<number>).length} values, nodes.feature ${n}`);
+    if ((v as ArrayLike<number>).length !== n)
+      throw new UnsupportedExportError(
+        `tree export spec nodes.${name} has ${(v as ArrayLike<number>).length} values, nodes.feature ${n}`,
+      );
   }
   const off = s.treeOffsets!;
   if (off.length !== nTrees + 1 || off[0] !== 0 || off[nTrees] !== n) {
     throw new UnsupportedExportError(`tree export spec treeOffsets must hold nTrees + 1 = ${nTrees + 1} offsets from 0 to ${n}`);
   }
-  if (s.treeWeights!.length !== nTrees) throw new UnsupportedExportError(`tree export spec treeWeights has ${s.treeWeights!.length} values for ${nTrees} trees`);
+  if (s.treeWeights!.length !== nTrees)
+    throw new UnsupportedExportError(`tree export spec treeWeights has ${s.treeWeights!.length} values for ${nTrees} trees`);
   checkFinite(nodes.threshold, 'tree export spec nodes.threshold');
   checkFinite(nodes.value, 'tree export spec nodes.value');
   checkFinite(s.treeWeights!, 'tree export spec treeWeights');
-  if (typeof s.baseScore !== 'number' || !Number.isFinite(s.baseScore)) throw new UnsupportedExportError(`tree export spec baseScore is ${String(s.baseScore)}`);
+  if (typeof s.baseScore !== 'number' || !Number.isFinite(s.baseScore))
+    throw new UnsupportedExportError(`tree export spec baseScore is ${String(s.baseScore)}`);
   if (s.aggregate === 'isolation' && (typeof s.normalizer !== 'number' || !(s.normalizer >= 0))) {
     throw new UnsupportedExportError(`an 'isolation' tree export spec needs a normalizer >= 0, got ${String(s.normalizer)}`);
   }
@@ -138,11 +149,14 @@ function checkTreeSpec(raw: TreesExportSpec, d: number): TreeEnsembleSpec {
     for (let k = off[t]; k < off[t + 1]; k++) {
       const f = nodes.feature[k];
       if (f < 0) continue;
-      if (f >= nFeatures) throw new UnsupportedExportError(`tree export spec: tree ${t} node ${k - off[t]} splits on feature ${f} of ${nFeatures}`);
+      if (f >= nFeatures)
+        throw new UnsupportedExportError(`tree export spec: tree ${t} node ${k - off[t]} splits on feature ${f} of ${nFeatures}`);
       const l = nodes.left[k];
       const r = nodes.right[k];
       if (!(l >= 0 && l < size && r >= 0 && r < size)) {
-        throw new UnsupportedExportError(`tree export spec: tree ${t} node ${k - off[t]} has children ${l}, ${r} outside 0..${size - 1}`);
+        throw new UnsupportedExportError(
+          `tree export spec: tree ${t} node ${k - off[t]} has children ${l}, ${r} outside 0..${size - 1}`,
+        );
       }
     }
   }

@@ -61,7 +61,11 @@ export async function loadRuntime(backend: OnnxBackend): Promise<OrtModule> {
   switch (backend) {
     case 'cpu':
     case 'cuda':
-      if (!isNode) throw new BackendUnavailableError(backend, `backend "${backend}" needs onnxruntime-node, which runs only in Node; in the browser use "wasm" or "webgpu"`);
+      if (!isNode)
+        throw new BackendUnavailableError(
+          backend,
+          `backend "${backend}" needs onnxruntime-node, which runs only in Node; in the browser use "wasm" or "webgpu"`,
+        );
       try {
         return await importOnce('node', () => import(/* @vite-ignore */ NODE_RUNTIME));
       } catch (e) {
@@ -85,10 +89,15 @@ export async function loadRuntime(backend: OnnxBackend): Promise<OrtModule> {
       try {
         return await importOnce('webgpu', () => import('onnxruntime-web/webgpu'));
       } catch (e) {
-        throw new BackendUnavailableError('webgpu', `onnxruntime-web/webgpu could not be loaded: ${(e as Error).message}`, { cause: e });
+        throw new BackendUnavailableError('webgpu', `onnxruntime-web/webgpu could not be loaded: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
     default:
-      throw new BackendUnavailableError(String(backend), `unknown backend "${String(backend)}"; use one of ${ONNX_BACKENDS.join(', ')}`);
+      throw new BackendUnavailableError(
+        String(backend),
+        `unknown backend "${String(backend)}"; use one of ${ONNX_BACKENDS.join(', ')}`,
+      );
   }
 }
 
@@ -133,7 +142,10 @@ export async function openSession(
   options: { runtime?: OrtModule; sessionOptions?: Record<string, unknown> } = {},
 ): Promise<OpenedSession> {
   if (!ONNX_BACKENDS.includes(backend)) {
-    throw new BackendUnavailableError(String(backend), `unknown backend "${String(backend)}"; use one of ${ONNX_BACKENDS.join(', ')}`);
+    throw new BackendUnavailableError(
+      String(backend),
+      `unknown backend "${String(backend)}"; use one of ${ONNX_BACKENDS.join(', ')}`,
+    );
   }
   if (backend === 'cuda' && !options.runtime) {
     const installed = await cudaProviderInstalled();
@@ -150,7 +162,9 @@ export async function openSession(
   } catch (e) {
     const message = (e as Error)?.message ?? String(e);
     if (backend === 'cuda') {
-      throw new BackendUnavailableError('cuda', `the CUDA execution provider could not start: ${message}. ${CUDA_INSTALL_HINT}`, { cause: e });
+      throw new BackendUnavailableError('cuda', `the CUDA execution provider could not start: ${message}. ${CUDA_INSTALL_HINT}`, {
+        cause: e,
+      });
     }
     if (backend === 'webgpu') {
       throw new BackendUnavailableError('webgpu', `the WebGPU execution provider could not start: ${message}`, { cause: e });

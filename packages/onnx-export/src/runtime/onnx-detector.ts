@@ -134,29 +134,39 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
     const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     const info = inspectOnnx(u8);
     const input = info.inputs.find((i) => i.name === ONNX_TARGET.inputName);
-    if (!input || input.dims.length !== 2) {
-      throw new ModelFormatError(`ONNX model has no input "${ONNX_TARGET.inputName}" of shape [N, D] (inputs: ${info.inputs.map((i) => i.name).join(', ')})`);
+    if (input?.dims.length !== 2) {
+      throw new ModelFormatError(
+        `ONNX model has no input "${ONNX_TARGET.inputName}" of shape [N, D] (inputs: ${info.inputs.map((i) => i.name).join(', ')})`,
+      );
     }
     if (!info.outputs.some((o) => o.name === ONNX_TARGET.outputs.score)) {
-      throw new ModelFormatError(`ONNX model has no output "${ONNX_TARGET.outputs.score}" (outputs: ${info.outputs.map((o) => o.name).join(', ')})`);
+      throw new ModelFormatError(
+        `ONNX model has no output "${ONNX_TARGET.outputs.score}" (outputs: ${info.outputs.map((o) => o.name).join(', ')})`,
+      );
     }
     const m = info.metadata;
     const storedCrc = m[GRAPH_CRC_KEY];
     if (storedCrc !== undefined && storedCrc !== String(info.graphCrc32)) {
-      throw new ModelFormatError(`ONNX model checksum mismatch (abc.graph_crc32 ${storedCrc}, computed ${info.graphCrc32}): the file is corrupt or was edited`);
+      throw new ModelFormatError(
+        `ONNX model checksum mismatch (abc.graph_crc32 ${storedCrc}, computed ${info.graphCrc32}): the file is corrupt or was edited`,
+      );
     }
     const fromMeta = Number(m[METADATA_KEYS.nFeatures]);
     const nFeatures = typeof input.dims[1] === 'number' ? input.dims[1] : fromMeta;
-    if (!Number.isInteger(nFeatures) || nFeatures < 1) throw new ModelFormatError('ONNX model input "X" has no fixed feature count');
+    if (!Number.isInteger(nFeatures) || nFeatures < 1)
+      throw new ModelFormatError('ONNX model input "X" has no fixed feature count');
     let featureNames: string[] | undefined;
     if (m[METADATA_KEYS.featureNames] !== undefined) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(m[METADATA_KEYS.featureNames]);
       } catch (e) {
-        throw new ModelFormatError(`ONNX model metadata abc.feature_names is not valid JSON: ${(e as Error).message}`, { cause: e });
+        throw new ModelFormatError(`ONNX model metadata abc.feature_names is not valid JSON: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
-      if (!Array.isArray(parsed) || parsed.length !== nFeatures) throw new ModelFormatError('ONNX model metadata abc.feature_names does not match the input width');
+      if (!Array.isArray(parsed) || parsed.length !== nFeatures)
+        throw new ModelFormatError('ONNX model metadata abc.feature_names does not match the input width');
       featureNames = parsed.map(String);
     }
     const t = m[METADATA_KEYS.threshold] !== undefined ? Number(m[METADATA_KEYS.threshold]) : undefined;
@@ -226,7 +236,10 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
 
   async predictProba(X: MatrixLike): Promise<Float32Array> {
     if (!this.model.hasProbability) {
-      throw new ValidationError('type', `this ONNX model (${this.model.info.metadata[METADATA_KEYS.detector] ?? 'unknown detector'}) gives no probability of anomaly; use scoreSamples`);
+      throw new ValidationError(
+        'type',
+        `this ONNX model (${this.model.info.metadata[METADATA_KEYS.detector] ?? 'unknown detector'}) gives no probability of anomaly; use scoreSamples`,
+      );
     }
     return this.scoreSamples(X);
   }
@@ -235,7 +248,10 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
   async predict(X: MatrixLike): Promise<Uint8Array> {
     const t = this.threshold;
     if (t === undefined) {
-      throw new ValidationError('param', 'this ONNX model stores no threshold and gives no probability: set the "threshold" param');
+      throw new ValidationError(
+        'param',
+        'this ONNX model stores no threshold and gives no probability: set the "threshold" param',
+      );
     }
     const s = await this.scoreSamples(X);
     const out = new Uint8Array(s.length);
@@ -298,7 +314,12 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
 
   /** A copy with equal params sharing the same model (an ONNX detector cannot be refitted, so the model stays). */
   clone(): OnnxDetector {
-    const c = new OnnxDetector({ ...this.params, runtime: this.runtime, sessionOptions: this.sessionOptions, onFallback: this.onFallback });
+    const c = new OnnxDetector({
+      ...this.params,
+      runtime: this.runtime,
+      sessionOptions: this.sessionOptions,
+      onFallback: this.onFallback,
+    });
     if (this.loaded) c.setModel(this.loaded.bytes);
     return c;
   }
@@ -307,7 +328,11 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
   getState(): ModelState {
     const m = this.model;
     return {
-      meta: { nFeatures: m.nFeatures, featureNames: m.featureNames ? [...m.featureNames] : null, threshold: this.threshold ?? null },
+      meta: {
+        nFeatures: m.nFeatures,
+        featureNames: m.featureNames ? [...m.featureNames] : null,
+        threshold: this.threshold ?? null,
+      },
       tensors: { model: tensor(m.bytes) },
     };
   }
@@ -367,7 +392,10 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
 function checkParams(params: Partial<OnnxDetectorParams>): OnnxDetectorParams {
   const p = resolveParams(onnxDetectorParamSpace, params as Record<string, unknown>, 'OnnxDetector') as OnnxDetectorParams;
   if (p.contamination !== null) {
-    throw new ValidationError('param', 'OnnxDetector: "contamination" must be null: an ONNX model has no training scores; set "threshold" instead');
+    throw new ValidationError(
+      'param',
+      'OnnxDetector: "contamination" must be null: an ONNX model has no training scores; set "threshold" instead',
+    );
   }
   return p;
 }
