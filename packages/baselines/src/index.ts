@@ -1,6 +1,6 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
- * registry (`svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`), so `createDetector('iforest')` and model files of them work.
+ * registry (`svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`, `knn`, `lof`), so `createDetector('iforest')` and model files of them work.
  *
  * @module @abc/baselines
  */
@@ -27,6 +27,17 @@ export { RUSBoost, rusBoostParamSpace, type RUSBoostParams, type RUSBoostModel }
 export { HBOS, hbosParamSpace, type HBOSParams, type HBOSModel } from './hbos.js';
 export { ECOD, ecodParamSpace, type ECODParams } from './ecod.js';
 export { COPOD, copodParamSpace, type COPODParams } from './copod.js';
+export { KNN, knnParamSpace, type KNNParams, type KNNModel } from './knn.js';
+export { LOF, lofParamSpace, type LOFParams, type LOFModel } from './lof.js';
+export {
+  kNearest,
+  KD_TREE_MAX_DIMS,
+  KD_TREE_MAX_VISITED,
+  KD_TREE_PROBE_MAX_DIMS,
+  type KNearestOptions,
+  type KNearestResult,
+} from './neighbours/index.js';
+export type { NeighbourModel } from './neighbour-model.js';
 export { fitTails, scoreTails, skewnessSign, type TailModel, type TailCombiner } from './ecdf.js';
 export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
 export { sumTrees, leafCounts, treeEnsembleSpec, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';

@@ -4,11 +4,13 @@ import { ECOD } from './ecod.js';
 import { GradientTreeBoosting } from './gtb.js';
 import { HBOS } from './hbos.js';
 import { IsolationForest } from './iforest.js';
+import { KNN } from './knn.js';
+import { LOF } from './lof.js';
 import { RUSBoost } from './rusboost.js';
 import { svmEntries } from './svm/register.js';
 
 /** This package's detector classes besides the SVMs, each declaring itself. */
-export const baselineClasses = [IsolationForest, GradientTreeBoosting, RUSBoost, HBOS, ECOD, COPOD] as const;
+export const baselineClasses = [IsolationForest, GradientTreeBoosting, RUSBoost, HBOS, ECOD, COPOD, KNN, LOF] as const;
 
 /** The registry entries of this package's detectors (names are final: see docs/contracts.md). */
 export const baselineEntries: readonly DetectorEntry[] = [...baselineClasses.map((cls) => detectorEntry(cls)), ...svmEntries];
