@@ -1,23 +1,12 @@
-import {
-  BaseDetector,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  declareDetector,
-  defineParams,
-  withCommonParams,
-  type ParamsOf,
-} from '@abc/core';
-import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
+import { declareDetector } from '@abc/core';
+import type { TailCombiner } from './ecdf.js';
+import { TailDetector, tailParamSpace, type TailParams } from './tail-detector.js';
 
-/** COPOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
+/** COPOD's parameters: only the common ones (see {@link tailParamSpace}). */
+export const copodParamSpace = tailParamSpace;
 
-/** COPOD's parameters (the common ones, then its own). */
-export const copodParamSpace = withCommonParams(defineParams({}));
-
-/** COPOD's parameters (derived from {@link copodParamSpace}). */
-export type COPODParams = ParamsOf<typeof copodParamSpace>;
+/** COPOD's parameters. */
+export type COPODParams = TailParams;
 
 /**
  * COPOD, Copula-based Outlier Detection (Li et al., ICDM 2020), unsupervised and parameter-free, as PyOD's
@@ -40,7 +29,7 @@ export type COPODParams = ParamsOf<typeof copodParamSpace>;
  * const det = await new COPOD().fit(Xtrain);
  * const scores = await det.scoreSamples(Xtest);
  */
-export class COPOD extends BaseDetector<COPODParams, TailModel> {
+export class COPOD extends TailDetector {
   static readonly declaration = declareDetector({
     name: 'copod',
     supervision: 'unsupervised',
@@ -59,19 +48,5 @@ export class COPOD extends BaseDetector<COPODParams, TailModel> {
     super(COPOD.declaration, params);
   }
 
-  protected fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<TailModel> {
-    return fitTails(X, ctx);
-  }
-
-  protected scoreModel(model: TailModel, X: Matrix): Float32Array {
-    return scoreTails(model, X, (left, right, skewCorrected) => Math.max(skewCorrected, (left + right) / 2));
-  }
-
-  protected modelToState(model: TailModel): ModelState {
-    return tailModelToState(model);
-  }
-
-  protected modelFromState(state: ModelState): TailModel {
-    return tailModelFromState(state, 'COPOD');
-  }
+  protected readonly combine: TailCombiner = (left, right, skewCorrected) => Math.max(skewCorrected, (left + right) / 2);
 }

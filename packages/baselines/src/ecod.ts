@@ -1,23 +1,12 @@
-import {
-  BaseDetector,
-  type FitContext,
-  type Labels,
-  type Matrix,
-  type ModelState,
-  declareDetector,
-  defineParams,
-  withCommonParams,
-  type ParamsOf,
-} from '@abc/core';
-import { fitTails, scoreTails, tailModelFromState, tailModelToState, type TailModel } from './ecdf.js';
+import { declareDetector } from '@abc/core';
+import type { TailCombiner } from './ecdf.js';
+import { TailDetector, tailParamSpace, type TailParams } from './tail-detector.js';
 
-/** ECOD has no parameters of its own: only the common `seed` (unused: it is deterministic), `threshold`, `contamination`. */
+/** ECOD's parameters: only the common ones (see {@link tailParamSpace}). */
+export const ecodParamSpace = tailParamSpace;
 
-/** ECOD's parameters (the common ones, then its own). */
-export const ecodParamSpace = withCommonParams(defineParams({}));
-
-/** ECOD's parameters (derived from {@link ecodParamSpace}). */
-export type ECODParams = ParamsOf<typeof ecodParamSpace>;
+/** ECOD's parameters. */
+export type ECODParams = TailParams;
 
 /**
  * ECOD, Empirical-Cumulative-distribution-based Outlier Detection (Li et al., TKDE 2022), unsupervised and
@@ -40,7 +29,7 @@ export type ECODParams = ParamsOf<typeof ecodParamSpace>;
  * const scores = await det.scoreSamples(Xtest); // Σ over features of the larger tail score −ln F
  * const flags = await det.predict(Xtest);       // 1 above the training scores' 0.9 quantile
  */
-export class ECOD extends BaseDetector<ECODParams, TailModel> {
+export class ECOD extends TailDetector {
   static readonly declaration = declareDetector({
     name: 'ecod',
     supervision: 'unsupervised',
@@ -59,19 +48,5 @@ export class ECOD extends BaseDetector<ECODParams, TailModel> {
     super(ECOD.declaration, params);
   }
 
-  protected fitModel(X: Matrix, _y: Labels | undefined, ctx: FitContext): Promise<TailModel> {
-    return fitTails(X, ctx);
-  }
-
-  protected scoreModel(model: TailModel, X: Matrix): Float32Array {
-    return scoreTails(model, X, (left, right, skewCorrected) => Math.max(left, right, skewCorrected));
-  }
-
-  protected modelToState(model: TailModel): ModelState {
-    return tailModelToState(model);
-  }
-
-  protected modelFromState(state: ModelState): TailModel {
-    return tailModelFromState(state, 'ECOD');
-  }
+  protected readonly combine: TailCombiner = (left, right, skewCorrected) => Math.max(left, right, skewCorrected);
 }

@@ -39,6 +39,7 @@ export {
 } from './neighbours/index.js';
 export type { NeighbourModel } from './neighbour-model.js';
 export { fitTails, scoreTails, skewnessSign, type TailModel, type TailCombiner } from './ecdf.js';
+export { TailDetector, tailParamSpace, type TailParams } from './tail-detector.js';
 export { fitBins, binTraining, binColumns, binOf, type Bins } from './binning.js';
 export { sumTrees, leafCounts, treeEnsembleSpec, type FlatForest, type TreeEnsembleExportSpec } from './trees.js';
 export {

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ValidationError } from '@abc/core';
 import { describe, expect, it } from 'vitest';
-import {
-  chiSquareSurvival,
-  erfc,
-  fSurvival,
-  normalCdf,
-  regularizedGammaP,
-  regularizedGammaQ,
-} from '../src/stats/distributions.js';
+import { chiSquareSurvival, erfc, fSurvival, normalCdf } from '../src/stats/distributions.js';
+import { regularizedGammaP, regularizedGammaQ } from '../src/stats/special.js';
 import { averageRanks, friedmanTest, nemenyiCriticalDifference, rankRow } from '../src/stats/ranks.js';
 import { studentizedRangeCdf, studentizedRangeQuantile } from '../src/stats/studentized-range.js';
 

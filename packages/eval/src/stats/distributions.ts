@@ -3,7 +3,7 @@
  * tails), the regularized incomplete gamma function, and the chi-square and F upper tails. Plain float64,
  * no dependencies; checked against SciPy in `test/ranks.test.ts`.
  */
-import { logGamma, regularizedIncompleteBeta } from './special.js';
+import { regularizedGammaQ, regularizedIncompleteBeta } from './special.js';
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const INV_SQRT_2PI = 0.3989422804014327;
@@ -70,70 +70,6 @@ export function normalCdf(x: number): number {
  */
 export function normalPdf(x: number): number {
   return INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-}
-
-/**
- * The regularized lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a), for a > 0 and x ≥ 0 (series below
- * x = a + 1, continued fraction above; Numerical Recipes' scheme).
- *
- * @example
- * regularizedGammaP(1, 2);   // 1 − e^(−2) ≈ 0.8646647
- */
-export function regularizedGammaP(a: number, x: number): number {
-  checkGammaArgs(a, x, 'regularizedGammaP');
-  if (x === 0) return 0;
-  if (x === Infinity) return 1;
-  return x < a + 1 ? gammaSeries(a, x) : 1 - gammaContinuedFraction(a, x);
-}
-
-/**
- * The regularized upper incomplete gamma function Q(a, x) = 1 − P(a, x), without cancellation in the upper tail.
- *
- * @example
- * regularizedGammaQ(1, 2);   // e^(−2) ≈ 0.1353353
- */
-export function regularizedGammaQ(a: number, x: number): number {
-  checkGammaArgs(a, x, 'regularizedGammaQ');
-  if (x === 0) return 1;
-  if (x === Infinity) return 0;
-  return x < a + 1 ? 1 - gammaSeries(a, x) : gammaContinuedFraction(a, x);
-}
-
-function checkGammaArgs(a: number, x: number, who: string): void {
-  if (!(a > 0)) throw new RangeError(`${who}: a must be positive, got ${a}`);
-  if (!(x >= 0)) throw new RangeError(`${who}: x must be ≥ 0, got ${x}`);
-}
-
-function gammaSeries(a: number, x: number): number {
-  let term = 1 / a;
-  let sum = term;
-  for (let n = 1; n < 10_000; n++) {
-    term *= x / (a + n);
-    sum += term;
-    if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
-  }
-  return sum * Math.exp(-x + a * Math.log(x) - logGamma(a));
-}
-
-function gammaContinuedFraction(a: number, x: number): number {
-  const TINY = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / TINY;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 10_000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = b + an / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-16) break;
-  }
-  return Math.exp(-x + a * Math.log(x) - logGamma(a)) * h;
 }
 
 /**
