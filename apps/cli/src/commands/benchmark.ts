@@ -5,6 +5,7 @@ import { parseRatios } from '@abc/eval';
 import { benchmark, BENCHMARK_SUITES, writeBenchmarkReport, type BenchmarkEvent, type BenchmarkSuite } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
+import { interruptOnCtrlC } from '../interrupt.js';
 import { formatDuration } from '../progress.js';
 import { required } from './fit.js';
 
@@ -164,19 +165,7 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
   } catch (e) {
     throw new UsageError(`--ratios: ${(e as Error).message}`);
   }
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
-  if (io.signal) {
-    if (io.signal.aborted) onAbort();
-    else io.signal.addEventListener('abort', onAbort, { once: true });
-  }
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints > 1) process.exit(130); // a second Ctrl-C does not wait for the current epoch
-    onAbort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnCtrlC(io.signal);
   const bar = progress(out, io.stderr ?? process.stderr);
   const t0 = performance.now();
   try {
@@ -189,7 +178,7 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
       methods: str(values, 'methods') ?? 'all',
       maxEpochs: positiveInt(values, 'max-epochs'),
       out: outDir,
-      signal: ctrl.signal,
+      signal: interrupt.signal,
       onEvent: bar.onEvent,
       onWarning: (m) => {
         bar.done();
@@ -205,12 +194,11 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
     return 0;
   } catch (e) {
     bar.done();
-    if (ctrl.signal.aborted) {
+    if (interrupt.signal.aborted) {
       throw new AbortError(`interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume`);
     }
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    io.signal?.removeEventListener('abort', onAbort);
+    interrupt.dispose();
   }
 }

@@ -2,6 +2,7 @@ import { AbortError } from '@abc/core';
 import { fetchDatasets, listDatasets, type CachedFileStatus, type FetchEvent } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
+import { interruptOnCtrlC } from '../interrupt.js';
 import { formatDuration } from '../progress.js';
 
 export const dataHelp = `abc data: the datasets abc knows, where they are cached, and fetching them
@@ -203,20 +204,14 @@ async function runDataFetch(argv: string[], out: (s: string) => void, io: DataIO
   const retries = positiveNumber(values, 'retries');
   if (retries !== undefined && !Number.isInteger(retries))
     throw new UsageError(`--retries must be a whole number, got ${retries}`);
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
-  if (io.signal) {
-    if (io.signal.aborted) onAbort();
-    else io.signal.addEventListener('abort', onAbort, { once: true });
-  }
-  process.on('SIGINT', onAbort);
+  const interrupt = interruptOnCtrlC(io.signal);
   const printer = fetchPrinter(out, io.stderr ?? process.stderr);
   const t0 = performance.now();
   try {
     const { dir, files } = await fetchDatasets(positionals, {
       dir: str(values, 'dir'),
       mirrors,
-      signal: ctrl.signal,
+      signal: interrupt.signal,
       onEvent: printer.onEvent,
       ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
       ...(retries !== undefined ? { retries } : {}),
@@ -230,11 +225,10 @@ async function runDataFetch(argv: string[], out: (s: string) => void, io: DataIO
     return 0;
   } catch (e) {
     printer.done();
-    if (ctrl.signal.aborted) throw new AbortError('interrupted: the partial file is kept; rerun the same command to resume');
+    if (interrupt.signal.aborted) throw new AbortError('interrupted: the partial file is kept; rerun the same command to resume');
     throw e;
   } finally {
-    process.removeListener('SIGINT', onAbort);
-    io.signal?.removeEventListener('abort', onAbort);
+    interrupt.dispose();
   }
 }
 

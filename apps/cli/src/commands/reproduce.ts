@@ -7,6 +7,7 @@ import { methodLabel, type Setting } from '@abc/eval';
 import type { CifarTestSetChoice } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
+import { interruptOnCtrlC } from '../interrupt.js';
 import { formatDuration } from '../progress.js';
 import { required } from './fit.js';
 
@@ -198,19 +199,7 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
   };
   const datasets = parseDatasets(str(values, 'datasets') ?? 'all');
   const setting3 = str(values, 'setting3-datasets');
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort(new AbortError('interrupted (Ctrl-C)'));
-  if (io.signal) {
-    if (io.signal.aborted) onAbort();
-    else io.signal.addEventListener('abort', onAbort, { once: true });
-  }
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints > 1) process.exit(130); // a second Ctrl-C does not wait for the current epoch
-    onAbort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnCtrlC(io.signal);
   const stderr = io.stderr ?? process.stderr;
   const bar = progress(out, stderr);
   const t0 = performance.now();
@@ -235,7 +224,7 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       knownCounts: str(values, 'known-counts') ? parseCounts(str(values, 'known-counts')!) : undefined,
       setting3Datasets: setting3 ? parseDatasets(setting3) : undefined,
       seed: intFlag(values, 'seed'),
-      signal: ctrl.signal,
+      signal: interrupt.signal,
       onEvent: bar.onEvent,
       onWarning: (m) => {
         bar.done();
@@ -254,12 +243,11 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
     return 0;
   } catch (e) {
     bar.done();
-    if (ctrl.signal.aborted) {
+    if (interrupt.signal.aborted) {
       throw new AbortError(`interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume`);
     }
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    io.signal?.removeEventListener('abort', onAbort);
+    interrupt.dispose();
   }
 }
