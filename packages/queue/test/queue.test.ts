@@ -158,7 +158,9 @@ describe.skipIf(!hasRedis)('two workers on one Redis', () => {
       pollMs: 200,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueJobError);
-    expect((error as QueueJobError).attemptsMade).toBe(1);
+    // Not retried (JOB_OPTIONS allow 3 attempts): BullMQ counts an UnrecoverableError's attempt as 0 or 1
+    // depending on when the failure is read, so only "not more than one" is asserted.
+    expect((error as QueueJobError).attemptsMade).toBeLessThanOrEqual(1);
     expect((error as Error).message).toMatch(/ValidationError.*no-such-dataset/);
   });
 });
