@@ -148,13 +148,17 @@ export async function runQueued<D extends JobData, R>(options: RunQueuedOptions<
       }
       const state = await job.getState();
       if (state === 'completed') {
-        await options.onResult(queued, job.returnvalue as R);
+        // Read it again: the copy above may predate the completion (its return value not yet written).
+        const done = (await Job.fromId(queue, id)) ?? job;
+        await options.onResult(queued, done.returnvalue as R);
         pending.delete(id);
         collected++;
         await job.remove();
         options.onProgress?.({ type: 'finished', id, done: collected, total });
       } else if (state === 'failed') {
-        throw new QueueJobError(id, job.attemptsMade, job.failedReason);
+        // Likewise: the state and the failure reason are written together, the copy above may be older.
+        const failed = (await Job.fromId(queue, id)) ?? job;
+        throw new QueueJobError(id, failed.attemptsMade, failed.failedReason ?? 'no reason recorded');
       }
     };
     let lastSweep = 0;
