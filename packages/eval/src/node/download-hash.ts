@@ -103,6 +103,16 @@ export async function hashFileInto(path: string, hasher: StreamingHasher): Promi
   }
 }
 
+/**
+ * Hashes a whole file, streamed: its SHA-256 and, when given, the digest `checksum` describes (of the file or of
+ * its gunzip; a file that is not valid gzip gets a description instead of a digest, which never matches).
+ */
+export async function hashFile(path: string, checksum?: ExpectedChecksum): Promise<Digests> {
+  const hasher = new StreamingHasher(checksum);
+  await hashFileInto(path, hasher);
+  return hasher.digest();
+}
+
 /** True when a computed hex digest equals the expected one (case and surrounding blanks ignored). */
 export function sameHex(expected: string, actual: string | null): boolean {
   return actual !== null && expected.trim().toLowerCase() === actual.toLowerCase();

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { AbortError, ValidationError } from '@abc/core';
 import { attemptDownload, CallbackError, type AttemptSettings } from './download-attempt.js';
 import { ChecksumMismatchError, DownloadError, SizeMismatchError, type DownloadAttemptFailure } from './download-errors.js';
-import { hashFileInto, sameHex, StreamingHasher } from './download-hash.js';
+import { hashFile, sameHex } from './download-hash.js';
 import type { TrustedCa } from './download-http.js';
 import { acquireLock, type HeldLock } from './download-lock.js';
 import { backoffDelay, sleep } from './download-timing.js';
@@ -193,9 +193,7 @@ async function existingFile(options: DownloadOptions): Promise<DownloadResult | 
   const info = await stat(options.dest).catch(() => null);
   if (info === null || !info.isFile()) return null;
   if (options.size !== undefined && info.size !== options.size) return null;
-  const hasher = new StreamingHasher(options.checksum);
-  await hashFileInto(options.dest, hasher);
-  const digests = await hasher.digest();
+  const digests = await hashFile(options.dest, options.checksum);
   if (options.checksum !== undefined && !sameHex(options.checksum.hex, digests.checked)) return null;
   return {
     path: options.dest,

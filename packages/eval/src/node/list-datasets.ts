@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { DATASET_CATALOGUE, resolveDatasetNames, type CatalogueChecksum, type CatalogueEntry } from '../datasets/catalogue.js';
+import { hashFile, sameHex } from './download-hash.js';
 import { readRecordedSha256 } from './recorded-checksum.js';
 import { defaultDataDir, type DataDirChoice } from './data-dir.js';
 
@@ -30,20 +28,6 @@ export interface CachedDatasetStatus {
   readonly files: CachedFileStatus[];
 }
 
-/**
- * The digest of a file, streamed (never held whole): of its bytes, or of their gunzip (`of: 'gunzipped'`, as
- * the catalogue's KDD Cup '99 checksums are).
- *
- * @example
- * await fileDigest('data/kddcup99/corrected.gz', { algorithm: 'sha256', of: 'gunzipped' });   // '547dfb9c…'
- */
-export async function fileDigest(path: string, checksum: Pick<CatalogueChecksum, 'algorithm' | 'of'>): Promise<string> {
-  const hash = createHash(checksum.algorithm);
-  if (checksum.of === 'gunzipped') await pipeline(createReadStream(path), createGunzip(), hash);
-  else await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 function size(path: string): number | undefined {
   try {
     const s = statSync(path);
@@ -65,17 +49,17 @@ async function fileState(
   }
   if (!verify) return { state: 'unchecked', bytes };
   if (checksum) {
-    let digest: string;
+    let checked: string | null;
     try {
-      digest = await fileDigest(path, checksum);
+      ({ checked } = await hashFile(path, checksum));
     } catch {
-      return { state: 'mismatch', bytes }; // e.g. a damaged gzip stream
+      return { state: 'mismatch', bytes }; // unreadable
     }
-    return { state: digest === checksum.hex ? 'verified' : 'mismatch', bytes };
+    return { state: sameHex(checksum.hex, checked) ? 'verified' : 'mismatch', bytes }; // a damaged gzip never matches
   }
   const sha = await readRecordedSha256(path);
   if (!sha) return { state: 'unchecked', bytes };
-  return { state: (await fileDigest(path, { algorithm: 'sha256', of: 'file' })) === sha ? 'recorded' : 'mismatch', bytes };
+  return { state: sameHex(sha, (await hashFile(path)).sha256) ? 'recorded' : 'mismatch', bytes };
 }
 
 /** Options of {@link listDatasets}. */
