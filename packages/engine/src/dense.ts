@@ -2,7 +2,7 @@ import { ValidationError } from '@abc/core';
 import type { Activation, Random } from '@abc/core';
 import { getDefaultKernel } from './kernels/default.js';
 import type { ComputeArena, GemmKernel } from './kernels/types.js';
-import { glorotUniform } from './init.js';
+import { glorotUniform, lecunUniform, torchLinearUniform, type WeightInit } from './init.js';
 import { Adam, type AdamOptions } from './adam.js';
 import type { Optimizer } from './optim.js';
 
@@ -194,6 +194,29 @@ export class DenseNetwork {
       const L = this.layers[l];
       glorotUniform(this.weights(l), L.inputSize, L.outputSize, rng);
       this.biases(l).fill(0);
+    }
+    return this;
+  }
+
+  /**
+   * Initialises every layer by `kind` from the seeded generator, layer by layer: `'glorot'` is
+   * {@link DenseNetwork.initGlorot} (zero biases), `'lecun'` LeCun-uniform weights and zero biases, `'torch'`
+   * PyTorch's default Linear init (weights, then a layer's biases when it has them).
+   */
+  init(kind: WeightInit, rng: Random): this {
+    if (kind === 'glorot') return this.initGlorot(rng);
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l];
+      if (kind === 'lecun') {
+        lecunUniform(this.weights(l), L.inputSize, rng);
+        this.biases(l).fill(0);
+      } else if (kind === 'torch') {
+        // A bias-free layer draws no biases (its biases() is a throwaway array).
+        const b = L.bOffset < 0 ? new Float32Array(0) : this.biases(l);
+        torchLinearUniform(this.weights(l), b, L.inputSize, rng);
+      } else {
+        throw new ValidationError('param', `unknown weight init "${String(kind)}": expected glorot, lecun or torch`);
+      }
     }
     return this;
   }

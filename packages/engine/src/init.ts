@@ -11,6 +11,31 @@ export function glorotUniform(out: Float32Array, fanIn: number, fanOut: number, 
 }
 
 /**
+ * LeCun uniform (Keras' `lecun_uniform`): each weight ~ U(−a, a) with a = sqrt(3 / fanIn), so the variance is
+ * 1 / fanIn whatever the layer's width. Same draw order as {@link glorotUniform}.
+ */
+export function lecunUniform(out: Float32Array, fanIn: number, rng: Random): Float32Array {
+  const a = Math.sqrt(3 / fanIn);
+  for (let i = 0; i < out.length; i++) out[i] = (2 * rng.float() - 1) * a;
+  return out;
+}
+
+/**
+ * PyTorch's default `nn.Linear` initialisation (`kaiming_uniform_(a = sqrt(5))` on the weights, which works out
+ * to U(−1/sqrt(fanIn), 1/sqrt(fanIn)), and the same range for the biases), drawn from our seeded generator:
+ * the weights row-major [fanIn, fanOut], then the biases. A narrow input gives a wide range (fanIn 2: ±0.71),
+ * and the biases are not zero: the two ways it differs from Glorot on tabular data.
+ */
+export function torchLinearUniform(weights: Float32Array, biases: Float32Array, fanIn: number, rng: Random): void {
+  const a = 1 / Math.sqrt(fanIn);
+  for (let i = 0; i < weights.length; i++) weights[i] = (2 * rng.float() - 1) * a;
+  for (let i = 0; i < biases.length; i++) biases[i] = (2 * rng.float() - 1) * a;
+}
+
+/** How a network's weights start: see {@link glorotUniform}, {@link lecunUniform}, {@link torchLinearUniform}. */
+export type WeightInit = 'glorot' | 'lecun' | 'torch';
+
+/**
  * The 32-bit linear congruential generator of the PyTorch reference contract
  * (`s = (s · 1664525 + 1013904223) mod 2³²`, value `s / 2³²`), so data and init can be reproduced
  * number for number (the PyTorch reference contract: packages/engine/README.md, "Speed"). Not for anything but that contract.

@@ -54,6 +54,13 @@ export const reconstructionParamSpace = defineParams({
     description:
       "reconstruction error L: 'meanSquared' (mean over attributes of the squared error), 'l2' (the norm the paper names), 'squaredL2' (the benchmark contract's)",
   },
+  init: {
+    type: 'choice',
+    default: 'glorot',
+    choices: ['glorot', 'lecun', 'torch'],
+    description:
+      "initial weights: 'glorot' (Glorot uniform, zero biases; the paper's Keras default), 'lecun' (U(±sqrt(3/fanIn)), zero biases), 'torch' (PyTorch's nn.Linear default: U(±1/sqrt(fanIn)) weights and biases)",
+  },
   lr: {
     type: 'float',
     default: 1e-3,
@@ -287,7 +294,7 @@ const mean = (s: number, n: number): number | null => (n > 0 ? s / n : null);
 
 /**
  * The shared trainer. Every random choice (init, split, shuffling, noise) comes from `ctx.rng` in a fixed
- * order: Glorot init, validation split, then per epoch a shuffle and (denoising only) the noise of each batch.
+ * order: weight init (`init`), validation split, then per epoch a shuffle and (denoising only) the noise of each batch.
  * AE and ABC on all-normal labels therefore consume the same stream and produce bit-identical weights.
  */
 export async function trainReconstruction(
@@ -299,7 +306,7 @@ export async function trainReconstruction(
 ): Promise<ReconstructionModel> {
   const rng = ctx.rng;
   const d = X.cols;
-  const net = new DenseNetwork(reconstructionSpec(d, p)).initGlorot(rng);
+  const net = new DenseNetwork(reconstructionSpec(d, p)).init(p.init, rng);
   const adam = net.createAdam({ lr: p.lr, beta1: p.beta1, beta2: p.beta2, eps: p.eps });
   const obj = new ReconstructionObjective(setup.kind, p.distance, d);
   const { train, val } =

@@ -194,6 +194,21 @@ describe('persistence and export', () => {
     });
   }
 
+  it("init: 'torch' and 'lecun' train, are recorded, save and load; 'glorot' is the default and the paper's", async () => {
+    const { X, y } = blobs(150, 40, 12);
+    expect(new ABC(small).getParams().init).toBe('glorot');
+    const glorot = await new ABC({ ...small, seed: 7 }).fit(X, y);
+    for (const init of ['torch', 'lecun'] as const) {
+      const det = await new ABC({ ...small, init, seed: 7 }).fit(X, y);
+      expect(det.getParams().init).toBe(init);
+      const loaded = (await deserialize(await serialize(det))) as ABC;
+      expect(loaded.getParams().init).toBe(init);
+      expect(await loaded.scoreSamples(X)).toEqual(await det.scoreSamples(X));
+      expect(await det.scoreSamples(X)).not.toEqual(await glorot.scoreSamples(X));
+    }
+    expect(() => new ABC({ ...small, init: 'he' as never })).toThrow(ValidationError);
+  });
+
   it('toExportSpec gives the layers, distance and score kind that reproduce the scores', async () => {
     const { X, y } = blobs(150, 40, 11);
     const abc = await new ABC({ ...small, seed: 6 }).fit(X, y);
