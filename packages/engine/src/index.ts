@@ -24,6 +24,9 @@ export * from './range.js';
 export * from './optim.js';
 export * from './sampling.js';
 export * from './semi-losses.js';
+export * from './pair-losses.js';
+export * from './pair-network.js';
+export * from './feawad-loss.js';
 export * from './kernels/select.js';
 export {
   WasmSimdGemmKernel,

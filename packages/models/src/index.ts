@@ -36,3 +36,14 @@ export {
   type DeepSADEpoch,
 } from './deepsad.js';
 export { DevNet, devNetParamSpace, type DevNetParams, type DevNetEpoch } from './devnet.js';
+export { FeaWAD, feaWadParamSpace, type FeaWADParams, type FeaWADEpoch } from './feawad.js';
+export { PReNet, preNetParamSpace, relationScores, type PReNetParams } from './prenet.js';
+export { PairSampler, pairLayout, pairTargets, type PairLayout, type RelationTargets } from './prenet-pairs.js';
+export {
+  prenetOptimizer,
+  trainPReNet,
+  type PairSource,
+  type PReNetEpoch,
+  type PReNetTrainHooks,
+  type PReNetTrainOptions,
+} from './prenet-train.js';
