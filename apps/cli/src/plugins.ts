@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { listDetectors } from '@abc/core';
 import { UsageError } from './errors.js';
 
 /**
@@ -46,16 +47,38 @@ function readPluginList(file: string, pick: (json: Record<string, unknown>) => u
   return list as string[];
 }
 
+/** A plugin this process loaded: as named (`--plugin` or the config) and the file imported. */
+export interface LoadedPlugin {
+  spec: string;
+  file: string;
+}
+
+const loaded: LoadedPlugin[] = [];
+const pluginOf = new Map<string, string>();
+
 /** Imports each plugin module; errors name the plugin. */
 export async function loadPlugins(specs: readonly string[], cwd: string): Promise<void> {
   for (const spec of specs) {
     const file = resolvePlugin(spec, cwd);
+    const before = new Set(listDetectors().map((e) => e.name));
     try {
       await import(pathToFileURL(file).href);
     } catch (e) {
       throw new UsageError(`plugin "${spec}" (${file}) failed to load: ${(e as Error).message}`);
     }
+    loaded.push({ spec, file });
+    for (const e of listDetectors()) if (!before.has(e.name)) pluginOf.set(e.name, spec);
   }
+}
+
+/** The plugins loaded so far (`abc worker` hands their files to its job processes). */
+export function loadedPlugins(): readonly LoadedPlugin[] {
+  return loaded;
+}
+
+/** The plugin (as named) that registered a detector, or undefined for a built-in one (queue jobs record it). */
+export function pluginOfDetector(name: string): string | undefined {
+  return pluginOf.get(name);
 }
 
 const fromSource = process.execArgv.some((a) => a.includes('@abc/source')) || process.env.NODE_OPTIONS?.includes('@abc/source');

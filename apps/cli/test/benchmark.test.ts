@@ -163,8 +163,13 @@ describe('abc benchmark', () => {
     expect(bad.error?.message).toMatch(/--ratios/);
     const suite = await run(['--suite', 'odds', '--out', join(dir, 'x')]);
     expect(suite.code).toBe(2);
+    const queue = await run(args(join(dir, 'queue'), ['--queue', 'http://queue-host:6379']));
+    expect(queue.code).toBe(2);
+    expect(queue.error?.message).toMatch(/--queue must start with redis:\/\/ or rediss:\/\//);
+    expect(existsSync(join(dir, 'queue'))).toBe(false); // refused before anything was written
     const help = await run(['--help']);
     expect(help.out.join('\n')).toMatch(/--max-epochs N/);
+    expect(help.out.join('\n')).toMatch(/--queue URL/);
   });
 });
 

@@ -57,22 +57,70 @@ function dataKey(hash: string): string {
 }
 
 /**
+ * The SHA-256 (hex) of bytes: the key they are stored under.
+ *
+ * @example
+ * bytesHash(Buffer.from('abc')); // 'ba7816bf…'
+ */
+export function bytesHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Stores bytes in Redis under their SHA-256 (uploaded only when not there yet; a rerun refreshes the expiry of
+ * {@link DATA_TTL_SECONDS}) and returns the hash, for jobs to name them.
+ *
+ * @example
+ * const hash = await putBytes('redis://127.0.0.1:6379', await readFile('data/29_Pima.npz'));
+ */
+export async function putBytes(queueUrl: string, bytes: Uint8Array): Promise<string> {
+  const hash = bytesHash(bytes);
+  const redis = new Redis(redisOptions(queueUrl));
+  redis.on('error', () => undefined); // reconnects; the command waits
+  try {
+    // Already there (same content): keep it another week; else upload.
+    if ((await redis.expire(dataKey(hash), DATA_TTL_SECONDS)) === 0)
+      await redis.set(dataKey(hash), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'EX', DATA_TTL_SECONDS);
+  } finally {
+    redis.disconnect();
+  }
+  return hash;
+}
+
+/**
+ * Reads bytes stored by {@link putBytes} and checks them against their hash. Missing (expired) bytes are a
+ * {@link ValidationError} that says `what` they were and `rerun` what to rerun.
+ *
+ * @example
+ * const bytes = await getBytes('redis://127.0.0.1:6379', hash, { what: 'the dataset 29_Pima', rerun: 'rerun abc benchmark' });
+ */
+export async function getBytes(queueUrl: string, hash: string, names: { what: string; rerun: string }): Promise<Buffer> {
+  const redis = new Redis(redisOptions(queueUrl));
+  redis.on('error', () => undefined);
+  let bytes: Buffer | null;
+  try {
+    bytes = await redis.getBuffer(dataKey(hash));
+  } finally {
+    redis.disconnect();
+  }
+  if (!bytes)
+    throw new ValidationError(
+      'param',
+      `${names.what} (${hash}) is not in Redis (expired after a week, or another Redis): ${names.rerun}`,
+    );
+  if (bytesHash(bytes) !== hash)
+    throw new ValidationError('type', `${names.what}: the bytes stored under ${hash} do not have that SHA-256`);
+  return bytes;
+}
+
+/**
  * Stores labelled rows in Redis (once per content; a rerun refreshes the expiry) and returns their key for jobs.
  *
  * @example
  * const key = await putData('redis://127.0.0.1:6379', { X, y });
  */
 export async function putData(queueUrl: string, data: StoredData): Promise<string> {
-  const bytes = encodeData(data);
-  const hash = createHash('sha256').update(bytes).digest('hex');
-  const redis = new Redis(redisOptions(queueUrl));
-  redis.on('error', () => undefined); // reconnects; the command waits
-  try {
-    await redis.set(dataKey(hash), bytes, 'EX', DATA_TTL_SECONDS);
-  } finally {
-    redis.disconnect();
-  }
-  return hash;
+  return putBytes(queueUrl, encodeData(data));
 }
 
 /**
@@ -82,17 +130,5 @@ export async function putData(queueUrl: string, data: StoredData): Promise<strin
  * const { X, y } = await getData('redis://127.0.0.1:6379', key);
  */
 export async function getData(queueUrl: string, hash: string): Promise<StoredData> {
-  const redis = new Redis(redisOptions(queueUrl));
-  redis.on('error', () => undefined);
-  try {
-    const bytes = await redis.getBuffer(dataKey(hash));
-    if (!bytes)
-      throw new ValidationError(
-        'param',
-        `the search data ${hash} is not in Redis (expired after a week, or another Redis): rerun the search`,
-      );
-    return decodeData(bytes);
-  } finally {
-    redis.disconnect();
-  }
+  return decodeData(await getBytes(queueUrl, hash, { what: 'the search data', rerun: 'rerun the search' }));
 }

@@ -1,5 +1,5 @@
 import type { Params } from '@abc/core';
-import type { GridSpec, MethodSpec, Setting } from '@abc/eval';
+import type { BenchmarkRunSpec, BenchmarkTaskOutcome, GridSpec, MethodSpec, Setting } from '@abc/eval';
 import type { RunTaskOutcome } from '@abc/eval/node';
 import type { Objective, TrialOutcome, Validation } from '@abc/search';
 
@@ -26,6 +26,8 @@ export interface ReproduceJobData {
     grid?: GridSpec;
   };
   method: MethodSpec;
+  /** The plugin modules (as the submitter named them) that register the job's detector; none for built-ins. */
+  plugins?: string[];
 }
 
 /** One configuration of a search, as a job: the data is stored once in Redis under `dataset`. */
@@ -46,10 +48,23 @@ export interface SearchJobData {
   key: string;
   detector: string;
   params: Params;
+  /** The plugin modules (as the submitter named them) that register the job's detector; none for built-ins. */
+  plugins?: string[];
+}
+
+/** One run of `abc benchmark`, as a job: the dataset file's bytes are stored once in Redis under `dataset`. */
+export interface BenchmarkJobData {
+  kind: 'benchmark';
+  /** The SHA-256 of the dataset file's bytes: their key in Redis. */
+  dataset: string;
+  /** The run (its dataset name, seed, ratios, method, epoch cap), as `runBenchmarkJob` takes it. */
+  run: BenchmarkRunSpec;
+  /** The plugin modules (as the submitter named them) that register the job's detector; none for built-ins. */
+  plugins?: string[];
 }
 
 /** Any job of the queue. */
-export type JobData = ReproduceJobData | SearchJobData;
+export type JobData = ReproduceJobData | SearchJobData | BenchmarkJobData;
 
 /** What a reproduce job returns: the run's record, artifacts and (2-D data) points. */
 export type ReproduceJobResult = RunTaskOutcome;
@@ -57,5 +72,12 @@ export type ReproduceJobResult = RunTaskOutcome;
 /** What a search job returns: the measured part of the trial. */
 export type SearchJobResult = TrialOutcome;
 
+/** What a benchmark job returns: the run's records (one per ratio) and reliability diagram. */
+export type BenchmarkJobResult = BenchmarkTaskOutcome;
+
 /** A job's result by its data's kind. */
-export type JobResult<D extends JobData> = D extends ReproduceJobData ? ReproduceJobResult : SearchJobResult;
+export type JobResult<D extends JobData> = D extends ReproduceJobData
+  ? ReproduceJobResult
+  : D extends BenchmarkJobData
+    ? BenchmarkJobResult
+    : SearchJobResult;

@@ -68,6 +68,8 @@ export interface QueueRunExecutorOptions {
   cifarTestSet?: CifarTestSetChoice;
   queueName?: string;
   onProgress?: (event: QueueProgress) => void;
+  /** The plugin module that registered a detector (as `abc --plugin` named it), recorded in its jobs. */
+  pluginOf?: (detector: string) => string | undefined;
 }
 
 /**
@@ -81,7 +83,8 @@ export function queueRunExecutor(options: QueueRunExecutorOptions): RunExecutor 
   return async (tasks, onOutcome, signal) => {
     const byId = new Map<string, RunTask>();
     const jobs = tasks.map((t) => {
-      const data = reproduceJob(t, options);
+      const plugin = options.pluginOf?.(t.task.method.detector);
+      const data: ReproduceJobData = { ...reproduceJob(t, options), ...(plugin ? { plugins: [plugin] } : {}) };
       const id = reproduceJobId(data);
       byId.set(id, t);
       return { id, data };

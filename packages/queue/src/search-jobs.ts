@@ -30,6 +30,8 @@ export interface QueueTrialExecutorOptions {
   problem: SearchProblem;
   queueName?: string;
   onProgress?: (event: QueueProgress) => void;
+  /** The plugin module that registered a detector (as `abc --plugin` named it), recorded in its jobs. */
+  pluginOf?: (detector: string) => string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function queueTrialExecutor(options: QueueTrialExecutorOptions): TrialExe
     const dataset = await stored;
     const byId = new Map<string, (typeof requests)[number]>();
     const jobs = requests.map((r) => {
+      const plugin = options.pluginOf?.(r.detector);
       const data: SearchJobData = {
         kind: 'search-trial',
         dataset,
@@ -56,6 +59,7 @@ export function queueTrialExecutor(options: QueueTrialExecutorOptions): TrialExe
         key: r.key,
         detector: r.detector,
         params: r.params,
+        ...(plugin ? { plugins: [plugin] } : {}),
       };
       const id = jobId({
         kind: data.kind,

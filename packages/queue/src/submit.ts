@@ -12,7 +12,8 @@ export interface QueuedJob<D extends JobData = JobData> {
 /** Progress of {@link runQueued}. */
 export type QueueProgress =
   | { type: 'enqueued'; enqueued: number; skipped: number; total: number }
-  | { type: 'finished'; id: string; done: number; total: number };
+  | { type: 'finished'; id: string; done: number; total: number }
+  | { type: 'failed'; id: string; reason: string; done: number; total: number };
 
 /** How a job is retried: a crash (a killed or failing worker) reruns with exponential backoff, 3 attempts in all. */
 export const JOB_OPTIONS: Readonly<Pick<JobsOptions, 'attempts' | 'backoff' | 'removeOnComplete' | 'removeOnFail'>> =
@@ -34,6 +35,12 @@ export interface RunQueuedOptions<D extends JobData, R> {
    * removed from Redis, so a submitter that dies before recording collects the result when rerun.
    */
   onResult: (job: QueuedJob<D>, result: R) => Promise<void> | void;
+  /**
+   * Records a job that failed for good (bad input, or a crash on every attempt) and lets the others go on:
+   * called once per job id and awaited before the job is removed from Redis (so a rerun enqueues it afresh).
+   * Without it, such a job rejects `runQueued` with its {@link QueueJobError}.
+   */
+  onFailed?: (job: QueuedJob<D>, error: QueueJobError) => Promise<void> | void;
   /** Jobs already recorded (by an earlier run): not enqueued. */
   alreadyRecorded?: (job: QueuedJob<D>) => boolean;
   onProgress?: (event: QueueProgress) => void;
@@ -53,17 +60,22 @@ export interface RunQueuedResult {
   skipped: number;
   /** Results recorded through `onResult`. */
   collected: number;
+  /** Failures recorded through `onFailed`. */
+  failed: number;
 }
 
 /** A job failed for good: bad input (no retry) or a crash on every attempt. */
 export class QueueJobError extends Error {
   readonly jobId: string;
   readonly attemptsMade: number;
+  /** The worker's message (for bad input, the error's name and message). */
+  readonly reason: string;
   constructor(jobId: string, attemptsMade: number, reason: string) {
     super(`job ${jobId} failed after ${attemptsMade} attempt(s): ${reason}`);
     this.name = 'QueueJobError';
     this.jobId = jobId;
     this.attemptsMade = attemptsMade;
+    this.reason = reason;
   }
 }
 
@@ -84,7 +96,7 @@ export async function runQueued<D extends JobData, R>(options: RunQueuedOptions<
   const { signal } = options;
   throwIfAborted(signal);
   const recorded = options.jobs.filter((j) => options.alreadyRecorded?.(j)).length;
-  if (recorded === options.jobs.length) return { enqueued: 0, skipped: recorded, collected: 0 };
+  if (recorded === options.jobs.length) return { enqueued: 0, skipped: recorded, collected: 0, failed: 0 };
   const connection = redisOptions(options.queueUrl);
   const name = options.queueName ?? DEFAULT_QUEUE_NAME;
   const queue = new Queue(name, { connection });
@@ -106,6 +118,7 @@ export async function runQueued<D extends JobData, R>(options: RunQueuedOptions<
   const onAbort = () => wake();
   signal?.addEventListener('abort', onAbort);
   let collected = 0;
+  let failed = 0;
   try {
     // An unreachable Redis is waited for (it may be restarting); Ctrl-C still stops the wait.
     let fail: () => void = () => undefined;
@@ -154,11 +167,17 @@ export async function runQueued<D extends JobData, R>(options: RunQueuedOptions<
         pending.delete(id);
         collected++;
         await job.remove();
-        options.onProgress?.({ type: 'finished', id, done: collected, total });
+        options.onProgress?.({ type: 'finished', id, done: collected + failed, total });
       } else if (state === 'failed') {
         // Likewise: the state and the failure reason are written together, the copy above may be older.
-        const failed = (await Job.fromId(queue, id)) ?? job;
-        throw new QueueJobError(id, failed.attemptsMade, failed.failedReason ?? 'no reason recorded');
+        const latest = (await Job.fromId(queue, id)) ?? job;
+        const error = new QueueJobError(id, latest.attemptsMade, latest.failedReason ?? 'no reason recorded');
+        if (!options.onFailed) throw error;
+        await options.onFailed(queued, error);
+        pending.delete(id);
+        failed++;
+        await job.remove();
+        options.onProgress?.({ type: 'failed', id, reason: error.reason, done: collected + failed, total });
       }
     };
     let lastSweep = 0;
@@ -184,7 +203,7 @@ export async function runQueued<D extends JobData, R>(options: RunQueuedOptions<
       });
       wake = () => undefined;
     }
-    return { enqueued: total, skipped, collected };
+    return { enqueued: total, skipped, collected, failed };
   } catch (e) {
     if (signal?.aborted && !(e instanceof AbortError))
       throw new AbortError(`stopped waiting for the queue at ${safeUrl(options.queueUrl)}`, { cause: e });

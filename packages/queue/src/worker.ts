@@ -13,6 +13,12 @@ export interface StartWorkerOptions {
   concurrency?: number;
   /** Data folder of the paper's datasets (default env ABC_DATA_DIR, else the cache folder); missing ones are fetched. */
   dataDir?: string;
+  /**
+   * Plugin modules that register detectors (absolute file paths, as `abc worker --plugin` resolves them, or
+   * package names that resolve from this package): each job's child process imports them after the built-in
+   * detectors. A job whose detector is registered by none fails once, naming it and the `--plugin` flag.
+   */
+  plugins?: readonly string[];
   queueName?: string;
   /** Lock of a running job (default 30,000 ms): a worker that stops renewing it loses the job to another. */
   lockDuration?: number;
@@ -49,7 +55,8 @@ function processorFile(): { file: string; execArgv?: string[] } {
 }
 
 /**
- * Starts a worker: takes jobs of the queue (a reproduction's runs, a search's configurations) and runs each in a
+ * Starts a worker: takes jobs of the queue (a reproduction's runs, a search's configurations, a benchmark's
+ * fits) and runs each in a
  * child process (BullMQ's sandboxed processors), `concurrency` at a time. Results go back through Redis to the
  * submitter, which records them.
  *
@@ -73,7 +80,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<QueueWor
     maxStalledCount: 2,
     workerForkOptions: {
       ...(execArgv ? { execArgv } : {}),
-      env: { ...process.env, ABC_QUEUE_URL: options.queueUrl, ABC_QUEUE_DATA_DIR: options.dataDir ?? '' },
+      env: {
+        ...process.env,
+        ABC_QUEUE_URL: options.queueUrl,
+        ABC_QUEUE_DATA_DIR: options.dataDir ?? '',
+        ABC_QUEUE_PLUGINS: JSON.stringify(options.plugins ?? []),
+      },
     },
   });
   const emit = options.onEvent ?? (() => undefined);

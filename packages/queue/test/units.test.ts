@@ -1,7 +1,11 @@
 import { ValidationError } from '@abc/core';
 import { describe, expect, it } from 'vitest';
 import {
+  benchmarkJob,
+  benchmarkJobId,
+  bytesHash,
   canonicalJson,
+  checkJobDetector,
   decodeData,
   encodeData,
   JOB_OPTIONS,
@@ -86,5 +90,46 @@ describe('stored search data', () => {
     expect(Array.from(back.X.data)).toEqual(Array.from(X.data));
     expect(Array.from(back.y)).toEqual([0, 1, 0]);
     expect(() => decodeData(encodeData({ X, y }).subarray(0, 20))).toThrow(ValidationError);
+  });
+});
+
+describe('benchmark jobs', () => {
+  const spec = {
+    suite: 'adbench',
+    dataset: '1_small',
+    seed: 0,
+    fitRatio: 0,
+    ratios: [0, 0.1],
+    method: { id: 'iforest', detector: 'iforest' },
+    maxEpochs: 3,
+  };
+  const hash = bytesHash(Buffer.from('the file'));
+
+  it('have ids that follow the file content, its name, the ratios, the method and the seed, not the plugins', () => {
+    const id = benchmarkJobId(benchmarkJob(spec, hash));
+    expect(id).toMatch(/^benchmark-[0-9a-f]{32}$/);
+    expect(benchmarkJobId(benchmarkJob(JSON.parse(JSON.stringify(spec)), hash, ['some-plugin']))).toBe(id);
+    const others = [
+      benchmarkJob(spec, bytesHash(Buffer.from('another file'))),
+      benchmarkJob({ ...spec, dataset: '2_other' }, hash),
+      benchmarkJob({ ...spec, ratios: [0] }, hash),
+      benchmarkJob({ ...spec, fitRatio: 0.1 }, hash),
+      benchmarkJob({ ...spec, seed: 1 }, hash),
+      benchmarkJob({ ...spec, maxEpochs: 4 }, hash),
+      benchmarkJob({ ...spec, method: { id: 'hbos', detector: 'hbos' } }, hash),
+      benchmarkJob({ ...spec, method: { id: 'iforest', detector: 'iforest', params: { nEstimators: 10 } } }, hash),
+    ].map(benchmarkJobId);
+    expect(new Set([id, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('that need a detector this process lacks fail as bad input, naming it and the --plugin flag', () => {
+    const job = benchmarkJob({ ...spec, method: { id: 'no-such-detector', detector: 'no-such-detector' } }, hash, [
+      './plugins/mine',
+    ]);
+    expect(() => checkJobDetector(job)).toThrow(ValidationError);
+    expect(() => checkJobDetector(job)).toThrow(
+      /no detector "no-such-detector" .*start abc worker with --plugin \.\/plugins\/mine/,
+    );
+    expect(() => checkJobDetector({ ...job, plugins: undefined })).toThrow(/--plugin MODULE, the module that registers it/);
   });
 });

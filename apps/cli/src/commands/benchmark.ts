@@ -3,16 +3,18 @@ import '@abc/baselines';
 import { AbortError } from '@abc/core';
 import { parseRatios } from '@abc/eval';
 import { benchmark, BENCHMARK_SUITES, writeBenchmarkReport, type BenchmarkEvent, type BenchmarkSuite } from '@abc/eval/node';
+import { queueBenchmarkExecutor, redisOptions, safeUrl, type QueueProgress } from '@abc/queue';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { interruptOnCtrlC } from '../interrupt.js';
+import { pluginOfDetector } from '../plugins.js';
 import { formatDuration } from '../progress.js';
 import { required } from './fit.js';
 
 export const benchmarkHelp = `abc benchmark: every detector on ADBench's tabular datasets, ranked, timed and calibrated (resumable)
 
 Usage: abc benchmark --suite adbench --out DIR [--data-dir DIR] [--datasets LIST] [--ratios LIST] [--seeds N]
-                     [--methods LIST|all] [--max-epochs N] [--report-only]
+                     [--methods LIST|all] [--max-epochs N] [--report-only] [--queue redis://HOST:PORT[/DB]]
 
   --suite NAME         adbench (ADBench's protocol: rows resampled to 1,000 / subsampled to 10,000, stratified
                        70/30 split, min-max on training, ceil(ratio x training anomalies) labelled)
@@ -30,6 +32,10 @@ Usage: abc benchmark --suite adbench --out DIR [--data-dir DIR] [--datasets LIST
   --out DIR            runs.jsonl, results.json, report.md, report.html, figures/; rerunning with the same
                        --out resumes: finished runs are not redone (more ratios, seeds or methods add to it)
   --no-report          skip report.md / report.html
+  --queue URL          run the fits on the workers of a Redis work queue (abc worker --queue URL, on any
+                       number of machines) instead of here: each dataset file goes to Redis once, so the
+                       workers need no data folder; the records land in --out here, as without it
+                       (docs/queue.md)
   --report-only        only write results.json, report.md, report.html and figures/ from what --out holds
 
 A line is printed per finished fit (a bar on a terminal). Ctrl-C stops cleanly (exit 130); rerun the same
@@ -142,6 +148,7 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
       out: { type: 'string' },
       'no-report': { type: 'boolean' },
       'report-only': { type: 'boolean' },
+      queue: { type: 'string' },
     },
     'benchmark',
   );
@@ -165,8 +172,18 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
   } catch (e) {
     throw new UsageError(`--ratios: ${(e as Error).message}`);
   }
+  const queueUrl = str(values, 'queue');
+  if (queueUrl !== undefined) redisOptions(queueUrl); // a bad address fails now, not after the plan
   const interrupt = interruptOnCtrlC(io.signal);
   const bar = progress(out, io.stderr ?? process.stderr);
+  const warn = (m: string) => {
+    bar.done();
+    out(`warning: ${m}`);
+  };
+  const onQueue = (e: QueueProgress) => {
+    if (e.type === 'enqueued')
+      out(`queue ${safeUrl(queueUrl!)}: ${e.total} fit(s) sent to the workers; waiting (Ctrl-C stops waiting, they stay queued)`);
+  };
   const t0 = performance.now();
   try {
     const result = await benchmark({
@@ -180,11 +197,11 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
       out: outDir,
       signal: interrupt.signal,
       onEvent: bar.onEvent,
-      onWarning: (m) => {
-        bar.done();
-        out(`warning: ${m}`);
-      },
+      onWarning: warn,
       report: !values['no-report'],
+      executor: queueUrl
+        ? queueBenchmarkExecutor({ queueUrl, pluginOf: pluginOfDetector, onProgress: onQueue, onWarning: warn })
+        : undefined,
     });
     bar.done();
     out(
@@ -195,7 +212,9 @@ export async function runBenchmark(argv: string[], out: (s: string) => void, io:
   } catch (e) {
     bar.done();
     if (interrupt.signal.aborted) {
-      throw new AbortError(`interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume`);
+      throw new AbortError(
+        `interrupted: finished runs are in ${outDir}/runs.jsonl; rerun the same command to resume${queueUrl ? ' (and to collect what the workers finish meanwhile)' : ''}`,
+      );
     }
     throw e;
   } finally {

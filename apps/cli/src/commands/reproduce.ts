@@ -8,6 +8,7 @@ import type { CifarTestSetChoice } from '@abc/eval/node';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { interruptOnCtrlC } from '../interrupt.js';
+import { pluginOfDetector } from '../plugins.js';
 import { formatDuration } from '../progress.js';
 import { required } from './fit.js';
 
@@ -232,7 +233,11 @@ export async function runReproduce(argv: string[], out: (s: string) => void, io:
       },
       report: !values['no-report'],
       executor: str(values, 'queue')
-        ? queueRunExecutor({ queueUrl: str(values, 'queue')!, cifarTestSet: cifarTest as CifarTestSetChoice | undefined })
+        ? queueRunExecutor({
+            queueUrl: str(values, 'queue')!,
+            cifarTestSet: cifarTest as CifarTestSetChoice | undefined,
+            pluginOf: pluginOfDetector,
+          })
         : undefined,
     });
     bar.done();

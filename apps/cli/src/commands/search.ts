@@ -20,6 +20,7 @@ import { searchDetectors, type Objective, type Trial, type TrialExecutor, type V
 import { queueTrialExecutor, type SearchProblem } from '@abc/queue';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
+import { pluginOfDetector } from '../plugins.js';
 import { progressPrinter } from '../progress.js';
 import { preprocessing } from '../training.js';
 import { required } from './fit.js';
@@ -190,7 +191,13 @@ function queueExecutor(
   problem: SearchProblem,
 ): TrialExecutor | undefined {
   if (!queueUrl) return undefined;
-  return queueTrialExecutor({ queueUrl, X: validateMatrix(X, { allowMissing: problem.impute }), y, problem });
+  return queueTrialExecutor({
+    queueUrl,
+    X: validateMatrix(X, { allowMissing: problem.impute }),
+    y,
+    problem,
+    pluginOf: pluginOfDetector,
+  });
 }
 
 function fmt(v: number | null): string {

@@ -1,22 +1,28 @@
 import { safeUrl, startWorker, type WorkerEvent } from '@abc/queue';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
+import { loadedPlugins } from '../plugins.js';
 import { required } from './fit.js';
 
-export const workerHelp = `abc worker: run search and reproduction jobs from a Redis work queue
+export const workerHelp = `abc worker: run search, reproduction and benchmark jobs from a Redis work queue
 
-Usage: abc worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--data-dir DIR]
+Usage: abc worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--data-dir DIR] [--plugin MODULE]...
 
   --queue URL          the queue's Redis: redis://[:PASSWORD@]HOST:PORT[/DB], or rediss://... for TLS;
-                       the same address as abc search --queue / abc reproduce --queue
+                       the same address as abc search / reproduce / benchmark --queue
   --concurrency N      jobs at once, each in its own child process (default 1; about one per core)
   --data-dir DIR       folder of the paper's datasets (default env ABC_DATA_DIR, else the cache folder of
-                       abc data fetch); a dataset missing there is fetched on the first job that needs it
+                       abc data fetch); a dataset missing there is fetched on the first job that needs it.
+                       Benchmark and search jobs need none: their data comes through Redis
+  --plugin MODULE      (repeatable) a module that registers detectors, loaded by every job's process, as
+                       the submitter loaded it; a job whose detector this worker lacks fails once, naming
+                       the detector and the --plugin flag
   --lock-duration MS   a job's lock (default 30000): a worker that dies loses its job to another worker
                        after about this long
   --stalled-interval MS  how often jobs of dead workers are looked for (default 30000)
 
-Results go back through Redis to the abc search / abc reproduce that sent the jobs, which writes the records.
+Results go back through Redis to the abc search / reproduce / benchmark that sent the jobs, which writes the
+records.
 A crashed job is retried (3 attempts, exponential backoff); a job with bad input fails once. Ctrl-C or SIGTERM
 lets the running jobs finish, then stops. See docs/queue.md.
 `;
@@ -71,12 +77,16 @@ export async function runWorker(argv: string[], out: (s: string) => void, io: { 
     queueUrl,
     concurrency,
     dataDir: str(values, 'data-dir') ?? process.env.ABC_DATA_DIR,
+    plugins: loadedPlugins().map((p) => p.file),
     lockDuration: positiveInt(str(values, 'lock-duration'), '--lock-duration'),
     stalledInterval: positiveInt(str(values, 'stalled-interval'), '--stalled-interval'),
     onEvent: (e) => out(describe(e)),
   });
   await worker.ready;
-  out(`worker on ${safeUrl(queueUrl)}: ${concurrency} job(s) at once; Ctrl-C to stop`);
+  const plugins = loadedPlugins().map((p) => p.spec);
+  out(
+    `worker on ${safeUrl(queueUrl)}: ${concurrency} job(s) at once${plugins.length > 0 ? `; plugins ${plugins.join(', ')}` : ''}; Ctrl-C to stop`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -48,12 +48,24 @@ export function benchmarkMethods(list: string | readonly string[]): BenchmarkMet
   for (const spec of specs) {
     if (seen.has(spec.id)) continue;
     seen.add(spec.id);
-    const entry = getDetectorEntry(spec.detector);
-    const unsupervised = entry.supervision === 'unsupervised';
-    out.push({ spec, entry, unsupervised, atRatioZero: unsupervised || learnsWithoutAnomalies(entry) });
+    out.push(benchmarkMethod(spec));
   }
   if (out.length === 0) throw new ValidationError('param', 'methods: no detector is registered');
   return out;
+}
+
+/**
+ * A benchmark method from its spec alone (the one place a {@link BenchmarkMethod} is made, so a worker of a
+ * queue that gets the spec as data runs the method exactly as the local runner does). An unregistered detector
+ * is an `UnknownDetectorError`.
+ *
+ * @example
+ * benchmarkMethod({ id: 'abc-ae', detector: 'abc', params: { variant: 'ae' } }).atRatioZero;   // true
+ */
+export function benchmarkMethod(spec: MethodSpec): BenchmarkMethod {
+  const entry = getDetectorEntry(spec.detector);
+  const unsupervised = entry.supervision === 'unsupervised';
+  return { spec, entry, unsupervised, atRatioZero: unsupervised || learnsWithoutAnomalies(entry) };
 }
 
 /**

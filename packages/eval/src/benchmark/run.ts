@@ -2,7 +2,7 @@
  * One benchmark fit: a method on an ADBench split, scored on its test part, measured (AUROC, AP, calibration,
  * times) and recorded at each of its ratios. Browser-safe: no file access.
  */
-import { throwIfAborted, type ProgressEvent } from '@abc/core';
+import { throwIfAborted, type Matrix, type ProgressEvent } from '@abc/core';
 import { averagePrecision } from '../metrics/aupr.js';
 import { auroc } from '../metrics/auroc.js';
 import {
@@ -12,9 +12,10 @@ import {
   reliabilityDiagram,
   type ReliabilityBin,
 } from '../metrics/calibration.js';
-import type { AdbenchSplit } from '../protocols/adbench.js';
+import { adbenchSplit, type AdbenchSplit } from '../protocols/adbench.js';
+import type { MethodSpec } from '../protocols/methods.js';
 import { finiteScores } from '../protocols/run.js';
-import { benchmarkParams, epochBudget, type BenchmarkTask } from './plan.js';
+import { benchmarkMethod, benchmarkParams, epochBudget, type BenchmarkTask } from './plan.js';
 import type { BenchmarkRecord } from './records.js';
 
 /** Options of {@link runBenchmarkTask}. */
@@ -130,4 +131,88 @@ export async function runBenchmarkTask(
     return { suite, dataset, ratio, ...rest };
   });
   return { records, reliability };
+}
+
+/**
+ * One benchmark run as plain data (JSON): everything besides the dataset's rows that {@link runBenchmarkJob}
+ * needs. A work queue sends it to its workers; the local runner goes through the same function.
+ */
+export interface BenchmarkRunSpec {
+  /** Suite name recorded (`adbench`). */
+  suite: string;
+  /** The dataset's name in the records (its file name without `.npz`). */
+  dataset: string;
+  seed: number;
+  /** The ratio whose split the method is fitted on. */
+  fitRatio: number;
+  /** The ratios the result is recorded at. */
+  ratios: number[];
+  /** The method (plain data): its id in the records, its detector's registry name, its own params. */
+  method: MethodSpec;
+  /** Caps an epoch budget (see `benchmarkParams`). */
+  maxEpochs?: number;
+}
+
+/**
+ * The plain-data spec of a planned task.
+ *
+ * @example
+ * const spec = benchmarkRunSpec(task, { suite: 'adbench', maxEpochs: 20 });
+ * JSON.parse(JSON.stringify(spec));   // the same spec: it travels as JSON
+ */
+export function benchmarkRunSpec(task: BenchmarkTask, options: { suite: string; maxEpochs?: number }): BenchmarkRunSpec {
+  return {
+    suite: options.suite,
+    dataset: task.dataset,
+    seed: task.seed,
+    fitRatio: task.fitRatio,
+    ratios: [...task.ratios],
+    method: { ...task.method.spec },
+    ...(options.maxEpochs !== undefined ? { maxEpochs: options.maxEpochs } : {}),
+  };
+}
+
+/** Options of {@link runBenchmarkJob}. */
+export interface RunBenchmarkJobOptions {
+  /** The split of (`spec.seed`, `spec.fitRatio`) when already made (the local runner keeps one per seed); else it is made here. */
+  split?: AdbenchSplit;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Runs one benchmark run from its spec and the dataset's rows: ADBench's split of `spec.seed` at
+ * `spec.fitRatio` ({@link adbenchSplit}), then {@link runBenchmarkTask}. `abc benchmark` runs every run through
+ * here, locally or on a queue's workers, so both write the same records (but the timings). An unregistered
+ * detector is an `UnknownDetectorError`.
+ *
+ * @example
+ * const { X, y } = await loadAdbenchDataset('data/adbench/29_Pima.npz');
+ * const { records } = await runBenchmarkJob({ X, y }, {
+ *   suite: 'adbench', dataset: '29_Pima', seed: 0, fitRatio: 0, ratios: [0, 0.05],
+ *   method: { id: 'iforest', detector: 'iforest' },
+ * });
+ */
+export async function runBenchmarkJob(
+  data: { X: Matrix; y: Uint8Array },
+  spec: BenchmarkRunSpec,
+  options: RunBenchmarkJobOptions = {},
+): Promise<BenchmarkTaskOutcome> {
+  const task: BenchmarkTask = {
+    dataset: spec.dataset,
+    seed: spec.seed,
+    method: benchmarkMethod(spec.method),
+    fitRatio: spec.fitRatio,
+    ratios: [...spec.ratios],
+  };
+  throwIfAborted(options.signal);
+  const split = options.split ?? adbenchSplit(data.X, data.y, { seed: spec.seed, ratio: spec.fitRatio });
+  return runBenchmarkTask(split, task, {
+    suite: spec.suite,
+    maxEpochs: spec.maxEpochs,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    onWarning: options.onWarning,
+  });
 }

@@ -17,7 +17,13 @@ import {
   type BenchmarkResults,
 } from '../benchmark/records.js';
 import { renderBenchmarkReport, type RenderedBenchmarkReport } from '../benchmark/report.js';
-import { runBenchmarkTask, type ReliabilityRecord } from '../benchmark/run.js';
+import {
+  benchmarkRunSpec,
+  runBenchmarkJob,
+  type BenchmarkRunSpec,
+  type BenchmarkTaskOutcome,
+  type ReliabilityRecord,
+} from '../benchmark/run.js';
 import { defaultDataDir } from './data-dir.js';
 import { loadAdbenchDataset } from './npz.js';
 import { lockOutDir, readRuns, writeFileAtomic } from './runner.js';
@@ -54,7 +60,44 @@ export interface BenchmarkOptions {
   onWarning?: (message: string) => void;
   /** Write report.md and report.html at the end (default true). */
   report?: boolean;
+  /**
+   * Runs the fits elsewhere (a work queue: `@abc/queue`'s `queueBenchmarkExecutor`) instead of one by one here;
+   * the records written are the same but for the timings. Without it, every fit runs in this process.
+   */
+  executor?: BenchmarkExecutor;
 }
+
+/** A run handed to a {@link BenchmarkExecutor}: its spec (plain data) and the dataset file it reads. */
+export interface BenchmarkRunRequest {
+  spec: BenchmarkRunSpec;
+  file: BenchmarkDatasetFile;
+}
+
+/** What a {@link BenchmarkExecutor} reports, run by run, in any order. */
+export interface BenchmarkExecutorHandlers {
+  /** A finished run (`runBenchmarkJob`'s outcome): awaited before the executor forgets the run. */
+  onOutcome(run: BenchmarkRunRequest, outcome: BenchmarkTaskOutcome): Promise<void>;
+  /** A run that failed for good: recorded in failures.jsonl, as a local failure is, and redone by the next call. */
+  onFailure(run: BenchmarkRunRequest, message: string): Promise<void>;
+}
+
+/**
+ * Runs benchmark runs somewhere (the workers of a queue), each through `runBenchmarkJob`, and reports each once
+ * through the handlers; rejects only when it cannot go on (Ctrl-C, a lost queue).
+ *
+ * @example
+ * const executor: BenchmarkExecutor = async (runs, { onOutcome }) => {
+ *   for (const run of runs) {
+ *     const data = await loadAdbenchDataset(run.file.path);
+ *     await onOutcome(run, await runBenchmarkJob(data, run.spec));
+ *   }
+ * };
+ */
+export type BenchmarkExecutor = (
+  runs: readonly BenchmarkRunRequest[],
+  handlers: BenchmarkExecutorHandlers,
+  signal?: AbortSignal,
+) => Promise<void>;
 
 /** Progress of {@link benchmark}. */
 export type BenchmarkEvent =
@@ -260,7 +303,7 @@ function info(t: BenchmarkTask): BenchmarkTaskInfo {
 /**
  * Runs the benchmark: for each dataset file, seed and method, ADBench's split ({@link adbenchSplit}: 1,000 /
  * 10,000 row resampling, stratified 70/30, min-max on training, `ceil(ratio x training anomalies)` labelled),
- * then a fit and a test score ({@link runBenchmarkTask}). Unsupervised methods see no labels: each is fitted
+ * then a fit and a test score ({@link runBenchmarkJob}). Unsupervised methods see no labels: each is fitted
  * once per dataset and seed on the whole (contaminated) training part and its result is recorded once per
  * ratio (identical lines but `ratio`; `nLabelled` 0, `params.labels` 'none'). Label-aware methods are fitted
  * at every ratio above 0, and at ratio 0 only when they learn without anomalies (ABC).
@@ -268,7 +311,8 @@ function info(t: BenchmarkTask): BenchmarkTaskInfo {
  * Resumable: finished runs are appended to `OUT/runs.jsonl` as they end and skipped by a later call with the
  * same `out` (other ratios, seeds, methods or datasets add to it; a different `maxEpochs` is an error). A fit
  * that throws is reported (`onWarning`, failures.jsonl) and the benchmark goes on; it is retried next time.
- * `signal` stops between fits and inside one (an AbortError); what finished is on disk.
+ * `signal` stops between fits and inside one (an AbortError); what finished is on disk. With `executor`, the
+ * pending fits of every dataset go to it at once (a work queue's workers) and are recorded here as they finish.
  *
  * @example
  * const r = await benchmark({ suite: 'adbench', dataDir: '../shared/datasets', datasets: ['29_Pima'],
@@ -323,6 +367,7 @@ async function runAll(
   let ran = 0;
   let failed = 0;
   const started = performance.now();
+  const specOf = (t: BenchmarkTask) => benchmarkRunSpec(t, { suite: options.suite, maxEpochs: options.maxEpochs });
   const record = async (rs: BenchmarkRecord[]) => {
     const fresh = rs.filter((r) => !done.has(benchmarkRunKey(r)));
     if (fresh.length > 0) await appendFile(runsPath, fresh.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -342,6 +387,31 @@ async function runAll(
     });
   };
 
+  const recordOutcome = async (outcome: BenchmarkTaskOutcome) => {
+    if (outcome.reliability) await appendFile(join(out, 'reliability.jsonl'), `${JSON.stringify(outcome.reliability)}\n`);
+    await record(outcome.records);
+    ran++;
+  };
+  const recordFailure = async (task: BenchmarkTaskInfo, message: string) => {
+    failed++;
+    finished++;
+    warn(`${task.dataset} ratio ${task.ratio} ${task.method} seed ${task.seed} failed: ${message}`);
+    const failures = task.ratios.map(
+      (ratio): FailureRecord => ({ dataset: task.dataset, ratio, method: task.method, seed: task.seed, error: message }),
+    );
+    await appendFile(join(out, 'failures.jsonl'), failures.map((f) => `${JSON.stringify(f)}\n`).join(''));
+    options.onEvent?.({ type: 'failed', task, message, done: finished, total });
+  };
+  // An unsupervised result recorded at other ratios stands for the missing ones too.
+  const earlierOf = (task: BenchmarkTask) =>
+    task.method.unsupervised
+      ? records.find(
+          (r) =>
+            r.dataset === task.dataset && r.method === task.method.spec.id && r.seed === task.seed && r.params.labels === 'none',
+        )
+      : undefined;
+  const queued: BenchmarkRunRequest[] = [];
+
   for (const file of plan.files) {
     throwIfAborted(signal);
     const list = tasks.get(file.name)!;
@@ -349,6 +419,22 @@ async function runAll(
       finished += list.length;
       skipped += list.length;
       options.onEvent?.({ type: 'dataset', dataset: file.name, phase: 'skipped', message: 'every run already recorded' });
+      continue;
+    }
+    if (options.executor) {
+      // Through the executor: every pending run of every dataset at once (it spreads them), after the copies.
+      for (const task of list) {
+        if (isDone(task)) {
+          finished++;
+          skipped++;
+          continue;
+        }
+        const earlier = earlierOf(task);
+        if (earlier) {
+          await record(task.ratios.map((ratio) => ({ ...earlier, ratio })));
+          ran++;
+        } else queued.push({ spec: specOf(task), file });
+      }
       continue;
     }
     options.onEvent?.({ type: 'dataset', dataset: file.name, phase: 'loading' });
@@ -377,16 +463,7 @@ async function runAll(
         skipped++;
         continue;
       }
-      // An unsupervised result recorded at other ratios stands for the missing ones too: copy it.
-      const earlier = task.method.unsupervised
-        ? records.find(
-            (r) =>
-              r.dataset === task.dataset &&
-              r.method === task.method.spec.id &&
-              r.seed === task.seed &&
-              r.params.labels === 'none',
-          )
-        : undefined;
+      const earlier = earlierOf(task);
       if (earlier) {
         await record(task.ratios.map((ratio) => ({ ...earlier, ratio })));
         ran++;
@@ -394,36 +471,44 @@ async function runAll(
       }
       options.onEvent?.({ type: 'start', task: info(task), done: finished, total });
       try {
-        const split = splitOf(task.seed, task.fitRatio);
-        const outcome = await runBenchmarkTask(split, task, {
-          suite: options.suite,
-          maxEpochs: options.maxEpochs,
+        const outcome = await runBenchmarkJob(data, specOf(task), {
+          split: splitOf(task.seed, task.fitRatio),
           signal,
           onProgress: (event) => options.onEvent?.({ type: 'fit', task: info(task), event }),
           onWarning: warn,
         });
-        if (outcome.reliability) await appendFile(join(out, 'reliability.jsonl'), `${JSON.stringify(outcome.reliability)}\n`);
-        await record(outcome.records);
-        ran++;
+        await recordOutcome(outcome);
       } catch (e) {
         if (e instanceof AbortError || signal?.aborted) throw e;
-        failed++;
-        finished++;
-        const message = (e as Error).message;
-        warn(`${task.dataset} ratio ${task.fitRatio} ${task.method.spec.id} seed ${task.seed} failed: ${message}`);
-        const failures = task.ratios.map(
-          (ratio): FailureRecord => ({
-            dataset: task.dataset,
-            ratio,
-            method: task.method.spec.id,
-            seed: task.seed,
-            error: message,
-          }),
-        );
-        await appendFile(join(out, 'failures.jsonl'), failures.map((f) => `${JSON.stringify(f)}\n`).join(''));
-        options.onEvent?.({ type: 'failed', task: info(task), message, done: finished, total });
+        await recordFailure(info(task), (e as Error).message);
       }
     }
+  }
+  if (options.executor && queued.length > 0) {
+    const infoOf = ({ spec }: BenchmarkRunRequest): BenchmarkTaskInfo => ({
+      dataset: spec.dataset,
+      method: spec.method.id,
+      seed: spec.seed,
+      ratio: spec.fitRatio,
+      ratios: spec.ratios,
+    });
+    // Recorded once per run, whatever the executor repeats.
+    const recorded = (spec: BenchmarkRunSpec) =>
+      spec.ratios.every((ratio) =>
+        done.has(benchmarkRunKey({ dataset: spec.dataset, ratio, method: spec.method.id, seed: spec.seed })),
+      );
+    await options.executor(
+      queued,
+      {
+        onOutcome: async (run, outcome) => {
+          if (!recorded(run.spec)) await recordOutcome(outcome);
+        },
+        onFailure: async (run, message) => {
+          if (!recorded(run.spec)) await recordFailure(infoOf(run), message);
+        },
+      },
+      signal,
+    );
   }
   const results = await writeBenchmarkResults(out, records);
   return { results, ran, skipped, failed };
