@@ -10,7 +10,9 @@ import {
   defineParams,
   withCommonParams,
   type ParamsOf,
+  type FeatureStepsExportSpec,
 } from '@abc/core';
+import { featureStepsSpec, firstFloat32Where, float32AtMost, type StepCut } from './feature-steps-spec.js';
 
 export interface HBOSModel {
   nBins: number;
@@ -135,30 +137,44 @@ export class HBOS extends BaseDetector<HBOSParams, HBOSModel> {
   }
 
   protected scoreModel(model: HBOSModel, X: Matrix): Float32Array {
-    const { nBins, nFeatures: d, edges, logDensity, minLogDensity } = model;
+    const d = model.nFeatures;
     const tol = this.params.tol;
     const out = new Float32Array(X.rows);
     for (let i = 0; i < X.rows; i++) {
       let sum = 0;
-      for (let j = 0; j < d; j++) {
-        const x = X.data[i * d + j];
-        const e = j * (nBins + 1);
-        const logs = j * nBins;
-        const k = countBelow(edges, e, e + nBins + 1, x); // np.digitize(x, edges, right=True)
-        if (k === 0) {
-          // At or below the first edge: the first bin when within tol bin widths of it.
-          const within = edges[e] - x <= (edges[e + 1] - edges[e]) * tol;
-          sum += within ? logDensity[logs] : minLogDensity[j];
-        } else if (k === nBins + 1) {
-          const within = x - edges[e + nBins] <= (edges[e + nBins] - edges[e + nBins - 1]) * tol;
-          sum += within ? logDensity[logs + nBins - 1] : minLogDensity[j];
-        } else {
-          sum += logDensity[logs + k - 1];
-        }
-      }
+      for (let j = 0; j < d; j++) sum += binLogDensity(model, tol, j, X.data[i * d + j]);
       out[i] = -sum;
     }
     return out;
+  }
+
+  /**
+   * The export spec: a `feature-steps` spec (see `FeatureStepsExportSpec` in `@abc/core`) whose regions per
+   * feature are the bins (cut at the float32 just below each edge, since a value on an edge reads the bin to its
+   * left), the tolerance bands outside the range and the rest beyond, each worth −log2(density + alpha) of the bin
+   * it reads, exactly as `scoreSamples` computes it. `@abc/onnx-export` turns it into an ONNX graph.
+   *
+   * @example
+   * const bytes = toOnnx(await new HBOS().fit(X)); // from @abc/onnx-export
+   */
+  toExportSpec(): FeatureStepsExportSpec {
+    const model = this.model;
+    const { nBins, edges } = model;
+    const tol = this.params.tol;
+    return featureStepsSpec(
+      model.nFeatures,
+      (j) => {
+        const e = j * (nBins + 1);
+        const cuts: StepCut[] = [
+          { threshold: firstFloat32Where((x) => withinBelow(edges, e, x, tol)), inclusive: true },
+          { threshold: firstFloat32Where((x) => !withinAbove(edges, e + nBins, x, tol)), inclusive: true },
+        ];
+        for (let k = 0; k <= nBins; k++) cuts.push({ threshold: float32AtMost(edges[e + k]), inclusive: false });
+        return cuts;
+      },
+      (j, x) => -binLogDensity(model, tol, j, x),
+      { scoreKind: 'hbos', threshold: this.threshold },
+    );
   }
 
   protected modelToState(model: HBOSModel): ModelState {
@@ -228,6 +244,31 @@ function histogramBin(x: number, edges: Float64Array, first: number, scale: numb
   if (x < edges[k]) k--;
   else if (k !== nBins - 1 && x >= edges[k + 1]) k++;
   return k;
+}
+
+/**
+ * What value x of feature j adds, negated, to the score: log2(density + alpha) of the bin `np.digitize(x, edges,
+ * right=True)` gives; at or below the first edge (above the last) the edge bin when within tol bin widths of it,
+ * else the smallest density of the feature.
+ */
+function binLogDensity(model: HBOSModel, tol: number, j: number, x: number): number {
+  const { nBins, edges, logDensity, minLogDensity } = model;
+  const e = j * (nBins + 1);
+  const logs = j * nBins;
+  const k = countBelow(edges, e, e + nBins + 1, x);
+  if (k === 0) return withinBelow(edges, e, x, tol) ? logDensity[logs] : minLogDensity[j];
+  if (k === nBins + 1) return withinAbove(edges, e + nBins, x, tol) ? logDensity[logs + nBins - 1] : minLogDensity[j];
+  return logDensity[logs + k - 1];
+}
+
+/** x (at or below the first edge, `edges[first]`) lies within tol widths of the first bin. */
+function withinBelow(edges: Float64Array, first: number, x: number, tol: number): boolean {
+  return edges[first] - x <= (edges[first + 1] - edges[first]) * tol;
+}
+
+/** x (above the last edge, `edges[last]`) lies within tol widths of the last bin. */
+function withinAbove(edges: Float64Array, last: number, x: number, tol: number): boolean {
+  return x - edges[last] <= (edges[last] - edges[last - 1]) * tol;
 }
 
 /** How many of the ascending `values[lo, hi)` are < x (`np.searchsorted(values, x, 'left')`). */

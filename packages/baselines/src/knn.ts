@@ -10,11 +10,13 @@ import {
   type ModelState,
   type ParamsOf,
   type Labels,
+  type NeighboursExportSpec,
 } from '@abc/core';
 import { kNearest } from './neighbours/index.js';
 import {
   copyRows,
   neighbourCount,
+  neighbourExportSpec,
   readNeighbourState,
   scoreOrTraining,
   trainingNeighbours,
@@ -110,6 +112,17 @@ export class KNN extends BaseDetector<KNNParams, KNNModel> {
     return scoreOrTraining(model, X, async (m, Q) =>
       aggregate((await kNearest(m.reference, Q, { k: m.k, reuseIndex: true })).distances, m.k, this.params.method),
     );
+  }
+
+  /**
+   * The export spec (see `NeighboursExportSpec` in `@abc/core`): the training rows, k and the method; the ONNX
+   * graph `@abc/onnx-export` builds from it scores new rows as `scoreSamples` does.
+   *
+   * @example
+   * const bytes = toOnnx(await new KNN().fit(X)); // from @abc/onnx-export
+   */
+  toExportSpec(): NeighboursExportSpec {
+    return neighbourExportSpec(this.model, this.params.method, undefined, this.threshold);
   }
 
   protected modelToState(model: KNNModel): ModelState {

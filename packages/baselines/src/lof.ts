@@ -10,12 +10,14 @@ import {
   type Matrix,
   type ModelState,
   type ParamsOf,
+  type NeighboursExportSpec,
 } from '@abc/core';
 import { kNearest } from './neighbours/index.js';
 import {
   copyRows,
   f64Vector,
   neighbourCount,
+  neighbourExportSpec,
   readNeighbourState,
   scoreOrTraining,
   trainingNeighbours,
@@ -117,6 +119,18 @@ export class LOF extends BaseDetector<LOFParams, LOFModel> {
       const { distances, indices } = await kNearest(m.reference, Q, { k: m.k, reuseIndex: true });
       return lrdRatios(m.lrd, indices, m.k, reachabilityDensity(distances, indices, m.k, m.kDistance));
     });
+  }
+
+  /**
+   * The export spec (see `NeighboursExportSpec` in `@abc/core`): the training rows, k, their k-distances and
+   * lrds; the ONNX graph `@abc/onnx-export` builds from it scores new rows as `scoreSamples` does.
+   *
+   * @example
+   * const bytes = toOnnx(await new LOF().fit(X)); // from @abc/onnx-export
+   */
+  toExportSpec(): NeighboursExportSpec {
+    const m = this.model;
+    return neighbourExportSpec(m, 'lof', { kDistance: m.kDistance, lrd: m.lrd }, this.threshold);
   }
 
   protected modelToState(model: LOFModel): ModelState {

@@ -3,7 +3,16 @@
  * small training set, the hand-over of leave-one-out training scores from fit to the threshold, and reading
  * their state back.
  */
-import { ModelFormatError, ValidationError, matrix, type FitContext, type Matrix, type ModelState, type Tensor } from '@abc/core';
+import {
+  ModelFormatError,
+  ValidationError,
+  matrix,
+  type FitContext,
+  type Matrix,
+  type ModelState,
+  type NeighboursExportSpec,
+  type Tensor,
+} from '@abc/core';
 import { kNearest, type KNearestResult } from './neighbours/index.js';
 
 /** The fitted part every neighbour detector has. */
@@ -107,5 +116,32 @@ export function readNeighbourState(state: ModelState, nNeighbors: number, who: s
     k,
     trainScores: f64Vector(state, 'trainScores', rows, who),
     pendingTraining: null,
+  };
+}
+
+/**
+ * The `neighbours` export spec of a fitted neighbour model (see `NeighboursExportSpec` in `@abc/core`): a copy of
+ * the training rows, k, the score rule, and for LOF the training k-distances and lrds. It scores new rows as
+ * `scoreSamples` does on rows that are not the training matrix itself.
+ *
+ * @example
+ * neighbourExportSpec(model, 'largest', undefined, threshold); // KNN
+ */
+export function neighbourExportSpec(
+  model: NeighbourModel,
+  score: NeighboursExportSpec['score'],
+  lof: { kDistance: Float64Array; lrd: Float64Array } | undefined,
+  threshold: number | undefined,
+): NeighboursExportSpec {
+  const { reference: r } = model;
+  return {
+    kind: 'neighbours',
+    score,
+    nFeatures: r.cols,
+    nReference: r.rows,
+    reference: Float32Array.from(r.data),
+    k: model.k,
+    ...(lof ? { kDistance: Float64Array.from(lof.kDistance), lrd: Float64Array.from(lof.lrd) } : {}),
+    ...(threshold === undefined ? {} : { threshold }),
   };
 }

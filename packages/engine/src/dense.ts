@@ -145,8 +145,9 @@ export class DenseNetwork {
       throw new ValidationError('shape', `DenseNetwork: params has ${options.params.length} values, the spec needs ${offset}`);
     }
     this.kernel = options.kernel ?? getDefaultKernel();
-    // The arena's passes know no leakyRelu: such networks run on ordinary arrays (the copying path).
-    this.arena = options.arena === false || activations.includes('leakyRelu') ? null : (this.kernel.createArena?.() ?? null);
+    // The arena's leakyRelu has the default slope built in: a network with another slope runs on ordinary arrays.
+    const offArena = options.arena === false || (activations.includes('leakyRelu') && leakySlope !== LEAKY_SLOPE);
+    this.arena = offArena ? null : (this.kernel.createArena?.() ?? null);
     this.params = this.allocate(offset);
     this.grads = this.allocate(offset);
     this.passes = this.arena ?? new JsPasses(this.kernel, Math.max(...sizes), leakySlope);

@@ -68,7 +68,7 @@ describe('wasm compute arena', () => {
       sigmoid: (x) => 1 / (1 + Math.exp(-x)),
       relu: (x) => Math.max(x, 0),
       linear: (x) => x,
-      leakyRelu: (x) => (x < 0 ? 0.01 * x : x), // no wasm pass: not swept below
+      leakyRelu: (x) => (x < 0 ? 0.01 * x : x), // swept in test/wasm-leaky.test.ts
     };
     const limits: Record<Activation, number> = { tanh: 4, sigmoid: 4, relu: 0, linear: 0, leakyRelu: 0 };
     for (const act of ['tanh', 'sigmoid', 'relu', 'linear'] as Activation[]) {

@@ -10,7 +10,8 @@
  *   adam_step         one Adam update in PyTorch's order, float32 arithmetic
  *   row_sqdiff, scale_diff   the reconstruction losses: per-row sums of squared differences, and their gradient
  *
- * Activations: 0 linear, 1 tanh, 2 sigmoid, 3 relu (ACT_* below; the TS side maps names to these codes).
+ * Activations: 0 linear, 1 tanh, 2 sigmoid, 3 relu, 4 leaky relu with slope 0.01 (ACT_* below; the TS side maps
+ * names to these codes; a network with another leaky slope stays off the arena).
  * tanh and exp follow Cephes' tanhf / expf (S. L. Moshier), vectorised: relative error within a few float32
  * ulps of the exact value (test/wasm-arena.test.ts measures it against Math.tanh / Math.exp). NaN propagates.
  */
@@ -20,6 +21,9 @@
 #define ACT_TANH 1
 #define ACT_SIGMOID 2
 #define ACT_RELU 3
+#define ACT_LEAKY_RELU 4
+/* The engine's default leaky slope (LEAKY_SLOPE in src/dense.ts), a double as the TS path multiplies by it. */
+#define LEAKY_SLOPE 0.01
 
 /* e^x for x in [-87, 87] (callers clamp): x = n ln2 + r, |r| <= ln2 / 2, Cephes' degree-6 polynomial for e^r. */
 static inline v128_t v_exp(v128_t x) {
@@ -65,12 +69,25 @@ static inline v128_t v_sigmoid(v128_t x) {
   return wasm_f32x4_div(one, wasm_f32x4_add(one, v_exp(t)));
 }
 
+/*
+ * x * LEAKY_SLOPE rounded once to float32, as the TS path's Math.fround(x * slope): each lane is widened to
+ * double, multiplied, and narrowed (exact products of float32 by a double, then one rounding).
+ */
+static inline v128_t v_mul_slope(v128_t x) {
+  v128_t s = wasm_f64x2_splat(LEAKY_SLOPE);
+  v128_t lo = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), s));
+  v128_t hi = wasm_f32x4_demote_f64x2_zero(
+      wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1)), s));
+  return wasm_i32x4_shuffle(lo, hi, 0, 1, 4, 5);
+}
+
 static inline v128_t v_act(int act, v128_t x) {
   switch (act) {
     case ACT_TANH: return v_tanh(x);
     case ACT_SIGMOID: return v_sigmoid(x);
     /* x < 0 is false for NaN, so NaN passes through as in the TS path. */
     case ACT_RELU: return wasm_v128_bitselect(wasm_f32x4_splat(0.0f), x, wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f)));
+    case ACT_LEAKY_RELU: return wasm_v128_bitselect(v_mul_slope(x), x, wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f)));
     default: return x;
   }
 }
@@ -90,6 +107,8 @@ static inline v128_t v_act_grad(int act, v128_t y, v128_t da) {
     case ACT_TANH: dz = wasm_f32x4_mul(da, wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(y, y))); break;
     case ACT_SIGMOID: dz = wasm_f32x4_mul(wasm_f32x4_mul(da, y), wasm_f32x4_sub(wasm_f32x4_splat(1.0f), y)); break;
     case ACT_RELU: dz = wasm_v128_and(da, wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f))); break;
+    /* From the output: y > 0 exactly where x > 0; elsewhere (x = 0 included, as PyTorch) the slope. */
+    case ACT_LEAKY_RELU: dz = wasm_v128_bitselect(da, v_mul_slope(da), wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f))); break;
     default: dz = da;
   }
   return wasm_v128_andnot(dz, wasm_f32x4_lt(wasm_f32x4_abs(dz), wasm_f32x4_splat(GRAD_FLUSH)));

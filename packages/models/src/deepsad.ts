@@ -6,14 +6,25 @@ import {
   withCommonParams,
   ModelFormatError,
   type Activation,
+  type DenseExportSpec,
   type FitContext,
   type Labels,
   type Matrix,
   type ModelState,
   type ParamsOf,
+  type Random,
 } from '@abc/core';
-import { checkTrainableRange, DenseNetwork, sadLoss, squaredDistances, withL2, type NetworkSpec } from '@abc/engine';
+import {
+  checkTrainableRange,
+  DenseNetwork,
+  denseExportLayers,
+  sadLoss,
+  squaredDistances,
+  withL2,
+  type NetworkSpec,
+} from '@abc/engine';
 import { gatherRows, networkFromMeta, specToMeta, yieldToEventLoop } from './semi-common.js';
+import { checkExportSlope } from './semi-export.js';
 
 /**
  * Deep SAD's parameters. Defaults follow Ruff et al. (ICLR 2020) and their code (Deep-SAD-PyTorch): the tabular
@@ -99,10 +110,46 @@ export interface DeepSADEpoch {
   loss: number;
 }
 
-interface DeepSADModel {
+/** A fitted Deep SAD: the encoder φ, the centre c and the per-epoch losses. */
+export interface DeepSADModel {
   encoder: DenseNetwork;
   centre: Float32Array;
   history: DeepSADEpoch[];
+}
+
+/**
+ * Where a Deep SAD fit takes its random choices: the initial weights of each phase's network and each epoch's
+ * batch order. A fit draws both from its seeded generator ({@link randomDeepSADPlan}); a test gives fixed ones to
+ * replay a reference run (the PyTorch comparison in `test/deepsad-torch.test.ts`).
+ */
+export interface DeepSADTrainingPlan {
+  /**
+   * Sets the initial parameters of `net`: the autoencoder in phase `'pretrain'`, or the encoder in phase `'sad'`
+   * (only without pre-training; with it the encoder starts from the pre-trained autoencoder's first layers).
+   */
+  initialise(phase: 'pretrain' | 'sad', net: DenseNetwork): void;
+  /**
+   * Reorders `order` (the row indices, in place; it keeps the previous epoch's order) before epoch `epoch`
+   * (1-based) of a phase; the batches are its consecutive slices of `batchSize` rows.
+   */
+  shuffle(phase: 'pretrain' | 'sad', epoch: number, order: Uint32Array): void;
+}
+
+/**
+ * The plan of an ordinary fit: Glorot-uniform weights and a fresh shuffle each epoch, from `rng`.
+ *
+ * @example
+ * const model = await trainDeepSAD(X, y, new DeepSAD().getParams(), ctx, randomDeepSADPlan(ctx.rng));
+ */
+export function randomDeepSADPlan(rng: Random): DeepSADTrainingPlan {
+  return {
+    initialise: (_phase, net) => {
+      net.initGlorot(rng);
+    },
+    shuffle: (_phase, _epoch, order) => {
+      rng.shuffle(order);
+    },
+  };
 }
 
 /**
@@ -174,72 +221,26 @@ export class DeepSAD extends BaseDetector<DeepSADParams, DeepSADModel> {
     checkTrainableRange(X, 'DeepSAD');
   }
 
-  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<DeepSADModel> {
-    const p = this.params;
-    const d = X.cols;
-    const act = p.activation as Activation;
-    const labels = y ?? new Uint8Array(X.rows);
-    const encoderSpec: NetworkSpec = {
-      sizes: [d, ...p.hidden, p.repDim],
-      activations: [...p.hidden.map(() => act), 'linear'],
-      bias: false,
+  protected fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<DeepSADModel> {
+    return trainDeepSAD(X, y, this.params, ctx, randomDeepSADPlan(ctx.rng));
+  }
+
+  /**
+   * The encoder φ and the centre c as a dense export spec: score = ||φ(x) − c||² (`scoreKind: 'centreDistance'`).
+   *
+   * @example
+   * const bytes = toOnnx(sad);                   // @abc/onnx-export: scores as sad.scoreSamples
+   */
+  toExportSpec(): DenseExportSpec {
+    const { encoder, centre } = this.model;
+    checkExportSlope(encoder, 'DeepSAD');
+    return {
+      kind: 'dense',
+      layers: denseExportLayers(encoder),
+      scoreKind: 'centreDistance',
+      centre: Float32Array.from(centre),
+      threshold: this.threshold,
     };
-    const encoder = new DenseNetwork(encoderSpec);
-    if (!p.pretrain) encoder.initGlorot(ctx.rng);
-    const history: DeepSADEpoch[] = [];
-    const totalSteps = (p.pretrain ? p.aeEpochs : 0) + p.epochs;
-    const B = Math.min(p.batchSize, X.rows);
-    const xb = new Float32Array(B * d);
-    const order = new Uint32Array(X.rows).map((_, i) => i);
-
-    if (p.pretrain) {
-      // Encoder + mirrored decoder, all without bias; the code layer linear, as Deep SAD's MLP autoencoder.
-      const ae = new DenseNetwork({
-        sizes: [d, ...p.hidden, p.repDim, ...[...p.hidden].reverse(), d],
-        activations: [...encoderSpec.activations, ...p.hidden.map(() => act), 'linear'],
-        bias: false,
-      }).initGlorot(ctx.rng);
-      const opt = withL2(ae.createAdam({ lr: p.aeLr }), p.aeWeightDecay / 2);
-      // Squared error summed over the features, averaged over the batch (Deep SAD's AE loss).
-      const mse = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number => {
-        let total = 0;
-        for (let k = 0; k < rows * cols; k++) {
-          const e = out[k] - xb[k];
-          total += e * e;
-          dOut[k] = (2 * e) / rows;
-        }
-        return total / rows;
-      };
-      for (let epoch = 1; epoch <= p.aeEpochs; epoch++) {
-        const loss = await runEpoch(order, B, ctx, (idx, rows) => {
-          gatherRows(X, idx, rows, xb);
-          return ae.trainStep(xb, 0, rows, mse, opt);
-        });
-        history.push({ phase: 'pretrain', epoch, loss });
-        ctx.progress({ step: epoch, totalSteps, unit: 'epoch', metrics: { loss, pretrain: 1 } });
-        await yieldToEventLoop();
-      }
-      encoder.params.set(ae.params.subarray(0, encoder.size)); // the encoder is the autoencoder's first layers
-    }
-
-    const centre = deepSadCentre(encoder.predict(X.data, X.rows), X.rows, p.repDim);
-    const opt = withL2(encoder.createAdam({ lr: p.lr }), p.weightDecay / 2);
-    const yb = new Uint8Array(B);
-    const loss = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number =>
-      sadLoss(out, rows, cols, centre, yb, p.eta, SAD_LOSS_EPS, dOut);
-    const offset = p.pretrain ? p.aeEpochs : 0;
-    for (let epoch = 1; epoch <= p.epochs; epoch++) {
-      const value = await runEpoch(order, B, ctx, (idx, rows) => {
-        gatherRows(X, idx, rows, xb);
-        for (let k = 0; k < rows; k++) yb[k] = labels[idx[k]];
-        return encoder.trainStep(xb, 0, rows, loss, opt);
-      });
-      history.push({ phase: 'sad', epoch, loss: value });
-      if (!Number.isFinite(value)) break; // diverged: stop rather than train on NaN
-      ctx.progress({ step: offset + epoch, totalSteps, unit: 'epoch', metrics: { loss: value } });
-      await yieldToEventLoop();
-    }
-    return { encoder, centre, history };
   }
 
   protected scoreModel(model: DeepSADModel, X: Matrix): Float32Array {
@@ -266,16 +267,17 @@ export class DeepSAD extends BaseDetector<DeepSADParams, DeepSADModel> {
 }
 
 /**
- * One epoch over a shuffled order in minibatches of B: `step(indices, rows)` trains on one batch and returns its
+ * One epoch over a shuffled order (`shuffle` reorders it in place) in minibatches of B: `step(indices, rows)` trains on one batch and returns its
  * mean loss; returns the epoch's mean loss. Checks the abort signal after every batch.
  */
 async function runEpoch(
   order: Uint32Array,
   B: number,
   ctx: FitContext,
+  shuffle: (order: Uint32Array) => void,
   step: (idx: Uint32Array, rows: number) => number,
 ): Promise<number> {
-  ctx.rng.shuffle(order);
+  shuffle(order);
   let sum = 0;
   for (let start = 0; start < order.length; start += B) {
     const rows = Math.min(B, order.length - start);
@@ -283,4 +285,99 @@ async function runEpoch(
     ctx.checkAborted();
   }
   return sum / order.length;
+}
+
+/**
+ * Deep SAD's training (what {@link DeepSAD.fit} runs, with {@link randomDeepSADPlan}): optional autoencoder
+ * pre-training, the centre from the encoder's representations of X ({@link deepSadCentre}), then the Deep SAD
+ * loss. `plan` gives the initial weights and batch orders, so a test can replay a reference run's.
+ *
+ * @example
+ * const ctx = { rng: new Random(1), signal: undefined, progress() {}, checkAborted() {} };
+ * const { encoder, centre, history } = await trainDeepSAD(X, y, new DeepSAD().getParams(), ctx, randomDeepSADPlan(ctx.rng));
+ */
+export async function trainDeepSAD(
+  X: Matrix,
+  y: Labels | undefined,
+  p: DeepSADParams,
+  ctx: FitContext,
+  plan: DeepSADTrainingPlan,
+): Promise<DeepSADModel> {
+  const d = X.cols;
+  const act = p.activation as Activation;
+  const labels = y ?? new Uint8Array(X.rows);
+  const encoderSpec: NetworkSpec = {
+    sizes: [d, ...p.hidden, p.repDim],
+    activations: [...p.hidden.map(() => act), 'linear'],
+    bias: false,
+  };
+  const encoder = new DenseNetwork(encoderSpec);
+  if (!p.pretrain) plan.initialise('sad', encoder);
+  const history: DeepSADEpoch[] = [];
+  const totalSteps = (p.pretrain ? p.aeEpochs : 0) + p.epochs;
+  const B = Math.min(p.batchSize, X.rows);
+  const xb = new Float32Array(B * d);
+  const order = new Uint32Array(X.rows).map((_, i) => i);
+
+  if (p.pretrain) {
+    // Encoder + mirrored decoder, all without bias; the code layer linear, as Deep SAD's MLP autoencoder.
+    const ae = new DenseNetwork({
+      sizes: [d, ...p.hidden, p.repDim, ...[...p.hidden].reverse(), d],
+      activations: [...encoderSpec.activations, ...p.hidden.map(() => act), 'linear'],
+      bias: false,
+    });
+    plan.initialise('pretrain', ae);
+    const opt = withL2(ae.createAdam({ lr: p.aeLr }), p.aeWeightDecay / 2);
+    // Squared error summed over the features, averaged over the batch (Deep SAD's AE loss).
+    const mse = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number => {
+      let total = 0;
+      for (let k = 0; k < rows * cols; k++) {
+        const e = out[k] - xb[k];
+        total += e * e;
+        dOut[k] = (2 * e) / rows;
+      }
+      return total / rows;
+    };
+    for (let epoch = 1; epoch <= p.aeEpochs; epoch++) {
+      const loss = await runEpoch(
+        order,
+        B,
+        ctx,
+        (o) => plan.shuffle('pretrain', epoch, o),
+        (idx, rows) => {
+          gatherRows(X, idx, rows, xb);
+          return ae.trainStep(xb, 0, rows, mse, opt);
+        },
+      );
+      history.push({ phase: 'pretrain', epoch, loss });
+      ctx.progress({ step: epoch, totalSteps, unit: 'epoch', metrics: { loss, pretrain: 1 } });
+      await yieldToEventLoop();
+    }
+    encoder.params.set(ae.params.subarray(0, encoder.size)); // the encoder is the autoencoder's first layers
+  }
+
+  const centre = deepSadCentre(encoder.predict(X.data, X.rows), X.rows, p.repDim);
+  const opt = withL2(encoder.createAdam({ lr: p.lr }), p.weightDecay / 2);
+  const yb = new Uint8Array(B);
+  const loss = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number =>
+    sadLoss(out, rows, cols, centre, yb, p.eta, SAD_LOSS_EPS, dOut);
+  const offset = p.pretrain ? p.aeEpochs : 0;
+  for (let epoch = 1; epoch <= p.epochs; epoch++) {
+    const value = await runEpoch(
+      order,
+      B,
+      ctx,
+      (o) => plan.shuffle('sad', epoch, o),
+      (idx, rows) => {
+        gatherRows(X, idx, rows, xb);
+        for (let k = 0; k < rows; k++) yb[k] = labels[idx[k]];
+        return encoder.trainStep(xb, 0, rows, loss, opt);
+      },
+    );
+    history.push({ phase: 'sad', epoch, loss: value });
+    if (!Number.isFinite(value)) break; // diverged: stop rather than train on NaN
+    ctx.progress({ step: offset + epoch, totalSteps, unit: 'epoch', metrics: { loss: value } });
+    await yieldToEventLoop();
+  }
+  return { encoder, centre, history };
 }

@@ -5,23 +5,28 @@ import {
   tensor,
   withCommonParams,
   type Activation,
+  type DenseExportSpec,
   type FitContext,
   type Labels,
   type Matrix,
   type ModelState,
   type ParamsOf,
+  type Random,
 } from '@abc/core';
 import {
   BalancedBatchSampler,
   checkTrainableRange,
   deviationLoss,
   DenseNetwork,
+  denseExportLayers,
   referenceScores,
   RMSprop,
   withL2,
   type ParamRange,
+  type ReferenceStats,
 } from '@abc/engine';
 import { gatherRows, networkFromMeta, specToMeta, yieldToEventLoop } from './semi-common.js';
+import { checkExportSlope } from './semi-export.js';
 
 /**
  * DevNet's parameters. Defaults follow Pang et al. (KDD 2019) and their Keras code (`dev_network_s`): one hidden
@@ -81,9 +86,48 @@ export interface DevNetEpoch {
   loss: number;
 }
 
-interface DevNetModel {
+/** A fitted DevNet: the scoring network and the per-epoch losses. */
+export interface DevNetModel {
   net: DenseNetwork;
   history: DevNetEpoch[];
+}
+
+/**
+ * Where a DevNet fit takes its random choices: the initial weights, each batch's rows and each batch's reference
+ * scores. A fit draws them from its seeded generator ({@link randomDevNetPlan}); a test gives fixed ones to replay
+ * a reference run (the PyTorch comparison in `test/devnet-torch.test.ts`).
+ */
+export interface DevNetTrainingPlan {
+  /** Sets the network's initial parameters. */
+  initialise(net: DenseNetwork): void;
+  /**
+   * Fills `idx` with the row indices of batch `batch` (0-based) of epoch `epoch` (1-based); the batch's labels
+   * are those rows' labels.
+   */
+  batch(epoch: number, batch: number, idx: Uint32Array): void;
+  /** The mean and standard deviation of that batch's N(0, 1) reference scores (asked after {@link DevNetTrainingPlan.batch}). */
+  reference(epoch: number, batch: number): ReferenceStats;
+}
+
+/**
+ * The plan of an ordinary fit, from `rng`: Glorot-uniform weights, balanced batches (even positions unlabelled
+ * rows, odd positions labelled anomalies, with replacement) and `nReference` fresh reference scores per batch.
+ *
+ * @example
+ * const model = await trainDevNet(X, y, p, ctx, randomDevNetPlan(ctx.rng, y, p.nReference));
+ */
+export function randomDevNetPlan(rng: Random, labels: Labels, nReference: number): DevNetTrainingPlan {
+  const sampler = new BalancedBatchSampler(labels);
+  const refBuffer = new Float64Array(nReference);
+  return {
+    initialise: (net) => {
+      net.initGlorot(rng);
+    },
+    batch: (_epoch, _batch, idx) => {
+      sampler.sample(rng, idx.length, idx);
+    },
+    reference: () => referenceScores(rng, nReference, refBuffer),
+  };
 }
 
 /**
@@ -128,44 +172,20 @@ export class DevNet extends BaseDetector<DevNetParams, DevNetModel> {
     checkTrainableRange(X, 'DevNet');
   }
 
-  protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<DevNetModel> {
-    const p = this.params;
-    const d = X.cols;
-    const act = p.activation as Activation;
-    const net = new DenseNetwork({ sizes: [d, ...p.hidden, 1], activations: [...p.hidden.map(() => act), 'linear'] }).initGlorot(
-      ctx.rng,
-    );
-    // Keras' kernel_regularizer on every hidden layer's weights; none on the score layer or on biases.
-    const hiddenWeights: ParamRange[] = net.layers
-      .slice(0, -1)
-      .map((L) => ({ offset: L.wOffset, length: L.inputSize * L.outputSize }));
-    const opt = withL2(new RMSprop(net.size, { lr: p.lr, clipnorm: p.clipnorm }), p.l2, hiddenWeights);
-    const sampler = new BalancedBatchSampler(y!);
-    const B = p.batchSize;
-    const idx = new Uint32Array(B);
-    const xb = net.allocate(B * d);
-    const yb = Uint8Array.from({ length: B }, (_, k) => sampler.labelAt(k));
-    const refBuffer = new Float64Array(p.nReference);
-    let reference = { mean: 0, std: 1 };
-    const loss = (out: Float32Array, rows: number, _cols: number, dOut: Float32Array): number =>
-      deviationLoss(out, rows, yb, reference, p.margin, dOut);
-    const history: DevNetEpoch[] = [];
-    for (let epoch = 1; epoch <= p.epochs; epoch++) {
-      let sum = 0;
-      for (let b = 0; b < p.batchesPerEpoch; b++) {
-        sampler.sample(ctx.rng, B, idx);
-        gatherRows(X, idx, B, xb);
-        reference = referenceScores(ctx.rng, p.nReference, refBuffer);
-        sum += net.trainStep(xb, 0, B, loss, opt);
-        ctx.checkAborted();
-      }
-      const value = sum / p.batchesPerEpoch;
-      history.push({ epoch, loss: value });
-      if (!Number.isFinite(value)) break; // diverged: stop rather than train on NaN
-      ctx.progress({ step: epoch, totalSteps: p.epochs, unit: 'epoch', metrics: { loss: value } });
-      await yieldToEventLoop();
-    }
-    return { net, history };
+  protected fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<DevNetModel> {
+    return trainDevNet(X, y!, this.params, ctx, randomDevNetPlan(ctx.rng, y!, this.params.nReference));
+  }
+
+  /**
+   * The scoring network as a dense export spec: score = its one linear output (`scoreKind: 'linear'`).
+   *
+   * @example
+   * const bytes = toOnnx(dev);                   // @abc/onnx-export: scores as dev.scoreSamples
+   */
+  toExportSpec(): DenseExportSpec {
+    const net = this.model.net;
+    checkExportSlope(net, 'DevNet');
+    return { kind: 'dense', layers: denseExportLayers(net), scoreKind: 'linear', threshold: this.threshold };
   }
 
   protected scoreModel(model: DevNetModel, X: Matrix): Float32Array {
@@ -184,4 +204,57 @@ export class DevNet extends BaseDetector<DevNetParams, DevNetModel> {
     const history = Array.isArray(state.meta.history) ? (state.meta.history as unknown as DevNetEpoch[]) : [];
     return { net, history };
   }
+}
+
+/**
+ * DevNet's training (what {@link DevNet.fit} runs, with {@link randomDevNetPlan}): `epochs` × `batchesPerEpoch`
+ * RMSprop steps on the deviation loss plus the L2 penalty on the hidden layers' weights. `plan` gives the initial
+ * weights, the batches and their reference scores, so a test can replay a reference run's.
+ *
+ * @example
+ * const ctx = { rng: new Random(1), signal: undefined, progress() {}, checkAborted() {} };
+ * const p = new DevNet().getParams();
+ * const { net, history } = await trainDevNet(X, y, p, ctx, randomDevNetPlan(ctx.rng, y, p.nReference));
+ */
+export async function trainDevNet(
+  X: Matrix,
+  y: Labels,
+  p: DevNetParams,
+  ctx: FitContext,
+  plan: DevNetTrainingPlan,
+): Promise<DevNetModel> {
+  const d = X.cols;
+  const act = p.activation as Activation;
+  const net = new DenseNetwork({ sizes: [d, ...p.hidden, 1], activations: [...p.hidden.map(() => act), 'linear'] });
+  plan.initialise(net);
+  // Keras' kernel_regularizer on every hidden layer's weights; none on the score layer or on biases.
+  const hiddenWeights: ParamRange[] = net.layers
+    .slice(0, -1)
+    .map((L) => ({ offset: L.wOffset, length: L.inputSize * L.outputSize }));
+  const opt = withL2(new RMSprop(net.size, { lr: p.lr, clipnorm: p.clipnorm }), p.l2, hiddenWeights);
+  const B = p.batchSize;
+  const idx = new Uint32Array(B);
+  const xb = net.allocate(B * d);
+  const yb = new Uint8Array(B);
+  let reference: ReferenceStats = { mean: 0, std: 1 };
+  const loss = (out: Float32Array, rows: number, _cols: number, dOut: Float32Array): number =>
+    deviationLoss(out, rows, yb, reference, p.margin, dOut);
+  const history: DevNetEpoch[] = [];
+  for (let epoch = 1; epoch <= p.epochs; epoch++) {
+    let sum = 0;
+    for (let b = 0; b < p.batchesPerEpoch; b++) {
+      plan.batch(epoch, b, idx);
+      gatherRows(X, idx, B, xb);
+      for (let k = 0; k < B; k++) yb[k] = y[idx[k]];
+      reference = plan.reference(epoch, b);
+      sum += net.trainStep(xb, 0, B, loss, opt);
+      ctx.checkAborted();
+    }
+    const value = sum / p.batchesPerEpoch;
+    history.push({ epoch, loss: value });
+    if (!Number.isFinite(value)) break; // diverged: stop rather than train on NaN
+    ctx.progress({ step: epoch, totalSteps: p.epochs, unit: 'epoch', metrics: { loss: value } });
+    await yieldToEventLoop();
+  }
+  return { net, history };
 }

@@ -32,10 +32,23 @@ export {
   deepSadParamSpace,
   CENTRE_EPS,
   SAD_LOSS_EPS,
+  trainDeepSAD,
+  randomDeepSADPlan,
   type DeepSADParams,
   type DeepSADEpoch,
+  type DeepSADModel,
+  type DeepSADTrainingPlan,
 } from './deepsad.js';
-export { DevNet, devNetParamSpace, type DevNetParams, type DevNetEpoch } from './devnet.js';
+export {
+  DevNet,
+  devNetParamSpace,
+  trainDevNet,
+  randomDevNetPlan,
+  type DevNetParams,
+  type DevNetEpoch,
+  type DevNetModel,
+  type DevNetTrainingPlan,
+} from './devnet.js';
 export { FeaWAD, feaWadParamSpace, type FeaWADParams, type FeaWADEpoch } from './feawad.js';
 export { PReNet, preNetParamSpace, relationScores, type PReNetParams } from './prenet.js';
 export { PairSampler, pairLayout, pairTargets, type PairLayout, type RelationTargets } from './prenet-pairs.js';

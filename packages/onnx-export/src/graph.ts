@@ -35,6 +35,7 @@ export const ElemType = {
   float: TensorProto_DataType.FLOAT,
   int64: TensorProto_DataType.INT64,
   bool: TensorProto_DataType.BOOL,
+  double: TensorProto_DataType.DOUBLE,
 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 
@@ -108,6 +109,13 @@ export class GraphBuilder {
   int64Constant(prefix: string, data: readonly number[], dims: readonly number[] = [data.length]): string {
     checkSize(data.length, dims, prefix);
     return this.addInitializer(prefix, ElemType.int64, littleEndianBytes(BigInt64Array.from(data, (v) => BigInt(v))), dims);
+  }
+
+  /** A float64 initializer (exact float64 constants for the graphs that compute in float64). */
+  doubleConstant(prefix: string, data: ArrayLike<number>, dims: readonly number[]): string {
+    const values = data instanceof Float64Array ? data : Float64Array.from(data);
+    checkSize(values.length, dims, prefix);
+    return this.addInitializer(prefix, ElemType.double, littleEndianBytes(values), dims);
   }
 
   /** A float32 scalar initializer (shape []), for broadcasting constants. */
@@ -207,10 +215,12 @@ function checkSize(n: number, dims: readonly number[], what: string): void {
   if (size !== n) throw new Error(`GraphBuilder: ${what} has ${n} values for shape [${dims.join(', ')}]`);
 }
 
-function littleEndianBytes(values: Float32Array | BigInt64Array): Uint8Array<ArrayBuffer> {
+function littleEndianBytes(values: Float32Array | Float64Array | BigInt64Array): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(values.length * values.BYTES_PER_ELEMENT);
   const view = new DataView(out.buffer);
-  if (values instanceof Float32Array) {
+  if (values instanceof Float64Array) {
+    for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
+  } else if (values instanceof Float32Array) {
     for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
   } else {
     for (let i = 0; i < values.length; i++) view.setBigInt64(i * 8, values[i], true);

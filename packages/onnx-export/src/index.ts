@@ -13,6 +13,10 @@ export { inspectOnnx, type OnnxModelInfo, type OnnxValueInfo } from './inspect.j
 export { GraphBuilder, ElemType, attr, GRAPH_CRC_KEY, graphCrc32, type Attr, type Dim } from './graph.js';
 export type { TreeEnsembleSpec } from './convert/trees.js';
 export type { DetectorOutputs } from './convert/dense.js';
+export { FEATURE_STEPS_MAX_CUTS } from './convert/feature-steps.js';
+export { NEIGHBOURS_EXTRA_CANDIDATES, NEIGHBOURS_MAX_VALUES } from './convert/neighbours.js';
+export { SVM_MAX_VALUES } from './convert/svm.js';
+export type { AddDetector } from './convert/augmented.js';
 export {
   OnnxDetector,
   onnxDetectorEntry,

@@ -11,7 +11,9 @@ import {
   type TransformerExportSpec,
 } from '@abc/core';
 import { describeKind, lowerFloat32 } from './convert/checks.js';
+import { addClassical, CLASSICAL_KINDS, isClassicalSpec } from './convert/classical.js';
 import { addDense, type DetectorOutputs } from './convert/dense.js';
+import { addFeatureResidual, addPairMean, addSemiDense, isSemiDenseSpec } from './convert/semi.js';
 import { addTransformer } from './convert/transformers.js';
 import { addTrees } from './convert/trees.js';
 import { ElemType, GraphBuilder } from './graph.js';
@@ -147,20 +149,7 @@ export function specsToOnnx(input: ExportInput): Uint8Array {
     h = addTransformer(b, spec, h, d, `t${i}_${String(spec?.kind ?? 'unknown')}`);
   });
 
-  const spec = input.detector;
-  let out: DetectorOutputs;
-  let scoreKind: string;
-  if (spec?.kind === 'dense') {
-    out = addDense(b, spec as DenseExportSpec, h, d);
-    scoreKind = (spec as DenseExportSpec).scoreKind;
-  } else if (spec?.kind === 'trees') {
-    out = addTrees(b, spec, h, d);
-    scoreKind = String((spec as { aggregate?: unknown }).aggregate);
-  } else {
-    throw new UnsupportedExportError(
-      `detector export spec of kind ${describeKind(spec)} has no ONNX converter (supported: dense, trees)`,
-    );
-  }
+  const { out, scoreKind } = addDetector(b, input.detector, h, d);
 
   const N = ONNX_TARGET.batchDim;
   const names = ONNX_TARGET.outputs;
@@ -205,6 +194,38 @@ export function specsToOnnx(input: ExportInput): Uint8Array {
         ...(threshold !== undefined ? [names.label] : []),
       ].join(', ')}`,
   });
+}
+
+/**
+ * Adds a detector spec's graph on `h` (width d) by its kind; the score kind names it in the metadata. Also the
+ * dispatch for the members and the head of an `augmented` spec.
+ */
+function addDetector(
+  b: GraphBuilder,
+  spec: DetectorExportSpec,
+  h: string,
+  d: number,
+): { out: DetectorOutputs; scoreKind: string } {
+  let out: DetectorOutputs;
+  let scoreKind: string;
+  if (spec?.kind === 'dense') {
+    const dense = spec as DenseExportSpec;
+    out = isSemiDenseSpec(dense) ? addSemiDense(b, dense, h, d) : addDense(b, dense, h, d);
+    scoreKind = dense.scoreKind;
+  } else if (spec?.kind === 'trees') {
+    out = addTrees(b, spec, h, d);
+    scoreKind = String((spec as { aggregate?: unknown }).aggregate);
+  } else if (spec?.kind === 'pairMean' || spec?.kind === 'featureResidual') {
+    out = spec.kind === 'pairMean' ? addPairMean(b, spec, h, d) : addFeatureResidual(b, spec, h, d);
+    scoreKind = spec.kind;
+  } else if (isClassicalSpec(spec)) {
+    ({ out, scoreKind } = addClassical(b, spec, h, d, (member, input, width) => addDetector(b, member, input, width).out));
+  } else {
+    throw new UnsupportedExportError(
+      `detector export spec of kind ${describeKind(spec)} has no ONNX converter (supported: dense, trees, pairMean, featureResidual, ${CLASSICAL_KINDS.join(', ')})`,
+    );
+  }
+  return { out, scoreKind };
 }
 
 function asPipeline(model: Detector): PipelineLike | null {

@@ -97,7 +97,7 @@ describe('toOnnx: what cannot be exported raises UnsupportedExportError', () => 
   });
 
   it('unknown kinds, score kinds, distances, activations and aggregates', () => {
-    expect(() => exportSpec({ kind: 'svm' })).toThrow(/"svm" has no ONNX converter/);
+    expect(() => exportSpec({ kind: 'gaussian-process' })).toThrow(/"gaussian-process" has no ONNX converter/);
     expect(() => exportSpec({ ...base, scoreKind: 'energy' })).toThrow(/scoreKind "energy"/);
     expect(() => exportSpec({ ...base, distance: 'cosine' })).toThrow(/distance "cosine"/);
     expect(() => exportSpec({ ...base, layers: [{ ...base.layers[0], activation: 'gelu' }] })).toThrow(/activation "gelu"/);
@@ -130,7 +130,7 @@ describe('toOnnx: what cannot be exported raises UnsupportedExportError', () => 
         nFeatures: 3,
       }),
     ).toThrow(/has 2 values, expected 3/);
-    for (const e of [() => exportSpec({ kind: 'svm' }), () => exportSpec({ ...base, layers: [] })]) {
+    for (const e of [() => exportSpec({ kind: 'gaussian-process' }), () => exportSpec({ ...base, layers: [] })]) {
       try {
         e();
       } catch (err) {

@@ -10,6 +10,7 @@ import {
   type ModelState,
   type Random,
   defineParams,
+  type KernelSvmExportSpec,
 } from '@abc/core';
 import { decisionValues } from './kernel.js';
 import { defaultMaxIter, solveSmo, type SmoProblem, type SmoResult } from './smo.js';
@@ -289,6 +290,29 @@ export abstract class SvmDetector<P extends Params> extends BaseDetector<P, SvmM
 
   protected scoreModel(model: SvmModel, X: Matrix): Float32Array {
     return toScores(modelDecision(model, X), this.scoreSign);
+  }
+
+  /**
+   * The export spec (see `KernelSvmExportSpec` in `@abc/core`): the support vectors, dual coefficients, rho,
+   * gamma and the detector's sign; the ONNX graph `@abc/onnx-export` builds from it gives
+   * `scoreSamples`.
+   *
+   * @example
+   * const bytes = toOnnx(await new OCSVM({ nu: 0.1 }).fit(X)); // from @abc/onnx-export
+   */
+  toExportSpec(): KernelSvmExportSpec {
+    const m = this.model;
+    return {
+      kind: 'svm',
+      kernel: 'rbf',
+      gamma: m.gamma,
+      nFeatures: m.nFeatures,
+      supportVectors: Float32Array.from(m.supportVectors),
+      dualCoef: Float64Array.from(m.dualCoef),
+      rho: m.rho,
+      sign: this.scoreSign,
+      ...(this.threshold === undefined ? {} : { threshold: this.threshold }),
+    };
   }
 
   protected modelToState(model: SvmModel): ModelState {

@@ -89,8 +89,9 @@ export interface GemmSplitter {
 const PAGE = 65536;
 /** The module's declared maximum (build.sh: --max-memory=1 GiB). */
 const MAX_PAGES = 16384;
-// leakyRelu has no wasm pass (-1): networks using it stay off the arena (DenseNetwork), and actCode refuses it.
-const ACT_CODE: Record<Activation, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3, leakyRelu: -1 };
+// The codes of wasm/ops.c. Its leakyRelu has the engine's default slope (LEAKY_SLOPE) built in: a network with
+// another slope stays off the arena (DenseNetwork).
+const ACT_CODE: Record<Activation, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3, leakyRelu: 4 };
 
 function actCode(act: Activation): number {
   const code = ACT_CODE[act];
