@@ -27,6 +27,7 @@ export * from './semi-losses.js';
 export * from './pair-losses.js';
 export * from './pair-network.js';
 export * from './feawad-loss.js';
+export * from './rosas-loss.js';
 export * from './kernels/select.js';
 export {
   WasmSimdGemmKernel,

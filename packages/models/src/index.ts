@@ -60,3 +60,25 @@ export {
   type PReNetTrainHooks,
   type PReNetTrainOptions,
 } from './prenet-train.js';
+export { RoSAS, rosasParamSpace, type RoSASParams, type RoSASEpoch } from './rosas.js';
+export { RoSASNetwork, rosasSpecs, defaultRoSASHidden, type RoSASArchitecture } from './rosas-net.js';
+export {
+  allocateRoSASBatch,
+  dirichletDraw,
+  logGammaDraw,
+  randomRoSASBatches,
+  type RoSASBatch,
+  type RoSASBatches,
+  type RoSASSampling,
+} from './rosas-batches.js';
+export {
+  ROSAS_TARGETS,
+  RoSASWorkspace,
+  rosasLossAndGradients,
+  rosasOptimizers,
+  trainRoSAS,
+  type RoSASHooks,
+  type RoSASLossOptions,
+  type RoSASLossParts,
+  type RoSASSchedule,
+} from './rosas-train.js';
