@@ -41,9 +41,11 @@ export interface DenseExportSpec {
  * stack (none: φ(x) = x), g the `head` stack ending in one unit, and r_1 .. r_E the rows of `references`
  * (E × D, row-major; PReNet's sampled labelled anomalies and unlabelled rows):
  *
- *   score(x) = (1 / E) Σ_e g([φ(x), φ(r_e)])
+ *   score(x) = (1 / E) Σ_e g(p_e),   p_e = [φ(x), φ(r_e)] where xFirst[e] = 1 (the default), [φ(r_e), φ(x)] where 0
  *
- * with [a, b] the concatenation, x's part first, so g's first layer takes 2 · (φ's output size) inputs.
+ * with [a, b] the concatenation, so g's first layer takes 2 · (φ's output size) inputs. PReNet scores
+ * (1 / 2E) [Σ_e g([φ(a_e), φ(x)]) + Σ_e g([φ(x), φ(u_e)])]: references a_1 .. a_E then u_1 .. u_E, xFirst E zeros
+ * then E ones.
  *
  * @example
  * const spec: PairMeanExportSpec = { kind: 'pairMean', encoder, head, references, nReferences: 16 };
@@ -54,6 +56,8 @@ export interface PairMeanExportSpec {
   head: DenseLayerSpec[];
   references: Float32Array;
   nReferences: number;
+  /** Per reference, 1: the pair is (x, r_e); 0: (r_e, x). Absent: every pair is (x, r_e). */
+  xFirst?: Uint8Array;
   threshold?: number;
 }
 
@@ -62,7 +66,8 @@ export type FeatureResidualInput = 'features' | 'residual' | 'normalizedResidual
 
 /**
  * An autoencoder and a scoring head on its features and residual (FeaWAD, Zhou et al., TNNLS 2021). With
- * h = encoder(x), x̂ = decoder(h), r = x − x̂, e = ||r||₂ and r̂ = r / (e + normEps) (normEps default 0):
+ * h = encoder(x), x̂ = decoder(h), r = x − x̂, e = ||r||₂ and r̂ = r / max(e + normEps, normFloor) (both default 0;
+ * FeaWAD's r / max(e, 1e-12), PyTorch's `F.normalize`, is normFloor 1e-12):
  *
  *   input = concatenation of `headInput`'s blocks in order: `features` h, `residual` r,
  *           `normalizedResidual` r̂, `residualNorm` e (one value);
@@ -86,6 +91,8 @@ export interface FeatureResidualExportSpec {
   headInput: FeatureResidualInput[];
   residualNormToEveryLayer?: boolean;
   normEps?: number;
+  /** The floor of r̂'s divisor: r̂ = r / max(e + normEps, normFloor), so a zero residual gives r̂ = 0 (default 0). */
+  normFloor?: number;
   threshold?: number;
 }
 

@@ -8,15 +8,17 @@ import {
   type Activation,
   type FitContext,
   type JsonValue,
+  type FeatureResidualExportSpec,
   type Labels,
   type Matrix,
   type ModelState,
   type ParamsOf,
 } from '@abc/core';
-import { checkTrainableRange, type DenseNetwork } from '@abc/engine';
-import { FeaWADNetwork } from './feawad-net.js';
+import { checkTrainableRange, denseExportLayers, type DenseNetwork } from '@abc/engine';
+import { FeaWADNetwork, RESIDUAL_EPS } from './feawad-net.js';
 import { randomFeaWADBatches, trainFeaWAD, type FeaWADEpoch } from './feawad-train.js';
 import { networkFromMeta, specToMeta } from './semi-common.js';
+import { checkExportSlope } from './semi-export.js';
 
 export type { FeaWADEpoch } from './feawad-train.js';
 
@@ -185,6 +187,28 @@ export class FeaWAD extends BaseDetector<FeaWADParams, FeaWADModel> {
         }),
     });
     return { net, history };
+  }
+
+  /**
+   * The autoencoder and the scoring network as a `featureResidual` export spec: head input [r̃, h, e] with
+   * r̃ = r / max(e, 1e-12) (`normFloor`), e appended after every hidden scoring layer, as `scoreSamples`.
+   *
+   * @example
+   * const bytes = toOnnx(fea);                   // @abc/onnx-export: scores as fea.scoreSamples
+   */
+  toExportSpec(): FeatureResidualExportSpec {
+    const { net } = this.model;
+    for (const part of net.parts) checkExportSlope(part, 'FeaWAD');
+    return {
+      kind: 'featureResidual',
+      encoder: denseExportLayers(net.encoder),
+      decoder: denseExportLayers(net.decoder),
+      head: net.head.flatMap((layer) => denseExportLayers(layer)),
+      headInput: ['normalizedResidual', 'features', 'residualNorm'],
+      residualNormToEveryLayer: true,
+      normFloor: RESIDUAL_EPS,
+      threshold: this.threshold,
+    };
   }
 
   protected scoreModel(model: FeaWADModel, X: Matrix): Float32Array {

@@ -10,12 +10,14 @@ import {
   type Labels,
   type Matrix,
   type ModelState,
+  type PairMeanExportSpec,
   type ParamsOf,
 } from '@abc/core';
-import { checkTrainableRange, PairNetwork } from '@abc/engine';
+import { checkTrainableRange, denseExportLayers, PairNetwork } from '@abc/engine';
 import { PairSampler } from './prenet-pairs.js';
 import { trainPReNet, type PReNetEpoch } from './prenet-train.js';
 import { gatherRows, specToMeta } from './semi-common.js';
+import { checkExportSlope } from './semi-export.js';
 
 /**
  * PReNet's parameters. Defaults follow Pang et al. (KDD 2023) and the authors' Keras code (`reg_network`,
@@ -166,6 +168,32 @@ export class PReNet extends BaseDetector<PReNetParams, PReNetModel> {
       refAnomalies: gatherRows(X, refs.anomalies, E, new Float32Array(E * X.cols)),
       refUnlabelled: gatherRows(X, refs.unlabelled, E, new Float32Array(E * X.cols)),
       history,
+    };
+  }
+
+  /**
+   * The pair network and its 2E stored references as a `pairMean` export spec: the feature learner ψ as the
+   * encoder, the linear relation head as the head, references a_1 .. a_E then u_1 .. u_E with `xFirst` E zeros then
+   * E ones, so the exported score is `(1 / 2E) [Σₑ φ(aₑ, x) + Σₑ φ(x, uₑ)]`, as `scoreSamples`.
+   *
+   * @example
+   * const bytes = toOnnx(pre);                   // @abc/onnx-export: scores as pre.scoreSamples
+   */
+  toExportSpec(): PairMeanExportSpec {
+    const { net, refAnomalies, refUnlabelled } = this.model;
+    checkExportSlope(net.feature, 'PReNet');
+    const E = refAnomalies.length / net.inputSize;
+    const references = new Float32Array(2 * refAnomalies.length);
+    references.set(refAnomalies, 0);
+    references.set(refUnlabelled, refAnomalies.length);
+    return {
+      kind: 'pairMean',
+      encoder: denseExportLayers(net.feature),
+      head: denseExportLayers(net.head),
+      references,
+      nReferences: 2 * E,
+      xFirst: new Uint8Array(2 * E).fill(1, E),
+      threshold: this.threshold,
     };
   }
 

@@ -6,6 +6,7 @@ import {
   tensor,
   withCommonParams,
   type Activation,
+  type DenseExportSpec,
   type FitContext,
   type JsonValue,
   type Labels,
@@ -13,11 +14,12 @@ import {
   type ModelState,
   type ParamsOf,
 } from '@abc/core';
-import { checkTrainableRange, type DenseNetwork } from '@abc/engine';
+import { checkTrainableRange, denseExportLayers, type DenseNetwork } from '@abc/engine';
 import { randomRoSASBatches } from './rosas-batches.js';
 import { RoSASNetwork } from './rosas-net.js';
 import { trainRoSAS, type RoSASEpoch } from './rosas-train.js';
 import { networkFromMeta, specToMeta } from './semi-common.js';
+import { checkExportSlope } from './semi-export.js';
 
 export type { RoSASEpoch } from './rosas-train.js';
 
@@ -186,6 +188,24 @@ export class RoSAS extends BaseDetector<RoSASParams, RoSASModel> {
         }),
     });
     return { net, history };
+  }
+
+  /**
+   * The feature learner and the head as one dense export spec with `scoreKind: 'linear'`: the bias-free layers
+   * (zero biases), then the head's last unit with its tanh, so the score φ(x) = η(ψ(x)) as `scoreSamples`.
+   *
+   * @example
+   * const bytes = toOnnx(ro);                    // @abc/onnx-export: scores as ro.scoreSamples
+   */
+  toExportSpec(): DenseExportSpec {
+    const { net } = this.model;
+    for (const part of net.parts) checkExportSlope(part, 'RoSAS');
+    return {
+      kind: 'dense',
+      layers: [...denseExportLayers(net.feature), ...denseExportLayers(net.head)],
+      scoreKind: 'linear',
+      threshold: this.threshold,
+    };
   }
 
   protected scoreModel(model: RoSASModel, X: Matrix): Float32Array {

@@ -54,14 +54,21 @@ export function addSemiDense(b: GraphBuilder, spec: DenseExportSpec, input: stri
 }
 
 /**
- * PReNet's pair score, mean_e g([φ(x), φ(r_e)]). g's first layer is split into the rows that read φ(x) and those
- * that read φ(r_e), so the graph computes φ(x) W_x once per row and φ(r_e) W_r + b once per reference and adds
- * them as [N, 1, H] + [E, H] = [N, E, H]; the rest of g runs on [N, E, ·] (MatMul broadcasts) and the [N, E, 1]
- * result is averaged over E.
+ * PReNet's pair score, mean_e g(p_e) with p_e = [φ(x), φ(r_e)] (xFirst[e] = 1, the default) or [φ(r_e), φ(x)]
+ * (xFirst[e] = 0). g's first layer is split into its top rows (reading the pair's first half) and bottom rows
+ * (its second half), so the graph computes φ(x) W once per row and φ(r_e) W + b once per reference and adds them
+ * as [N, 1, H] + [E_g, H] = [N, E_g, H] for each group of references of one order, the groups concatenated on
+ * axis 1; the rest of g runs on [N, E, ·] (MatMul broadcasts) and the [N, E, 1] result is averaged over E.
  */
 export function addPairMean(b: GraphBuilder, spec: PairMeanExportSpec, input: string, d: number): DetectorOutputs {
   const E = checkInt(spec.nReferences, 'pairMean spec nReferences', 1);
   const references = checkVector(spec.references, E * d, `pairMean spec references (${E} rows of ${d})`);
+  const xFirst = spec.xFirst ?? new Uint8Array(E).fill(1);
+  if (!(xFirst instanceof Uint8Array) || xFirst.length !== E || xFirst.some((v) => v > 1)) {
+    throw new UnsupportedExportError(
+      `pairMean spec xFirst must be a Uint8Array of ${E} values 0 or 1, got ${typeName(xFirst)} of ${(xFirst as { length?: number })?.length}`,
+    );
+  }
   const encoder = addStack(b, spec.encoder ?? [], d, 'encoder', 'pairMean spec encoder', { allowEmpty: true });
   const rep = stackWidth(encoder, d);
   const [first, ...rest] = checkStack(spec.head, 2 * rep, 'pairMean spec head (on the pair [φ(x), φ(r)])');
@@ -69,18 +76,40 @@ export function addPairMean(b: GraphBuilder, spec: PairMeanExportSpec, input: st
     throw new UnsupportedExportError(`pairMean spec head must end in 1 output unit, not ${stackWidth(spec.head, 0)}`);
   const headRest = stackConstants(b, rest, 'head_rest');
   const H = first.outputSize;
-  const Wx = b.floatConstant('head0_W_x', first.W.subarray(0, rep * H), [rep, H]);
-  const Wr = b.floatConstant('head0_W_r', first.W.subarray(rep * H), [rep, H]);
   const phiX = applyStack(b, encoder, input, 'encoder_x');
-  const phiR = applyStack(b, encoder, b.floatConstant('references', references, [E, d]), 'encoder_ref');
-  const xPart = b.op('Unsqueeze', [b.op('MatMul', [phiX, Wx], {}, 'pair_x'), b.int64Constant('axis1', [1])], {}, 'pair_x_3d');
-  const refPart = b.op(
-    'Add',
-    [b.op('MatMul', [phiR, Wr], {}, 'pair_ref'), b.floatConstant('head0_b', first.b, [H])],
-    {},
-    'pair_ref_bias',
-  );
-  let h = activate(b, first.activation, b.op('Add', [xPart, refPart], {}, 'head0_pre'), 'head0');
+  const bias = b.floatConstant('head0_b', first.b, [H]);
+  const top = first.W.subarray(0, rep * H);
+  const bottom = first.W.subarray(rep * H);
+  // x first: x reads the top rows, the reference the bottom ones; x second: the other way round.
+  const groups = [
+    { order: 1, suffix: '', xW: top, refW: bottom },
+    { order: 0, suffix: '_x_second', xW: bottom, refW: top },
+  ];
+  const parts: string[] = [];
+  for (const { order, suffix, xW, refW } of groups) {
+    const rows: number[] = [];
+    xFirst.forEach((v, e) => {
+      if (v === order) rows.push(e);
+    });
+    if (rows.length === 0) continue;
+    const refs = new Float32Array(rows.length * d);
+    rows.forEach((e, k) => {
+      refs.set(references.subarray(e * d, (e + 1) * d), k * d);
+    });
+    const Wx = b.floatConstant(`head0_W_x${suffix}`, xW, [rep, H]);
+    const Wr = b.floatConstant(`head0_W_r${suffix}`, refW, [rep, H]);
+    const phiR = applyStack(b, encoder, b.floatConstant(`references${suffix}`, refs, [rows.length, d]), `encoder_ref${suffix}`);
+    const xPart = b.op(
+      'Unsqueeze',
+      [b.op('MatMul', [phiX, Wx], {}, `pair_x${suffix}`), b.int64Constant('axis1', [1])],
+      {},
+      `pair_x_3d${suffix}`,
+    );
+    const refPart = b.op('Add', [b.op('MatMul', [phiR, Wr], {}, `pair_ref${suffix}`), bias], {}, `pair_ref_bias${suffix}`);
+    parts.push(b.op('Add', [xPart, refPart], {}, `head0_pre${suffix}`));
+  }
+  const pre = parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: attr.int(1) }, 'head0_pre_all');
+  let h = activate(b, first.activation, pre, 'head0');
   headRest.forEach((layer, l) => {
     h = applyLayer(b, layer, h, `head${l + 1}`);
   });
@@ -93,7 +122,7 @@ const FEATURE_RESIDUAL_INPUTS: readonly FeatureResidualInput[] = ['features', 'r
 
 /**
  * FeaWAD's score: h = encoder(x), x̂ = decoder(h), r = x − x̂, e = ||r||₂ (Sqrt of ReduceSumSquare, kept [N, 1]),
- * r̂ = r / (e + normEps); the head reads the Concat of the `headInput` blocks and, with
+ * r̂ = r / max(e + normEps, normFloor); the head reads the Concat of the `headInput` blocks and, with
  * `residualNormToEveryLayer`, e appended after each hidden head layer.
  */
 export function addFeatureResidual(b: GraphBuilder, spec: FeatureResidualExportSpec, input: string, d: number): DetectorOutputs {
@@ -120,6 +149,10 @@ export function addFeatureResidual(b: GraphBuilder, spec: FeatureResidualExportS
   if (typeof normEps !== 'number' || !(normEps >= 0) || !Number.isFinite(normEps)) {
     throw new UnsupportedExportError(`featureResidual spec normEps must be a finite number >= 0, got ${String(normEps)}`);
   }
+  const normFloor = spec.normFloor ?? 0;
+  if (typeof normFloor !== 'number' || !(normFloor >= 0) || !Number.isFinite(normFloor)) {
+    throw new UnsupportedExportError(`featureResidual spec normFloor must be a finite number >= 0, got ${String(normFloor)}`);
+  }
   const everyLayer = spec.residualNormToEveryLayer ?? false;
   if (typeof everyLayer !== 'boolean') {
     throw new UnsupportedExportError(
@@ -144,7 +177,8 @@ export function addFeatureResidual(b: GraphBuilder, spec: FeatureResidualExportS
     {},
     'residual_norm',
   );
-  const denom = normEps === 0 ? e : b.op('Add', [e, b.floatScalar('norm_eps', normEps)], {}, 'residual_norm_eps');
+  let denom = normEps === 0 ? e : b.op('Add', [e, b.floatScalar('norm_eps', normEps)], {}, 'residual_norm_eps');
+  if (normFloor > 0) denom = b.op('Max', [denom, b.floatScalar('norm_floor', normFloor)], {}, 'residual_norm_floor');
   let rHat: string | undefined;
   const blockValue = (block: FeatureResidualInput): string => {
     if (block === 'features') return h;
