@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortError,
+  applyIsotonic,
+  applyPlatt,
+  applyUnify,
   BaseDetector,
+  fitIsotonic,
+  fitPlatt,
+  fitUnify,
   getDetectorEntry,
   registerDetector,
   unregisterDetector,
@@ -14,12 +20,28 @@ import {
 import {
   aggregateBenchmark,
   benchmarkMethods,
+  auroc,
+  averagePrecision,
+  calibratedProbabilities,
+  calibratedRanking,
+  calibrationComparison,
+  calibrationHalves,
   cliquesOf,
+  runBenchmarkJob,
   planBenchmark,
   type BenchmarkRecord,
   type BenchmarkResults,
+  type ReliabilityRecord,
 } from '../src/index.js';
-import { benchmark, findBenchmarkDatasets, writeBenchmarkReport, type BenchmarkEvent } from '../src/node/index.js';
+import {
+  benchmark,
+  findBenchmarkDatasets,
+  loadAdbenchDataset,
+  writeBenchmarkReport,
+  type BenchmarkEvent,
+  type BenchmarkExecutor,
+  type BenchmarkRunRequest,
+} from '../src/node/index.js';
 import { registerMeanDetectors } from './fixtures/mean-detector.js';
 import { writeNpy, writeZip } from './fixtures/npy-writer.js';
 import { tempDir } from './fixtures/paths.js';
@@ -79,6 +101,8 @@ function npz(normals: number, anomalies: number, shift: number, seed: number): U
 }
 
 let tmp: { dir: string; cleanup: () => void };
+/** Fits of the bm-prob stand-in so far. */
+let probFits = 0;
 let unregister = () => {};
 beforeAll(async () => {
   tmp = tempDir();
@@ -110,6 +134,7 @@ beforeAll(async () => {
           return (inner as unknown as { history: unknown }).history;
         },
         fit: async (X: Parameters<Detector['fit']>[0], y: Parameters<Detector['fit']>[1], o: Parameters<Detector['fit']>[2]) => {
+          probFits++;
           const anyAnomaly = y !== null && y !== undefined && Array.from(y as ArrayLike<number>).some((v) => v === 1);
           if (!anyAnomaly) inner = getDetectorEntry('bm-unsup').create(p);
           await inner.fit(X, anyAnomaly ? y : null, o);
@@ -311,5 +336,237 @@ describe('benchmark', () => {
     const rep = await writeBenchmarkReport(out);
     expect(rep.files.some((f) => f.endsWith('report.html'))).toBe(true);
     expect(rep.analyses.map((a) => a.ratio)).toEqual([0, 0.1]);
+  });
+});
+
+describe('calibrated variants', () => {
+  it('parses METHOD+CALIBRATOR ids, groups a method and its variants into one task, and names bad ids', () => {
+    const methods = benchmarkMethods('bm-unsup,bm-unsup+unify,bm-prob+platt,bm-prob+isotonic,bm-sup+linear');
+    expect(methods.map((m) => [m.spec.id, m.calibration, m.base.id])).toEqual([
+      ['bm-unsup', null, 'bm-unsup'],
+      ['bm-unsup+unify', 'unify', 'bm-unsup'],
+      ['bm-prob+platt', 'platt', 'bm-prob'],
+      ['bm-prob+isotonic', 'isotonic', 'bm-prob'],
+      ['bm-sup+linear', 'linear', 'bm-sup'],
+    ]);
+    const plan = planBenchmark('d', { ratios: [0, 0.1], seeds: [0], methods });
+    expect(plan.map((t) => [t.method.spec.id, t.fitRatio, t.outputs.map((o) => o.spec.id), t.ratios])).toEqual([
+      ['bm-unsup', 0, ['bm-unsup', 'bm-unsup+unify'], [0, 0.1]],
+      // bm-prob is not listed itself: it is fitted for its variants, which alone are recorded.
+      ['bm-prob', 0, ['bm-prob+platt', 'bm-prob+isotonic'], [0]],
+      ['bm-prob', 0.1, ['bm-prob+platt', 'bm-prob+isotonic'], [0.1]],
+      ['bm-sup', 0.1, ['bm-sup+linear'], [0.1]],
+    ]);
+    expect(() => benchmarkMethods('bm-prob+sigmoid')).toThrow(
+      /unknown calibrator "sigmoid" in "bm-prob\+sigmoid".*platt, isotonic, linear, unify/,
+    );
+    expect(() => benchmarkMethods('nope+platt')).toThrow(/unknown method "nope"/);
+    expect(() => benchmarkMethods('+platt')).toThrow(/"\+platt" names no method to calibrate/);
+    expect(() => benchmarkMethods('all+platt')).toThrow(/names no method to calibrate/);
+    expect(() => benchmarkMethods('bm-prob+platt+isotonic')).toThrow(/names no method to calibrate/);
+  });
+
+  it('halves the test part by class, and cross-fits platt and isotonic on the halves, linear and unify on training scores', () => {
+    const y = Uint8Array.from({ length: 41 }, (_, i) => (i % 8 === 3 ? 1 : 0)); // 5 anomalies, 36 normals
+    const { a, b } = calibrationHalves(y, 7);
+    expect([...a, ...b].sort((i, j) => i - j)).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect([...a]).toEqual([...a].sort((i, j) => i - j));
+    const anomalies = (rows: Uint32Array) => [...rows].filter((i) => y[i] === 1).length;
+    expect([anomalies(a), anomalies(b)].sort()).toEqual([2, 3]);
+    expect([a.length - anomalies(a), b.length - anomalies(b)]).toEqual([18, 18]);
+    expect(calibrationHalves(y, 7)).toEqual({ a, b });
+    expect(calibrationHalves(y, 8)).not.toEqual({ a, b });
+
+    const scores = Float64Array.from(y, (v, i) => v * 0.6 + ((i * 37) % 11) / 20);
+    const train = Float64Array.from({ length: 30 }, (_, i) => ((i * 13) % 17) / 10);
+    for (const method of ['platt', 'isotonic'] as const) {
+      const p = calibratedProbabilities(method, { testScores: scores, testLabels: y, seed: 7 });
+      const fit = method === 'platt' ? fitPlatt : fitIsotonic;
+      const apply = (rows: Uint32Array, on: Uint32Array) => {
+        const cal = fit(
+          Array.from(rows, (i) => scores[i]),
+          Array.from(rows, (i) => y[i]),
+        );
+        const out =
+          method === 'platt'
+            ? applyPlatt(
+                cal as ReturnType<typeof fitPlatt>,
+                Array.from(on, (i) => scores[i]),
+              )
+            : applyIsotonic(
+                cal as ReturnType<typeof fitIsotonic>,
+                Array.from(on, (i) => scores[i]),
+              );
+        return Array.from(on, (row, k) => [row, out[k]]);
+      };
+      for (const [row, v] of [...apply(a, b), ...apply(b, a)]) expect(p[row]).toBe(v);
+    }
+    // Ranking: per half for the cross-fitted calibrators, on the whole part for the others.
+    const platt = calibratedProbabilities('platt', { testScores: scores, testLabels: y, seed: 7 });
+    const half = (rows: Uint32Array, v: ArrayLike<number>) =>
+      auroc(
+        Array.from(rows, (i) => v[i]),
+        Array.from(rows, (i) => y[i]),
+      );
+    expect(calibratedRanking('platt', platt, y, 7).auroc).toBeCloseTo((half(a, scores) + half(b, scores)) / 2, 12);
+    expect(calibratedRanking('linear', platt, y, 7)).toEqual({ auroc: auroc(platt, y), aupr: averagePrecision(platt, y) });
+    // A rising score (worse than chance): Platt fits a rising slope and ranks the complement.
+    const flipped = Float64Array.from(scores, (v) => -v);
+    const pf = calibratedProbabilities('platt', { testScores: flipped, testLabels: y, seed: 7 });
+    expect(calibratedRanking('platt', pf, y, 7).auroc).toBeCloseTo(1 - (half(a, flipped) + half(b, flipped)) / 2, 12);
+    // One anomaly: it stays in one half, whose ranking alone is reported.
+    const y1 = Uint8Array.from(y, (_, i) => (i === 3 ? 1 : 0));
+    const h1 = calibrationHalves(y1, 7);
+    const p1 = calibratedProbabilities('isotonic', { testScores: scores, testLabels: y1, seed: 7 });
+    expect(h1.b.every((i) => y1[i] === 0)).toBe(true);
+    expect(calibratedRanking('isotonic', p1, y1, 7).auroc).toBe(
+      auroc(
+        Array.from(h1.a, (i) => p1[i]),
+        Array.from(h1.a, (i) => y1[i]),
+      ),
+    );
+    const unify = calibratedProbabilities('unify', { testScores: scores, testLabels: y, trainScores: train, seed: 7 });
+    expect(Array.from(unify)).toEqual(Array.from(applyUnify(fitUnify(train), scores)));
+    expect(() => calibratedProbabilities('linear', { testScores: scores, testLabels: y, seed: 7 })).toThrow(/give trainScores/);
+  });
+
+  it('records every variant from one fit of its method, resumes adding a variant without duplicating, and reports raw against calibrated', async () => {
+    const out = join(tmp.dir, 'calibrated');
+    const opts = { ...base(), datasets: ['alpha', 'beta'], ratios: [0, 0.1], seeds: 1, report: false };
+    probFits = 0;
+    const first = await benchmark({ ...opts, methods: 'bm-unsup,bm-unsup+unify,bm-prob', out });
+    expect(probFits).toBe(2 * 2); // 2 datasets x ratios 0 and 0.1
+    const before = await runsOf(out);
+    expect(before).toHaveLength(2 * (2 + 2 + 2));
+
+    probFits = 0;
+    const events: BenchmarkEvent[] = [];
+    const second = await benchmark({
+      ...opts,
+      methods: 'bm-unsup,bm-unsup+unify,bm-prob,bm-prob+platt,bm-prob+isotonic,bm-unsup+linear',
+      out,
+      report: true,
+      onEvent: (e) => events.push(e),
+    });
+    // bm-prob is fitted again (once per dataset and ratio) for its two new variants; bm-unsup once per dataset for +linear.
+    expect(probFits).toBe(2 * 2);
+    expect(second.ran).toBe(2 * 2 + 2);
+    expect(second.skipped).toBe(0);
+    expect(events.filter((e) => e.type === 'start')).toHaveLength(2 * 2 + 2);
+    const runs = await runsOf(out);
+    expect(runs.slice(0, before.length)).toEqual(before);
+    expect(runs).toHaveLength(2 * 2 * 6);
+    expect(new Set(runs.map((x) => `${x.dataset}|${x.ratio}|${x.method}|${x.seed}`)).size).toBe(runs.length);
+    for (const x of runs) expect(Object.keys(x)).toEqual(FIELDS);
+    const one = (method: string, ratio: number) =>
+      runs.find((x) => x.dataset === '1_alpha' && x.method === method && x.ratio === ratio)!;
+    for (const ratio of [0, 0.1]) {
+      for (const v of ['bm-prob+platt', 'bm-prob+isotonic']) {
+        expect(one(v, ratio).params).toMatchObject({
+          calibration: v.split('+')[1],
+          calibratedOn: expect.stringMatching(/halves/),
+        });
+        expect(one(v, ratio).epochs).toBe(one('bm-prob', ratio).epochs);
+        expect(one(v, ratio).fitSeconds).toBeGreaterThan(0);
+        expect(one(v, ratio).brier).toBeLessThan(0.25);
+      }
+      // Platt keeps each half's ranking: the mean of the halves' AUROC is close to the whole part's.
+      expect(Math.abs(one('bm-prob+platt', ratio).auroc - one('bm-prob', ratio).auroc)).toBeLessThan(0.02);
+      expect(one('bm-unsup+linear', ratio).params.calibratedOn).toBe('training scores');
+      expect(one('bm-unsup', ratio).brier).toBeNull();
+      expect(typeof one('bm-unsup+linear', ratio).brier).toBe('number');
+    }
+    // An unsupervised variant stands for every ratio, as its method does.
+    expect(one('bm-unsup+unify', 0)).toEqual({ ...one('bm-unsup+unify', 0.1), ratio: 0 });
+    // Calibrated variants are not ranked.
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchmarkResults;
+    expect([...new Set(results.ranks.map((x) => x.method))].sort()).toEqual(['bm-prob', 'bm-unsup']);
+    expect(results.cells.some((c) => c.method === 'bm-prob+platt')).toBe(true);
+    const reliability = (await readFile(join(out, 'reliability.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReliabilityRecord);
+    const keys = reliability.map((r) => `${r.dataset}|${r.ratio}|${r.method}|${r.seed}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(reliability.filter((r) => r.method === 'bm-prob+isotonic')).toHaveLength(4);
+    expect(reliability.filter((r) => r.method === 'bm-unsup+unify')).toHaveLength(2);
+
+    const cmp = calibrationComparison(runs).filter((r) => r.base === 'bm-prob' && r.ratio === 0.1);
+    expect(cmp.map((r) => [r.method, r.calibration, r.runs])).toEqual([
+      ['bm-prob', null, 2],
+      ['bm-prob+isotonic', 'isotonic', 2],
+      ['bm-prob+platt', 'platt', 2],
+    ]);
+    const at = runs.filter((x) => x.method === 'bm-prob+platt' && x.ratio === 0.1);
+    expect(cmp[2].brier).toBeCloseTo((at[0].brier! + at[1].brier!) / 2, 12);
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/### Raw against calibrated/);
+    expect(md).toMatch(/\| 0\.1 \| bm-prob\+platt \| platt \| 2 \|/);
+    expect(md).toMatch(/ratio 0.1, bm-prob: ECE [0-9.]+ raw; best bm-prob\+(platt|isotonic)/);
+    expect(md).toMatch(/ratio 0, bm-unsup: no probability of its own; best bm-unsup\+(linear|unify)/);
+    for (const f of ['figures/reliability.svg', 'figures/reliability-bm-prob.svg', 'figures/reliability-bm-unsup.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+
+    // Everything recorded: a rerun fits nothing.
+    probFits = 0;
+    const third = await benchmark({ ...opts, methods: 'bm-prob+platt,bm-unsup+unify,bm-prob', out });
+    expect([third.ran, probFits]).toEqual([0, 0]);
+    expect(first.failed + second.failed + third.failed).toBe(0);
+    // The raw Brier score of bm-prob is that of its own predictProba, not a calibrated one.
+    expect(one('bm-prob', 0.1).brier).not.toBe(one('bm-prob+platt', 0.1).brier);
+  });
+
+  it('asks an executor (a queue) for one run per fit with its outputs as data, and records a repeated outcome once', async () => {
+    const methods = 'bm-unsup,bm-unsup+unify,bm-prob+platt,bm-prob,bm-prob+isotonic';
+    const opts = { ...base(), datasets: ['alpha'], ratios: [0, 0.1], seeds: 1, methods, report: false };
+    const local = join(tmp.dir, 'cal-local');
+    const remote = join(tmp.dir, 'cal-remote');
+    await benchmark({ ...opts, out: local });
+    const requests: BenchmarkRunRequest[] = [];
+    // As a worker: the spec through JSON, the dataset from its file; every outcome handed over twice.
+    const executor: BenchmarkExecutor = async (runs, { onOutcome }) => {
+      for (const run of runs) {
+        requests.push(run);
+        const spec = JSON.parse(JSON.stringify(run.spec)) as typeof run.spec;
+        const outcome = JSON.parse(JSON.stringify(await runBenchmarkJob(await loadAdbenchDataset(run.file.path), spec)));
+        await onOutcome(run, outcome);
+        await onOutcome(run, outcome);
+      }
+    };
+    const r = await benchmark({ ...opts, out: remote, executor });
+    expect(r.ran).toBe(3);
+    expect(requests.map((q) => [q.spec.method.id, q.spec.fitRatio, q.spec.outputs])).toEqual([
+      ['bm-unsup', 0, ['raw', 'unify']],
+      ['bm-prob', 0, ['platt', 'raw', 'isotonic']],
+      ['bm-prob', 0.1, ['platt', 'raw', 'isotonic']],
+    ]);
+    const strip = (rs: BenchmarkRecord[]) =>
+      rs
+        .map(({ fitSeconds: _f, scoreSeconds: _s, ...rest }) => rest)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const remoteRuns = await runsOf(remote);
+    expect(remoteRuns).toHaveLength(2 * 2 + 3 * 2);
+    expect(strip(remoteRuns)).toEqual(strip(await runsOf(local)));
+    const lines = (out: string) => readFile(join(out, 'reliability.jsonl'), 'utf8').then((t) => t.trim().split('\n').sort());
+    expect(await lines(remote)).toEqual(await lines(local));
+    // A plain run's spec has no outputs field (its queue job id is what it was before variants).
+    const plain = await benchmark({
+      ...opts,
+      methods: 'bm-sup',
+      out: join(tmp.dir, 'cal-plain'),
+      executor: async (runs, h) => {
+        for (const run of runs) {
+          expect(run.spec).not.toHaveProperty('outputs');
+          await h.onOutcome(run, await runBenchmarkJob(await loadAdbenchDataset(run.file.path), run.spec));
+        }
+      },
+    });
+    expect(plain.ran).toBe(1);
+    await expect(
+      runBenchmarkJob(await loadAdbenchDataset(requests[0].file.path), {
+        ...requests[0].spec,
+        outputs: ['raw', 'sigmoid' as 'platt'],
+      }),
+    ).rejects.toThrow(/unknown output "sigmoid"; outputs are raw, platt, isotonic, linear, unify/);
   });
 });

@@ -72,7 +72,7 @@ export type ReproduceJobResult = RunTaskOutcome;
 /** What a search job returns: the measured part of the trial. */
 export type SearchJobResult = TrialOutcome;
 
-/** What a benchmark job returns: the run's records (one per ratio) and reliability diagram. */
+/** What a benchmark job returns: the run's records (one per output and ratio) and a reliability diagram per output with a probability. */
 export type BenchmarkJobResult = BenchmarkTaskOutcome;
 
 /** A job's result by its data's kind. */

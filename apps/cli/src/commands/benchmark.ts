@@ -27,10 +27,15 @@ Usage: abc benchmark --suite adbench --out DIR [--data-dir DIR] [--datasets LIST
   --methods LIST|all   registered detectors' names (or abc-ae, abc-dae); all = every registered detector
                        (default all). Unsupervised methods see no labels: one fit per dataset and seed,
                        recorded at every ratio. Label-aware methods run at each ratio > 0, and at ratio 0 only
-                       those that learn without anomalies (abc)
+                       those that learn without anomalies (abc). METHOD+CALIBRATOR is a calibrated variant,
+                       its own method id in the records (abc+platt, iforest+unify): platt or isotonic fitted
+                       on a stratified half of the test part and evaluated on the other, then swapped; linear
+                       or unify (PyOD's label-free rescalings) fitted on the training scores. A method and its
+                       variants share one fit, e.g. --methods abc,abc+platt,abc+isotonic,iforest,iforest+unify
   --max-epochs N       cap every epoch budget (recorded in each run's params as maxEpochsCap)
   --out DIR            runs.jsonl, results.json, report.md, report.html, figures/; rerunning with the same
-                       --out resumes: finished runs are not redone (more ratios, seeds or methods add to it)
+                       --out resumes: finished runs are not redone (more ratios, seeds or methods add to it;
+                       a variant added later fits its method again and records only the variant)
   --no-report          skip report.md / report.html
   --queue URL          run the fits on the workers of a Redis work queue (abc worker --queue URL, on any
                        number of machines) instead of here: each dataset file goes to Redis once, so the
@@ -113,10 +118,18 @@ function progress(
       const r = e.records[0];
       const ran = e.done - e.skipped;
       eta = ran > 0 ? (e.elapsedSeconds / ran) * Math.max(0, e.total - e.done) : NaN;
-      const ratios = e.records.map((x) => x.ratio).join(',');
+      // One fit may record a method and its calibrated variants: their numbers follow the first's.
+      const methods = [...new Set(e.records.map((x) => x.method))];
+      const ratios = [...new Set(e.records.map((x) => x.ratio))].join(',');
+      const numbers = (x: (typeof e.records)[number]) =>
+        `AUROC ${x.auroc.toFixed(3)} AUPR ${x.aupr.toFixed(3)}${x.ece !== null ? ` ECE ${x.ece.toFixed(3)}` : ''}`;
+      const others = methods
+        .slice(1)
+        .map((m) => `; ${m}: ${numbers(e.records.find((x) => x.method === m)!)}`)
+        .join('');
       line(
-        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} ${r.method} ratio ${ratios} seed ${r.seed}: AUROC ${r.auroc.toFixed(3)} AUPR ${r.aupr.toFixed(3)}` +
-          `${r.ece !== null ? ` ECE ${r.ece.toFixed(3)}` : ''}  fit ${r.fitSeconds.toFixed(2)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`,
+        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} ${r.method} ratio ${ratios} seed ${r.seed}: ${numbers(r)}${others}` +
+          `  fit ${r.fitSeconds.toFixed(2)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`,
       );
     },
     done() {

@@ -5,6 +5,7 @@
 import type { Params } from '@abc/core';
 import { meanStd, type MeanStd } from '../protocols/records.js';
 import { rankRow } from '../stats/ranks.js';
+import { calibratedMethodParts } from './plan.js';
 
 /** One finished benchmark run: exactly the firm contract's fields. */
 export interface BenchmarkRecord {
@@ -14,7 +15,7 @@ export interface BenchmarkRecord {
   dataset: string;
   /** Share of the training anomalies that are labelled (0, 0.01, 0.05, 0.1, ...). */
   ratio: number;
-  /** The method id (a registry name, or a method-table id such as `abc-dae`). */
+  /** The method id (a registry name, a method-table id such as `abc-dae`, or a calibrated variant `abc+platt`). */
   method: string;
   seed: number;
   nTrain: number;
@@ -24,7 +25,10 @@ export interface BenchmarkRecord {
   auroc: number;
   /** Average precision. */
   aupr: number;
-  /** Calibration of `predictProba` on the test part; null for detectors without a probability. */
+  /**
+   * Calibration of `predictProba` (of the calibrated probability for a calibrated variant) on the test part;
+   * null for detectors without a probability.
+   */
   brier: number | null;
   ece: number | null;
   logLoss: number | null;
@@ -130,6 +134,8 @@ export interface RatioTable {
 /**
  * The per-ratio AUROC tables that ranks and the Friedman test read: for each ratio, the methods with a cell
  * at that ratio, and the datasets where all of them have one (the others are listed in `incomplete`).
+ * Calibrated variants (`abc+platt`, ...) are left out: a monotone map of their base's scores, ranking both
+ * would count one detector twice (their cells stay in results.json and the report's tables).
  *
  * @example
  * ratioTables(benchmarkCells(records)).map((t) => [t.ratio, t.methods.length, t.datasets.length]);
@@ -137,7 +143,7 @@ export interface RatioTable {
 export function ratioTables(cells: readonly BenchmarkCell[]): RatioTable[] {
   const ratios = [...new Set(cells.map((c) => c.ratio))].sort((a, b) => a - b);
   return ratios.map((ratio) => {
-    const at = cells.filter((c) => c.ratio === ratio);
+    const at = cells.filter((c) => c.ratio === ratio && calibratedMethodParts(c.method) === null);
     const methods = [...new Set(at.map((c) => c.method))];
     const allDatasets = [...new Set(at.map((c) => c.dataset))];
     const value = new Map(at.map((c) => [`${c.dataset}|${c.method}`, c.auroc.mean]));
@@ -154,7 +160,8 @@ export function ratioTables(cells: readonly BenchmarkCell[]): RatioTable[] {
 
 /**
  * Average AUROC ranks per ratio over its complete datasets (see {@link ratioTables}; rank 1 = highest mean
- * AUROC, ties share the average rank). A ratio with no complete dataset has no ranks.
+ * AUROC, ties share the average rank; calibrated variants are not ranked). A ratio with no complete dataset
+ * has no ranks.
  *
  * @example
  * benchmarkRanks(benchmarkCells(records));   // [{ ratio: 0, method: 'iforest', meanRank: 1.4 }, ...]

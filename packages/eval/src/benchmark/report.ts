@@ -1,15 +1,19 @@
 /**
  * The benchmark report: Markdown and a self-contained HTML page (styles and SVG figures inline) with the AUROC
  * and AUPR tables, average ranks per ratio, the Friedman test and critical-difference diagrams, time per
- * method, calibration with a reliability diagram, and the "which detector when" paragraph.
+ * method, calibration (every method with a probability, and each method raw against its calibrated variants)
+ * with reliability diagrams, and the "which detector when" paragraph.
  */
 import { inlineSvg, renderSvg } from '../report/figures.js';
 import type { MeanStd } from '../protocols/records.js';
 import { cdDiagramSpec, reliabilitySpec } from './figures.js';
 import type { BenchmarkResults } from './records.js';
 import type { ReliabilityRecord } from './run.js';
+import { calibratedMethodParts } from './plan.js';
 import {
   analyseRatios,
+  calibrationComparison,
+  calibrationFindings,
   formatSeconds,
   methodCalibration,
   methodTimings,
@@ -32,7 +36,7 @@ export interface BenchmarkReportInput {
 export interface RenderedBenchmarkReport {
   markdown: string;
   html: string;
-  /** SVG figures by file name (`cd-ratio-0.svg`, `reliability.svg`). */
+  /** SVG figures by file name (`cd-ratio-0.svg`, `reliability.svg`, `reliability-abc.svg` per method with calibrated variants). */
   figures: Record<string, string>;
   /** The rank analyses it states (per ratio). */
   analyses: RatioAnalysis[];
@@ -151,6 +155,27 @@ function calibrationTable(results: BenchmarkResults): Table {
   };
 }
 
+function comparisonTable(results: BenchmarkResults): Table | null {
+  const rows = calibrationComparison(results.runs);
+  if (rows.length === 0) return null;
+  const num = (v: number | null, digits = 4) => (v === null ? '— (no probability)' : v.toFixed(digits));
+  return {
+    title:
+      'Raw against calibrated: each method with calibrated variants, its own output and each variant, mean over the same runs (platt, isotonic: fitted on one stratified half of the test part, evaluated on the other, then swapped; linear, unify: PyOD rescalings fitted on the training scores)',
+    header: ['ratio', 'method', 'calibration', 'runs', 'AUROC', 'Brier', 'log-loss', 'ECE'],
+    rows: rows.map((r) => [
+      String(r.ratio),
+      r.method,
+      r.calibration ?? 'raw',
+      String(r.runs),
+      r.auroc.toFixed(3),
+      num(r.brier),
+      num(r.logLoss),
+      num(r.ece),
+    ]),
+  };
+}
+
 async function makeFigures(analyses: readonly RatioAnalysis[], reliability: readonly ReliabilityRecord[]): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const a of analyses) {
@@ -166,8 +191,18 @@ async function makeFigures(analyses: readonly RatioAnalysis[], reliability: read
     figures.push({
       file: 'reliability.svg',
       caption:
-        'Reliability diagram: observed anomaly frequency against mean predicted probability (all runs pooled into 10 bins per detector); the dashed diagonal is perfect calibration.',
+        'Reliability diagram: observed anomaly frequency against mean predicted probability (all runs pooled into 10 bins per method, calibrated variants included); the dashed diagonal is perfect calibration.',
       svg: await renderSvg(reliabilitySpec(points)),
+    });
+  }
+  // One diagram per method with calibrated variants: the method (raw, where it has a probability) and its variants.
+  const baseOf = (m: string) => calibratedMethodParts(m)?.base ?? m;
+  const bases = [...new Set(points.filter((p) => calibratedMethodParts(p.method) !== null).map((p) => baseOf(p.method)))];
+  for (const base of bases) {
+    figures.push({
+      file: `reliability-${base.replace(/[^A-Za-z0-9_-]/g, '_')}.svg`,
+      caption: `Reliability diagram of ${base}, raw and calibrated (runs pooled into 10 bins per method); the dashed diagonal is perfect calibration.`,
+      svg: await renderSvg(reliabilitySpec(points.filter((p) => baseOf(p.method) === base))),
     });
   }
   return figures;
@@ -213,13 +248,21 @@ export async function renderBenchmarkReport(input: BenchmarkReportInput): Promis
   const which = whichDetectorWhen(analyses, methodTimings(results.runs), methodCalibration(results.runs));
   const title = input.title ?? 'Benchmark: ADBench classical datasets';
   const datasets = new Set(results.runs.map((r) => r.dataset)).size;
-  const intro = `${results.runs.length} runs recorded (runs.jsonl) on ${datasets} datasets; ${results.cells.length} cells (results.json). An unsupervised method sees no labels: it is fitted once per dataset and seed, and that result is recorded at every ratio.`;
-  const sections: { heading: string; tables: Table[] }[] = [
+  const intro = `${results.runs.length} runs recorded (runs.jsonl) on ${datasets} datasets; ${results.cells.length} cells (results.json). An unsupervised method sees no labels: it is fitted once per dataset and seed, and that result is recorded at every ratio.${
+    results.runs.some((r) => calibratedMethodParts(r.method) !== null)
+      ? " A calibrated variant (METHOD+CALIBRATOR) reads its method's fit (no second fit); it is left out of the ranks, the Friedman test and the critical-difference diagrams, which would otherwise count one detector twice."
+      : ''
+  }`;
+  const sections: { heading: string; tables: Table[]; lines?: string[] }[] = [
     { heading: 'Average ranks', tables: [rankTable(analyses), friedmanTable(analyses)] },
     { heading: 'AUROC per dataset and method', tables: metricTables(results, 'auroc') },
     { heading: 'AUPR per dataset and method', tables: metricTables(results, 'aupr') },
     { heading: 'Time', tables: [timingTable(results)] },
-    { heading: 'Calibration', tables: [calibrationTable(results)] },
+    {
+      heading: 'Calibration',
+      tables: [comparisonTable(results), calibrationTable(results)].filter((t): t is Table => t !== null),
+      lines: calibrationFindings(calibrationComparison(results.runs)),
+    },
   ];
   const incomplete = analyses
     .filter((a) => a.incomplete.length > 0)
@@ -229,12 +272,13 @@ export async function renderBenchmarkReport(input: BenchmarkReportInput): Promis
   const md: string[] = [`# ${title}`, '', intro, '', '## Which detector when', '', ...which.map((l) => `- ${l}`), ''];
   for (const s of sections) {
     md.push(`## ${s.heading}`, '');
+    if (s.lines && s.lines.length > 0) md.push(...s.lines.map((l) => `- ${l}`), '');
     for (const t of s.tables) md.push(...mdTable(t));
     if (s.heading === 'Average ranks')
       for (const f of figures.filter((f) => f.file.startsWith('cd-')))
         md.push(`![${f.caption}](figures/${f.file})`, '', `*${f.caption}*`, '');
     if (s.heading === 'Calibration')
-      for (const f of figures.filter((f) => f.file === 'reliability.svg'))
+      for (const f of figures.filter((f) => f.file.startsWith('reliability')))
         md.push(`![${f.caption}](figures/${f.file})`, '', `*${f.caption}*`, '');
   }
   if (notes.length > 0) md.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
@@ -263,9 +307,10 @@ export async function renderBenchmarkReport(input: BenchmarkReportInput): Promis
   const fig = (f: Figure) => `<figure>${inlineSvg(f.svg)}<figcaption>${escHtml(f.caption)}</figcaption></figure>`;
   for (const s of sections) {
     H.push(`<h2>${escHtml(s.heading)}</h2>`);
+    if (s.lines && s.lines.length > 0) H.push('<ul>', ...s.lines.map((l) => `<li>${escHtml(l)}</li>`), '</ul>');
     for (const t of s.tables) H.push(...htmlTable(t));
     if (s.heading === 'Average ranks') H.push(...figures.filter((f) => f.file.startsWith('cd-')).map(fig));
-    if (s.heading === 'Calibration') H.push(...figures.filter((f) => f.file === 'reliability.svg').map(fig));
+    if (s.heading === 'Calibration') H.push(...figures.filter((f) => f.file.startsWith('reliability')).map(fig));
   }
   if (notes.length > 0) H.push('<h2>Notes</h2>', '<ul class="note">', ...notes.map((n) => `<li>${escHtml(n)}</li>`), '</ul>');
   H.push('</body>', '</html>', '');

@@ -2,7 +2,16 @@
  * One benchmark fit: a method on an ADBench split, scored on its test part, measured (AUROC, AP, calibration,
  * times) and recorded at each of its ratios. Browser-safe: no file access.
  */
-import { throwIfAborted, type Matrix, type ProgressEvent } from '@abc/core';
+import {
+  CALIBRATION_METHODS,
+  calibrationNeedsLabels,
+  throwIfAborted,
+  ValidationError,
+  type CalibrationMethod,
+  type Matrix,
+  type Params,
+  type ProgressEvent,
+} from '@abc/core';
 import { averagePrecision } from '../metrics/aupr.js';
 import { auroc } from '../metrics/auroc.js';
 import {
@@ -15,7 +24,15 @@ import {
 import { adbenchSplit, type AdbenchSplit } from '../protocols/adbench.js';
 import type { MethodSpec } from '../protocols/methods.js';
 import { finiteScores } from '../protocols/run.js';
-import { benchmarkMethod, benchmarkParams, epochBudget, type BenchmarkTask } from './plan.js';
+import { calibratedProbabilities, calibratedRanking } from './calibrate.js';
+import {
+  benchmarkMethod,
+  benchmarkParams,
+  calibratedMethod,
+  calibratedMethodId,
+  epochBudget,
+  type BenchmarkTask,
+} from './plan.js';
 import type { BenchmarkRecord } from './records.js';
 
 /** Options of {@link runBenchmarkTask}. */
@@ -29,7 +46,7 @@ export interface RunBenchmarkTaskOptions {
   onWarning?: (message: string) => void;
 }
 
-/** The reliability diagram of one run (detectors with a probability). */
+/** The reliability diagram of one run of a method with a probability (a calibrated variant has one); `ratio` is the fit ratio. */
 export interface ReliabilityRecord {
   dataset: string;
   ratio: number;
@@ -38,18 +55,31 @@ export interface ReliabilityRecord {
   bins: ReliabilityBin[];
 }
 
-/** What one task gives: one record per ratio, and its reliability diagram when the detector has a probability. */
+/**
+ * What one task gives: one record per output (the method and/or its calibrated variants) and ratio, and the
+ * reliability diagram of each output with a probability.
+ */
 export interface BenchmarkTaskOutcome {
   records: BenchmarkRecord[];
-  reliability: ReliabilityRecord | null;
+  reliability: ReliabilityRecord[];
 }
 
 /**
  * Fits the task's method on the split's training part — unsupervised methods on all of it without labels
  * (contaminated with the unlabelled anomalies, as ADBench), label-aware ones with its labels (1 = labelled
- * anomaly) — then scores the test part: AUROC, average precision, and for detectors with a probability the
- * Brier score, log loss and ECE (15 equal-mass bins) of `predictProba`. Returns one record per ratio of the
- * task (an unsupervised method's result stands for every ratio; `nLabelled` is 0 then).
+ * anomaly) — then scores the test part once, and records every output of the task from that one fit:
+ *
+ * - the method itself: AUROC and average precision of `scoreSamples`, and for detectors with a probability
+ *   the Brier score, log loss and ECE (15 equal-mass bins) of `predictProba`;
+ * - a calibrated variant (`abc+platt`, ...): the Brier score, log loss and ECE of the calibrated p(anomaly) of
+ *   {@link calibratedProbabilities} on the whole test part (`platt`/`isotonic` cross-fitted on stratified
+ *   halves of the test part, `linear`/`unify` fitted on the training scores), its AUROC and AP those of
+ *   {@link calibratedRanking} (per half for `platt`/`isotonic`), its params those of its base plus
+ *   `calibration` and `calibratedOn`, its `fitSeconds` its base's plus the calibration's (scoring the training
+ *   part included).
+ *
+ * Returns one record per output and ratio of the task (an unsupervised method's result stands for every
+ * ratio; `nLabelled` is 0 then).
  *
  * @example
  * const split = adbenchSplit(X, y, { ratio: 0.05, seed: 0 });
@@ -87,51 +117,101 @@ export async function runBenchmarkTask(
   if (replaced > 0) options.onWarning?.(`${where}: ${replaced} non-finite test scores ranked as extremes`);
   const y = split.test.y;
 
-  let calibration: Pick<BenchmarkRecord, 'brier' | 'ece' | 'logLoss'> = { brier: null, ece: null, logLoss: null };
-  let reliability: ReliabilityRecord | null = null;
-  if (method.entry.hasProbability) {
-    const p = Float64Array.from(await detector.predictProba(split.test.X), (v) =>
-      Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5,
-    );
-    calibration = { brier: brierScore(p, y), ece: expectedCalibrationError(p, y), logLoss: logLoss(p, y) };
-    reliability = {
-      dataset: task.dataset,
-      ratio: task.fitRatio,
-      method: method.spec.id,
-      seed: task.seed,
-      bins: reliabilityDiagram(p, y),
-    };
+  // linear and unify are fitted on the training scores: scored once for all of them.
+  let train: { scores: Float64Array; seconds: number } | undefined;
+  if (task.outputs.some((o) => o.calibration !== null && !calibrationNeedsLabels(o.calibration))) {
+    const t2 = performance.now();
+    const trainRaw = finiteScores(await detector.scoreSamples(split.train.X));
+    if (trainRaw.replaced > 0) options.onWarning?.(`${where}: ${trainRaw.replaced} non-finite training scores clamped`);
+    train = { scores: trainRaw.scores, seconds: (performance.now() - t2) / 1000 };
   }
+
   const history = (detector as unknown as { history?: unknown }).history;
   const epochs = Array.isArray(history) && history.length > 0 ? history.length : lastEpoch;
-  const recordedParams = {
+  const fittedParams = {
     ...detector.getParams(),
     labels: method.unsupervised ? 'none' : 'labelled anomalies',
     ...(options.maxEpochs !== undefined && epochBudget(method.entry) ? { maxEpochsCap: options.maxEpochs } : {}),
   };
-  const base = {
-    suite: options.suite,
-    dataset: task.dataset,
-    method: method.spec.id,
-    seed: task.seed,
-    nTrain: split.train.X.rows,
-    nTest: split.test.X.rows,
-    nLabelled: method.unsupervised ? 0 : split.nLabelled,
-    auroc: auroc(scores, y),
-    aupr: averagePrecision(scores, y),
-    ...calibration,
-    fitSeconds,
-    scoreSeconds,
-    epochs,
-    params: recordedParams,
-  };
-  // Field order of the contract: suite, dataset, ratio, method, ...
-  const records = task.ratios.map((ratio): BenchmarkRecord => {
-    const { suite, dataset, ...rest } = base;
-    return { suite, dataset, ratio, ...rest };
-  });
+  const rawRanking = { auroc: auroc(scores, y), aupr: averagePrecision(scores, y) };
+  const records: BenchmarkRecord[] = [];
+  const reliability: ReliabilityRecord[] = [];
+  for (const output of task.outputs) {
+    throwIfAborted(signal);
+    let ranking = rawRanking;
+    let p: Float64Array | null = null;
+    let outputFitSeconds = fitSeconds;
+    let recordedParams: Params = fittedParams;
+    if (output.calibration === null) {
+      if (method.entry.hasProbability) {
+        p = Float64Array.from(await detector.predictProba(split.test.X), (v) =>
+          Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5,
+        );
+      }
+    } else {
+      const fromLabels = calibrationNeedsLabels(output.calibration);
+      const t3 = performance.now();
+      p = calibratedProbabilities(output.calibration, {
+        testScores: scores,
+        testLabels: y,
+        trainScores: train?.scores,
+        seed: task.seed,
+      });
+      ranking = calibratedRanking(output.calibration, p, y, task.seed);
+      outputFitSeconds = fitSeconds + (performance.now() - t3) / 1000 + (fromLabels ? 0 : train!.seconds);
+      recordedParams = {
+        ...fittedParams,
+        calibration: output.calibration,
+        calibratedOn: fromLabels ? CALIBRATED_ON_TEST_HALVES : CALIBRATED_ON_TRAINING,
+      };
+    }
+    const calibration: Pick<BenchmarkRecord, 'brier' | 'ece' | 'logLoss'> =
+      p === null
+        ? { brier: null, ece: null, logLoss: null }
+        : { brier: brierScore(p, y), ece: expectedCalibrationError(p, y), logLoss: logLoss(p, y) };
+    if (p !== null) {
+      reliability.push({
+        dataset: task.dataset,
+        ratio: task.fitRatio,
+        method: output.spec.id,
+        seed: task.seed,
+        bins: reliabilityDiagram(p, y),
+      });
+    }
+    // Field order of the contract: suite, dataset, ratio, method, ...
+    for (const ratio of task.ratios) {
+      records.push({
+        suite: options.suite,
+        dataset: task.dataset,
+        ratio,
+        method: output.spec.id,
+        seed: task.seed,
+        nTrain: split.train.X.rows,
+        nTest: split.test.X.rows,
+        nLabelled: method.unsupervised ? 0 : split.nLabelled,
+        auroc: ranking.auroc,
+        aupr: ranking.aupr,
+        ...calibration,
+        fitSeconds: outputFitSeconds,
+        scoreSeconds,
+        epochs,
+        params: recordedParams,
+      });
+    }
+  }
   return { records, reliability };
 }
+
+/** `params.calibratedOn` of a `platt` or `isotonic` variant's records. */
+export const CALIBRATED_ON_TEST_HALVES = 'stratified halves of the test part, swapped';
+/** `params.calibratedOn` of a `linear` or `unify` variant's records. */
+export const CALIBRATED_ON_TRAINING = 'training scores';
+
+/**
+ * What a run records from its fit, as plain data: `raw` is the method's own output (its id `method.id`), a
+ * calibration method its calibrated variant (`method.id + '+' + calibration`).
+ */
+export type BenchmarkOutput = 'raw' | CalibrationMethod;
 
 /**
  * One benchmark run as plain data (JSON): everything besides the dataset's rows that {@link runBenchmarkJob}
@@ -147,20 +227,31 @@ export interface BenchmarkRunSpec {
   fitRatio: number;
   /** The ratios the result is recorded at. */
   ratios: number[];
-  /** The method (plain data): its id in the records, its detector's registry name, its own params. */
+  /** The method fitted (plain data): its id in the records, its detector's registry name, its own params. */
   method: MethodSpec;
+  /**
+   * What is recorded from the one fit (see {@link BenchmarkOutput}); absent means `['raw']`, the method alone
+   * (so a plain run's spec, and its queue job's id, are what they were before calibrated variants).
+   */
+  outputs?: BenchmarkOutput[];
   /** Caps an epoch budget (see `benchmarkParams`). */
   maxEpochs?: number;
 }
 
 /**
- * The plain-data spec of a planned task.
+ * The plain-data spec of a planned task; with `outputs`, only those of the task's outputs (method ids) are
+ * asked for (a resumed run that has some of them recorded).
  *
  * @example
  * const spec = benchmarkRunSpec(task, { suite: 'adbench', maxEpochs: 20 });
  * JSON.parse(JSON.stringify(spec));   // the same spec: it travels as JSON
  */
-export function benchmarkRunSpec(task: BenchmarkTask, options: { suite: string; maxEpochs?: number }): BenchmarkRunSpec {
+export function benchmarkRunSpec(
+  task: BenchmarkTask,
+  options: { suite: string; maxEpochs?: number; outputs?: readonly string[] },
+): BenchmarkRunSpec {
+  const wanted = options.outputs ? task.outputs.filter((o) => options.outputs!.includes(o.spec.id)) : task.outputs;
+  const outputs = wanted.map((o): BenchmarkOutput => o.calibration ?? 'raw');
   return {
     suite: options.suite,
     dataset: task.dataset,
@@ -168,8 +259,19 @@ export function benchmarkRunSpec(task: BenchmarkTask, options: { suite: string; 
     fitRatio: task.fitRatio,
     ratios: [...task.ratios],
     method: { ...task.method.spec },
+    ...(outputs.length === 1 && outputs[0] === 'raw' ? {} : { outputs }),
     ...(options.maxEpochs !== undefined ? { maxEpochs: options.maxEpochs } : {}),
   };
+}
+
+/**
+ * The method ids a run spec records (each at every ratio of `spec.ratios`).
+ *
+ * @example
+ * benchmarkRunMethodIds({ ...spec, method: { id: 'abc', detector: 'abc' }, outputs: ['raw', 'platt'] });   // ['abc', 'abc+platt']
+ */
+export function benchmarkRunMethodIds(spec: BenchmarkRunSpec): string[] {
+  return (spec.outputs ?? ['raw']).map((o) => (o === 'raw' ? spec.method.id : calibratedMethodId(spec.method.id, o)));
 }
 
 /** Options of {@link runBenchmarkJob}. */
@@ -183,9 +285,10 @@ export interface RunBenchmarkJobOptions {
 
 /**
  * Runs one benchmark run from its spec and the dataset's rows: ADBench's split of `spec.seed` at
- * `spec.fitRatio` ({@link adbenchSplit}), then {@link runBenchmarkTask}. `abc benchmark` runs every run through
- * here, locally or on a queue's workers, so both write the same records (but the timings). An unregistered
- * detector is an `UnknownDetectorError`.
+ * `spec.fitRatio` ({@link adbenchSplit}), then {@link runBenchmarkTask}: one fit, a record per output and
+ * ratio. `abc benchmark` runs every run through here, locally or on a queue's workers, so both write the same
+ * records (but the timings). An unregistered detector is an `UnknownDetectorError`, an unknown output a
+ * ValidationError.
  *
  * @example
  * const { X, y } = await loadAdbenchDataset('data/adbench/29_Pima.npz');
@@ -199,10 +302,23 @@ export async function runBenchmarkJob(
   spec: BenchmarkRunSpec,
   options: RunBenchmarkJobOptions = {},
 ): Promise<BenchmarkTaskOutcome> {
+  const method = benchmarkMethod(spec.method);
+  const outputs = spec.outputs ?? ['raw'];
+  if (outputs.length === 0) throw new ValidationError('param', `benchmark run ${spec.method.id}: outputs is empty`);
   const task: BenchmarkTask = {
     dataset: spec.dataset,
     seed: spec.seed,
-    method: benchmarkMethod(spec.method),
+    method,
+    outputs: outputs.map((o) => {
+      if (o === 'raw') return method;
+      if (!CALIBRATION_METHODS.includes(o)) {
+        throw new ValidationError(
+          'param',
+          `benchmark run ${spec.method.id}: unknown output ${JSON.stringify(o)}; outputs are raw, ${CALIBRATION_METHODS.join(', ')}`,
+        );
+      }
+      return calibratedMethod(method, o);
+    }),
     fitRatio: spec.fitRatio,
     ratios: [...spec.ratios],
   };

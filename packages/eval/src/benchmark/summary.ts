@@ -4,6 +4,7 @@
  */
 import { friedmanTest, nemenyiCriticalDifference } from '../stats/ranks.js';
 import type { ReliabilityBin } from '../metrics/calibration.js';
+import { calibratedMethodParts } from './plan.js';
 import { ratioTables, type BenchmarkRecord, type BenchmarkResults } from './records.js';
 import type { ReliabilityRecord } from './run.js';
 
@@ -151,6 +152,105 @@ export function methodCalibration(runs: readonly BenchmarkRecord[]): MethodCalib
       ece: mean(rs, 'ece'),
     }))
     .sort((a, b) => a.ratio - b.ratio || a.ece - b.ece);
+}
+
+/** One row of the raw-vs-calibrated comparison: a method or one of its calibrated variants at a ratio. */
+export interface CalibrationComparisonRow {
+  ratio: number;
+  /** The method whose fit the row reads (`abc` for `abc`, `abc+platt`, ...). */
+  base: string;
+  /** The row's method id: `base` itself (its own scores) or a calibrated variant. */
+  method: string;
+  /** The calibrator, null for the base's own scores. */
+  calibration: string | null;
+  /** Runs averaged (datasets × seeds). */
+  runs: number;
+  auroc: number;
+  /** Means over the runs; null where the method has no probability (a detector without one, raw). */
+  brier: number | null;
+  logLoss: number | null;
+  ece: number | null;
+}
+
+/**
+ * The raw-vs-calibrated comparison: for each ratio and each method that has calibrated variants recorded, the
+ * method's own row (its `predictProba`, or null calibration numbers without one) and one row per variant,
+ * mean AUROC, Brier, log loss and ECE over the (dataset, seed) runs that the base and all its variants have
+ * in common (so the rows compare the same fits). Methods without variants are not listed (see
+ * {@link methodCalibration} for every method with a probability).
+ *
+ * @example
+ * calibrationComparison(results.runs).filter((r) => r.base === 'abc' && r.ratio === 0.05);
+ * // [{ method: 'abc', calibration: null, ece: 0.13, ... }, { method: 'abc+platt', calibration: 'platt', ece: 0.04, ... }]
+ */
+export function calibrationComparison(runs: readonly BenchmarkRecord[]): CalibrationComparisonRow[] {
+  const families = new Map<string, Set<string>>(); // `ratio|base` -> method ids (base included when recorded)
+  const byKey = new Map<string, BenchmarkRecord>();
+  for (const r of runs) {
+    const parts = calibratedMethodParts(r.method);
+    const base = parts?.base ?? r.method;
+    const key = `${r.ratio}|${base}`;
+    if (!families.has(key)) families.set(key, new Set());
+    families.get(key)!.add(r.method);
+    byKey.set(`${r.ratio}|${r.method}|${r.dataset}|${r.seed}`, r);
+  }
+  const out: CalibrationComparisonRow[] = [];
+  const mean = (xs: (number | null)[]) =>
+    xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, x) => a + x, 0) / xs.length;
+  for (const [key, set] of families) {
+    const ratio = Number(key.slice(0, key.indexOf('|')));
+    const base = key.slice(key.indexOf('|') + 1);
+    const methods = [...set].sort((a, b) => (a === base ? -1 : b === base ? 1 : a.localeCompare(b)));
+    if (!methods.some((m) => m !== base)) continue;
+    // The (dataset, seed) pairs every member has.
+    const pairs = [
+      ...new Set(runs.filter((r) => r.ratio === ratio && r.method === methods[0]).map((r) => `${r.dataset}|${r.seed}`)),
+    ].filter((p) => methods.every((m) => byKey.has(`${ratio}|${m}|${p}`)));
+    if (pairs.length === 0) continue;
+    for (const method of methods) {
+      const rs = pairs.map((p) => byKey.get(`${ratio}|${method}|${p}`)!);
+      out.push({
+        ratio,
+        base,
+        method,
+        calibration: calibratedMethodParts(method)?.calibration ?? null,
+        runs: rs.length,
+        auroc: mean(rs.map((r) => r.auroc))!,
+        brier: mean(rs.map((r) => r.brier)),
+        logLoss: mean(rs.map((r) => r.logLoss)),
+        ece: mean(rs.map((r) => r.ece)),
+      });
+    }
+  }
+  return out.sort((a, b) => a.ratio - b.ratio || a.base.localeCompare(b.base));
+}
+
+/**
+ * One sentence per ratio and calibrated method from {@link calibrationComparison}: the raw ECE and Brier
+ * score (where the method has a probability) and the variant with the lowest ECE.
+ *
+ * @example
+ * calibrationFindings(calibrationComparison(results.runs));
+ * // ['ratio 0.05, abc: ECE 0.134 raw; best abc+isotonic (ECE 0.028, Brier 0.051 against 0.090 raw, AUROC 0.902 against 0.905)', ...]
+ */
+export function calibrationFindings(rows: readonly CalibrationComparisonRow[]): string[] {
+  const groups = new Map<string, CalibrationComparisonRow[]>();
+  for (const r of rows) groups.set(`${r.ratio}|${r.base}`, [...(groups.get(`${r.ratio}|${r.base}`) ?? []), r]);
+  const lines: string[] = [];
+  for (const g of groups.values()) {
+    const raw = g.find((r) => r.calibration === null);
+    const variants = g.filter((r) => r.calibration !== null && r.ece !== null).sort((a, b) => a.ece! - b.ece!);
+    if (variants.length === 0) continue;
+    const best = variants[0];
+    const rawText = !raw ? 'not recorded raw' : raw.ece === null ? 'no probability of its own' : `ECE ${raw.ece.toFixed(3)} raw`;
+    const vs = (x: number, r: number | null | undefined) =>
+      r === null || r === undefined ? x.toFixed(3) : `${x.toFixed(3)} against ${r.toFixed(3)} raw`;
+    lines.push(
+      `ratio ${g[0].ratio}, ${g[0].base}: ${rawText}; best ${best.method} (ECE ${best.ece!.toFixed(3)}, Brier ${vs(best.brier!, raw?.brier)}, ` +
+        `log-loss ${vs(best.logLoss!, raw?.logLoss)}, AUROC ${vs(best.auroc, raw?.auroc)}; over ${best.runs} runs)`,
+    );
+  }
+  return lines;
 }
 
 /** One point of a pooled reliability curve. */

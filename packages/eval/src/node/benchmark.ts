@@ -18,6 +18,7 @@ import {
 } from '../benchmark/records.js';
 import { renderBenchmarkReport, type RenderedBenchmarkReport } from '../benchmark/report.js';
 import {
+  benchmarkRunMethodIds,
   benchmarkRunSpec,
   runBenchmarkJob,
   type BenchmarkRunSpec,
@@ -49,7 +50,10 @@ export interface BenchmarkOptions {
   ratios?: readonly number[];
   /** Seeds 0..seeds-1 (default 3, ADBench's). */
   seeds?: number;
-  /** `all` (every registered detector, default) or a list of detector names / method ids. */
+  /**
+   * `all` (every registered detector, default) or a list of detector names / method ids, and calibrated
+   * variants `METHOD+CALIBRATOR` (`abc+platt`, `iforest+unify`; calibrators platt, isotonic, linear, unify).
+   */
   methods?: string | readonly string[];
   /** Caps every budget parameter that counts epochs (recorded in params as `maxEpochsCap`). */
   maxEpochs?: number;
@@ -121,7 +125,10 @@ export interface BenchmarkTaskInfo {
 /** What {@link benchmark} did. */
 export interface BenchmarkResult {
   results: BenchmarkResults;
-  /** Fits done now (an unsupervised fit recorded at several ratios counts once). */
+  /**
+   * Fits done now (an unsupervised fit recorded at several ratios counts once, and so does a fit recorded for
+   * a method and its calibrated variants).
+   */
   ran: number;
   /** Planned fits found recorded. */
   skipped: number;
@@ -247,9 +254,13 @@ export async function writeBenchmarkReport(
   const { records } = await readBenchmarkRuns(join(out, 'runs.jsonl'));
   const results = await writeBenchmarkResults(out, records);
   const done = new Set(records.map(benchmarkRunKey));
+  // A reliability record is keyed by its fit's ratio: 0 for an unsupervised fit, whatever ratios it stands for.
+  const fits = new Set(
+    records.map((r) => (r.params.labels === 'none' ? benchmarkRunKey({ ...r, ratio: 0 }) : benchmarkRunKey(r))),
+  );
   const keptReliability = new Map<string, ReliabilityRecord>();
   for (const r of await readJsonLines<ReliabilityRecord>(join(out, 'reliability.jsonl')))
-    if (done.has(benchmarkRunKey(r))) keptReliability.set(benchmarkRunKey(r), r);
+    if (fits.has(benchmarkRunKey(r))) keptReliability.set(benchmarkRunKey(r), r);
   const failures = (await readJsonLines<FailureRecord>(join(out, 'failures.jsonl'))).filter((f) => !done.has(benchmarkRunKey(f)));
   const config =
     (await readFile(join(out, 'config.json'), 'utf8')
@@ -306,17 +317,21 @@ function info(t: BenchmarkTask): BenchmarkTaskInfo {
  * then a fit and a test score ({@link runBenchmarkJob}). Unsupervised methods see no labels: each is fitted
  * once per dataset and seed on the whole (contaminated) training part and its result is recorded once per
  * ratio (identical lines but `ratio`; `nLabelled` 0, `params.labels` 'none'). Label-aware methods are fitted
- * at every ratio above 0, and at ratio 0 only when they learn without anomalies (ABC).
+ * at every ratio above 0, and at ratio 0 only when they learn without anomalies (ABC). A calibrated variant
+ * (`abc+platt`) is recorded from its method's fit, which the method and all its variants share (one fit, a
+ * record each; see `runBenchmarkTask`).
  *
  * Resumable: finished runs are appended to `OUT/runs.jsonl` as they end and skipped by a later call with the
- * same `out` (other ratios, seeds, methods or datasets add to it; a different `maxEpochs` is an error). A fit
- * that throws is reported (`onWarning`, failures.jsonl) and the benchmark goes on; it is retried next time.
+ * same `out` (other ratios, seeds, methods or datasets add to it; a different `maxEpochs` is an error).
+ * Records are keyed by method id: a variant added to a finished folder fits its method again (the method's
+ * own records are not rewritten). A fit that throws is reported (`onWarning`, failures.jsonl, a line per
+ * output and ratio) and the benchmark goes on; it is retried next time.
  * `signal` stops between fits and inside one (an AbortError); what finished is on disk. With `executor`, the
  * pending fits of every dataset go to it at once (a work queue's workers) and are recorded here as they finish.
  *
  * @example
  * const r = await benchmark({ suite: 'adbench', dataDir: '../shared/datasets', datasets: ['29_Pima'],
- *   ratios: [0, 0.05], seeds: 1, methods: 'iforest,hbos,abc', maxEpochs: 20, out: 'bench' });
+ *   ratios: [0, 0.05], seeds: 1, methods: 'iforest,hbos,abc,abc+platt', maxEpochs: 20, out: 'bench' });
  * r.results.ranks;   // [{ ratio: 0, method: 'iforest', meanRank: 1 }, ...]
  */
 export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkResult> {
@@ -360,22 +375,30 @@ async function runAll(
   const done = new Map(records.map((r) => [benchmarkRunKey(r), r]));
   const tasks = new Map(plan.files.map((f) => [f.name, planBenchmark(f.name, plan)]));
   const total = [...tasks.values()].reduce((a, t) => a + t.length, 0);
-  const isDone = (t: BenchmarkTask) =>
-    t.ratios.every((ratio) => done.has(benchmarkRunKey({ dataset: t.dataset, ratio, method: t.method.spec.id, seed: t.seed })));
+  const recordedAt = (t: { dataset: string; seed: number }, method: string, ratios: readonly number[]) =>
+    ratios.every((ratio) => done.has(benchmarkRunKey({ dataset: t.dataset, ratio, method, seed: t.seed })));
+  /** The outputs of a task (method ids) with a ratio not recorded yet. */
+  const pendingOf = (t: BenchmarkTask) => t.outputs.map((o) => o.spec.id).filter((id) => !recordedAt(t, id, t.ratios));
   let finished = 0;
   let skipped = 0;
   let ran = 0;
   let failed = 0;
   const started = performance.now();
-  const specOf = (t: BenchmarkTask) => benchmarkRunSpec(t, { suite: options.suite, maxEpochs: options.maxEpochs });
-  const record = async (rs: BenchmarkRecord[]) => {
+  const specOf = (t: BenchmarkTask, outputs: readonly string[]) =>
+    benchmarkRunSpec(t, { suite: options.suite, maxEpochs: options.maxEpochs, outputs });
+  /** Appends the records not recorded yet (a repeated outcome, a copy already made: each key once). */
+  const append = async (rs: readonly BenchmarkRecord[]) => {
     const fresh = rs.filter((r) => !done.has(benchmarkRunKey(r)));
     if (fresh.length > 0) await appendFile(runsPath, fresh.map((r) => `${JSON.stringify(r)}\n`).join(''));
     for (const r of fresh) {
       done.set(benchmarkRunKey(r), r);
       records.push(r);
     }
+  };
+  /** A task done: results.json rewritten, the event sent. */
+  const finish = async (rs: BenchmarkRecord[]) => {
     finished++;
+    ran++;
     await writeBenchmarkResults(out, records);
     options.onEvent?.({
       type: 'run',
@@ -386,65 +409,50 @@ async function runAll(
       elapsedSeconds: (performance.now() - started) / 1000,
     });
   };
-
-  const recordOutcome = async (outcome: BenchmarkTaskOutcome) => {
-    if (outcome.reliability) await appendFile(join(out, 'reliability.jsonl'), `${JSON.stringify(outcome.reliability)}\n`);
-    await record(outcome.records);
-    ran++;
+  const appendOutcome = async (outcome: BenchmarkTaskOutcome) => {
+    if (outcome.reliability.length > 0)
+      await appendFile(join(out, 'reliability.jsonl'), outcome.reliability.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await append(outcome.records);
   };
-  const recordFailure = async (task: BenchmarkTaskInfo, message: string) => {
+  const recordFailure = async (task: BenchmarkTaskInfo, outputs: readonly string[], message: string) => {
     failed++;
     finished++;
     warn(`${task.dataset} ratio ${task.ratio} ${task.method} seed ${task.seed} failed: ${message}`);
-    const failures = task.ratios.map(
-      (ratio): FailureRecord => ({ dataset: task.dataset, ratio, method: task.method, seed: task.seed, error: message }),
+    const failures = outputs.flatMap((method) =>
+      task.ratios.map((ratio): FailureRecord => ({ dataset: task.dataset, ratio, method, seed: task.seed, error: message })),
     );
     await appendFile(join(out, 'failures.jsonl'), failures.map((f) => `${JSON.stringify(f)}\n`).join(''));
     options.onEvent?.({ type: 'failed', task, message, done: finished, total });
   };
-  // An unsupervised result recorded at other ratios stands for the missing ones too.
-  const earlierOf = (task: BenchmarkTask) =>
-    task.method.unsupervised
-      ? records.find(
-          (r) =>
-            r.dataset === task.dataset && r.method === task.method.spec.id && r.seed === task.seed && r.params.labels === 'none',
-        )
-      : undefined;
+  /**
+   * Copies of the earlier results of an unsupervised method's outputs (its result stands for every ratio, so
+   * a ratio added later needs no fit); returns the copies and the outputs that still need the fit.
+   */
+  const copyEarlier = async (task: BenchmarkTask, pending: readonly string[]) => {
+    const copies: BenchmarkRecord[] = [];
+    const needFit: string[] = [];
+    for (const id of pending) {
+      const earlier = task.method.unsupervised
+        ? records.find((r) => r.dataset === task.dataset && r.method === id && r.seed === task.seed && r.params.labels === 'none')
+        : undefined;
+      if (earlier) copies.push(...task.ratios.map((ratio) => ({ ...earlier, ratio })));
+      else needFit.push(id);
+    }
+    await append(copies);
+    return { copies, needFit };
+  };
   const queued: BenchmarkRunRequest[] = [];
 
   for (const file of plan.files) {
     throwIfAborted(signal);
     const list = tasks.get(file.name)!;
-    if (list.every(isDone)) {
+    if (list.every((t) => pendingOf(t).length === 0)) {
       finished += list.length;
       skipped += list.length;
       options.onEvent?.({ type: 'dataset', dataset: file.name, phase: 'skipped', message: 'every run already recorded' });
       continue;
     }
-    if (options.executor) {
-      // Through the executor: every pending run of every dataset at once (it spreads them), after the copies.
-      for (const task of list) {
-        if (isDone(task)) {
-          finished++;
-          skipped++;
-          continue;
-        }
-        const earlier = earlierOf(task);
-        if (earlier) {
-          await record(task.ratios.map((ratio) => ({ ...earlier, ratio })));
-          ran++;
-        } else queued.push({ spec: specOf(task), file });
-      }
-      continue;
-    }
-    options.onEvent?.({ type: 'dataset', dataset: file.name, phase: 'loading' });
-    const data = await loadAdbenchDataset(file.path, { onWarning: warn });
-    options.onEvent?.({
-      type: 'dataset',
-      dataset: file.name,
-      phase: 'loaded',
-      message: `${data.X.rows} rows, ${data.X.cols} features`,
-    });
+    let data: Awaited<ReturnType<typeof loadAdbenchDataset>> | undefined;
     let splits = new Map<string, AdbenchSplit>();
     let splitSeed = -1;
     const splitOf = (seed: number, ratio: number): AdbenchSplit => {
@@ -453,34 +461,50 @@ async function runAll(
         splitSeed = seed;
       }
       const key = String(ratio);
-      if (!splits.has(key)) splits.set(key, adbenchSplit(data.X, data.y, { seed, ratio }));
+      if (!splits.has(key)) splits.set(key, adbenchSplit(data!.X, data!.y, { seed, ratio }));
       return splits.get(key)!;
     };
     for (const task of list) {
       throwIfAborted(signal);
-      if (isDone(task)) {
+      const pending = pendingOf(task);
+      if (pending.length === 0) {
         finished++;
         skipped++;
         continue;
       }
-      const earlier = earlierOf(task);
-      if (earlier) {
-        await record(task.ratios.map((ratio) => ({ ...earlier, ratio })));
-        ran++;
+      const { copies, needFit } = await copyEarlier(task, pending);
+      if (needFit.length === 0) {
+        await finish(copies);
         continue;
+      }
+      // Through the executor: every pending run of every dataset at once (it spreads them), after the copies.
+      if (options.executor) {
+        queued.push({ spec: specOf(task, needFit), file });
+        continue;
+      }
+      if (!data) {
+        options.onEvent?.({ type: 'dataset', dataset: file.name, phase: 'loading' });
+        data = await loadAdbenchDataset(file.path, { onWarning: warn });
+        options.onEvent?.({
+          type: 'dataset',
+          dataset: file.name,
+          phase: 'loaded',
+          message: `${data.X.rows} rows, ${data.X.cols} features`,
+        });
       }
       options.onEvent?.({ type: 'start', task: info(task), done: finished, total });
       try {
-        const outcome = await runBenchmarkJob(data, specOf(task), {
+        const outcome = await runBenchmarkJob(data, specOf(task, needFit), {
           split: splitOf(task.seed, task.fitRatio),
           signal,
           onProgress: (event) => options.onEvent?.({ type: 'fit', task: info(task), event }),
           onWarning: warn,
         });
-        await recordOutcome(outcome);
+        await appendOutcome(outcome);
+        await finish([...copies, ...outcome.records]);
       } catch (e) {
         if (e instanceof AbortError || signal?.aborted) throw e;
-        await recordFailure(info(task), (e as Error).message);
+        await recordFailure(info(task), needFit, (e as Error).message);
       }
     }
   }
@@ -492,19 +516,18 @@ async function runAll(
       ratio: spec.fitRatio,
       ratios: spec.ratios,
     });
-    // Recorded once per run, whatever the executor repeats.
-    const recorded = (spec: BenchmarkRunSpec) =>
-      spec.ratios.every((ratio) =>
-        done.has(benchmarkRunKey({ dataset: spec.dataset, ratio, method: spec.method.id, seed: spec.seed })),
-      );
+    // Recorded once per run, whatever the executor repeats: a run is recorded when every output it asked for is.
+    const recorded = (spec: BenchmarkRunSpec) => benchmarkRunMethodIds(spec).every((id) => recordedAt(spec, id, spec.ratios));
     await options.executor(
       queued,
       {
         onOutcome: async (run, outcome) => {
-          if (!recorded(run.spec)) await recordOutcome(outcome);
+          if (recorded(run.spec)) return;
+          await appendOutcome(outcome);
+          await finish(outcome.records);
         },
         onFailure: async (run, message) => {
-          if (!recorded(run.spec)) await recordFailure(infoOf(run), message);
+          if (!recorded(run.spec)) await recordFailure(infoOf(run), benchmarkRunMethodIds(run.spec), message);
         },
       },
       signal,
