@@ -1,6 +1,6 @@
 /**
  * @abc/baselines: the comparison detectors of the paper. Importing this module registers them in the core
- * registry (`svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`, `knn`, `lof`), so `createDetector('iforest')` and model files of them work.
+ * registry (`svm`, `ocsvm`, `iforest`, `gtb`, `rusboost`, `hbos`, `ecod`, `copod`, `knn`, `lof`, `xgbod`), so `createDetector('iforest')` and model files of them work.
  *
  * @module @abc/baselines
  */
@@ -29,6 +29,20 @@ export { ECOD, ecodParamSpace, type ECODParams } from './ecod.js';
 export { COPOD, copodParamSpace, type COPODParams } from './copod.js';
 export { KNN, knnParamSpace, type KNNParams, type KNNModel } from './knn.js';
 export { LOF, lofParamSpace, type LOFParams, type LOFModel } from './lof.js';
+export { XGBOD, xgbodParamSpace, type XGBODParams, type XGBODModel } from './xgbod.js';
+export type { XGBODMemberDetector, KeepsFitScores } from './xgbod-member-detectors.js';
+export type { NeighbourMembers } from './xgbod-neighbours.js';
+export {
+  XGBOD_STANDARD_MEMBERS,
+  XGBOD_FAST_MEMBERS,
+  XGBOD_MEMBER_PRESETS,
+  memberLists,
+  resolveMembers,
+  type XGBODFamily,
+  type XGBODMember,
+  type XGBODMemberLists,
+  type XGBODMemberParams,
+} from './xgbod-members.js';
 export {
   kNearest,
   KD_TREE_MAX_DIMS,

@@ -8,9 +8,10 @@ import { KNN } from './knn.js';
 import { LOF } from './lof.js';
 import { RUSBoost } from './rusboost.js';
 import { svmEntries } from './svm/register.js';
+import { XGBOD } from './xgbod.js';
 
 /** This package's detector classes besides the SVMs, each declaring itself. */
-export const baselineClasses = [IsolationForest, GradientTreeBoosting, RUSBoost, HBOS, ECOD, COPOD, KNN, LOF] as const;
+export const baselineClasses = [IsolationForest, GradientTreeBoosting, RUSBoost, HBOS, ECOD, COPOD, KNN, LOF, XGBOD] as const;
 
 /** The registry entries of this package's detectors (names are final: see docs/contracts.md). */
 export const baselineEntries: readonly DetectorEntry[] = [...baselineClasses.map((cls) => detectorEntry(cls)), ...svmEntries];
