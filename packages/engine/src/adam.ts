@@ -30,7 +30,8 @@ import { arenaOf } from './kernels/arena.js';
  * opt.step(net.params, net.grads);
  */
 export class Adam {
-  readonly lr: number;
+  /** Learning rate; may be changed between steps (a schedule such as PyTorch's `MultiStepLR` sets the optimizer's lr). */
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;

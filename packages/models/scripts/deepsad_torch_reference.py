@@ -10,12 +10,15 @@ Written from the paper's formulas, not from any implementation:
 - Deep SAD loss per row: ||phi(x) - c||^2 when unlabelled (y = 0), eta / (||phi(x) - c||^2 + 1e-6) when a labelled
   anomaly (y = 1); the batch loss is the mean over its rows; Adam with coupled weight decay.
 - without pre-training (DeepOD's DeepSAD behaviour): phi keeps its random initial weights and c is taken from it.
+- learning-rate milestones (run 'milestone'): each phase's Adam under torch.optim.lr_scheduler.MultiStepLR(gamma=0.1),
+  stepped at the start of every epoch, before its batches, in the call order of the authors' trainers
+  (Deep-SAD-PyTorch, optim/DeepSAD_trainer.py and optim/ae_trainer.py); the lr of each epoch is recorded.
 
 An epoch visits the rows in one random permutation, in consecutive batches of `batchSize` (the last may be
 shorter); the epoch's loss is the row-weighted mean of the batch losses, sum(loss_b * rows_b) / n.
 
-Writes packages/models/test/fixtures/deepsad-torch.json with two runs, 'pretrain' and 'nopretrain': the data
-(float32), the parameters, the initial weights in the engine's flat layout (per layer W as [in, out] row-major,
+Writes packages/models/test/fixtures/deepsad-torch.json with three runs, 'pretrain', 'nopretrain' and 'milestone'
+(the 'pretrain' run with milestones inside its epochs): the data (float32), the parameters, the initial weights in the engine's flat layout (per layer W as [in, out] row-major,
 no biases), each epoch's permutation and the per-epoch losses of both phases, the centre, and the scores of the
 first 16 rows after training. Float arrays are base64 of little-endian float32.
 
@@ -25,6 +28,7 @@ Run from the repository root (needs apt's python3-torch):
 import base64
 import json
 import os
+import warnings
 
 import numpy as np
 import torch
@@ -73,6 +77,14 @@ def run_epoch(X, perm, batch, step):
     return total / len(X)
 
 
+def step_scheduler(sched):
+    """scheduler.step() before the epoch's optimizer steps, as the authors' trainers call it (PyTorch warns that
+    this order skips the schedule's first value: that shift is their behaviour, which we reproduce)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        sched.step()
+
+
 def train(X, y, p, seed):
     n, d = X.shape
     rng = np.random.RandomState(seed + 1)
@@ -80,7 +92,8 @@ def train(X, y, p, seed):
     enc_sizes = [d] + p['hidden'] + [p['repDim']]
     Xt = torch.from_numpy(X)
     yt = torch.from_numpy(y)
-    out = {'params': p, 'orders': {'pretrain': [], 'sad': []}, 'losses': {'pretrain': [], 'sad': []}}
+    out = {'params': p, 'orders': {'pretrain': [], 'sad': []}, 'losses': {'pretrain': [], 'sad': []},
+           'lrs': {'pretrain': [], 'sad': []}}
     phi = dense_stack(enc_sizes, p['activation'])
     if p['pretrain']:
         # encoder (linear code layer) then the mirrored decoder (linear output layer)
@@ -91,6 +104,7 @@ def train(X, y, p, seed):
                 torch.nn.init.xavier_uniform_(m.weight)
         out['initial'] = f32(flat_params(ae))
         opt = torch.optim.Adam(ae.parameters(), lr=p['aeLr'], weight_decay=p['aeWeightDecay'])
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=p['aeLrMilestones'], gamma=0.1)
 
         def ae_step(idx):
             xb = Xt[idx]
@@ -101,6 +115,8 @@ def train(X, y, p, seed):
             return float(loss.item())
 
         for _ in range(p['aeEpochs']):
+            step_scheduler(sched)
+            out['lrs']['pretrain'].append(opt.param_groups[0]['lr'])
             perm = rng.permutation(n)
             out['orders']['pretrain'].append(perm.tolist())
             out['losses']['pretrain'].append(run_epoch(X, perm, p['batchSize'], ae_step))
@@ -122,6 +138,7 @@ def train(X, y, p, seed):
         c = torch.where(small, torch.where(c < 0, torch.tensor(-0.1), torch.tensor(0.1)), c)
     out['centre'] = c.numpy().astype(np.float64).tolist()
     opt = torch.optim.Adam(phi.parameters(), lr=p['lr'], weight_decay=p['weightDecay'])
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=p['lrMilestones'], gamma=0.1)
 
     def sad_step(idx):
         dist = torch.sum((phi(Xt[idx]) - c) ** 2, dim=1)
@@ -133,6 +150,8 @@ def train(X, y, p, seed):
         return float(loss.item())
 
     for _ in range(p['epochs']):
+        step_scheduler(sched)
+        out['lrs']['sad'].append(opt.param_groups[0]['lr'])
         perm = rng.permutation(n)
         out['orders']['sad'].append(perm.tolist())
         out['losses']['sad'].append(run_epoch(X, perm, p['batchSize'], sad_step))
@@ -142,13 +161,17 @@ def train(X, y, p, seed):
 
 
 common = {'hidden': [32, 16], 'repDim': 8, 'eta': 1.0, 'lr': 1e-3, 'weightDecay': 5e-7, 'batchSize': 32,
-          'epochs': 3, 'aeEpochs': 3, 'aeLr': 1e-3, 'aeWeightDecay': 5e-4}
+          'epochs': 3, 'aeEpochs': 3, 'aeLr': 1e-3, 'aeWeightDecay': 5e-4, 'lrMilestones': [], 'aeLrMilestones': []}
 X, y = make_data(7)
 runs = {
     # the paper: leaky ReLU, autoencoder pre-training
     'pretrain': train(X, y, {**common, 'activation': 'leakyRelu', 'pretrain': True}, 11),
     # DeepOD's behaviour: no pre-training (centre from the random network), its ReLU
     'nopretrain': train(X, y, {**common, 'activation': 'relu', 'pretrain': False}, 12),
+    # the 'pretrain' run (same seed: same initial weights and orders) with lr milestones inside the compared epochs:
+    # pre-training x0.1 from epoch 3, Deep SAD x0.1 from epoch 2 and again from epoch 3
+    'milestone': train(X, y, {**common, 'activation': 'leakyRelu', 'pretrain': True, 'aeLrMilestones': [3],
+                              'lrMilestones': [2, 3]}, 11),
 }
 fixture = {
     'source': 'packages/models/scripts/deepsad_torch_reference.py',
@@ -163,4 +186,5 @@ with open(OUT, 'w') as f:
     json.dump(fixture, f, separators=(',', ':'))
     f.write('\n')
 for name, r in runs.items():
-    print(name, 'pretrain', ['%.6g' % v for v in r['losses']['pretrain']], 'sad', ['%.6g' % v for v in r['losses']['sad']])
+    print(name, 'pretrain', ['%.6g' % v for v in r['losses']['pretrain']], 'sad', ['%.6g' % v for v in r['losses']['sad']],
+          'lr', r['lrs'])

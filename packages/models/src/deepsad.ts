@@ -29,7 +29,8 @@ import { checkExportSlope } from './semi-export.js';
 /**
  * Deep SAD's parameters. Defaults follow Ruff et al. (ICLR 2020) and their code (Deep-SAD-PyTorch): the tabular
  * MLP of `arrhythmia_mlp` (hidden [128, 64], representation 32, leaky ReLU, no bias), Adam lr 1e-4, weight decay
- * 1e-6, batch 128, 150 epochs, autoencoder pre-training (150 epochs, lr 1e-4, weight decay 5e-4), eta 1.
+ * 5e-7, batch 128, 150 epochs with the lr ×0.1 from epoch 50, autoencoder pre-training (150 epochs, lr 1e-4
+ * without milestone, weight decay 5e-4), eta 1.
  */
 export const deepSadParamSpace = withCommonParams(
   defineParams({
@@ -83,6 +84,13 @@ export const deepSadParamSpace = withCommonParams(
     },
     batchSize: { type: 'int', default: 128, min: 1, description: 'minibatch size (both phases)' },
     epochs: { type: 'int', default: 150, min: 1, description: 'epochs of the Deep SAD phase' },
+    lrMilestones: {
+      type: 'intList',
+      default: [50],
+      min: 1,
+      // The authors' example run (--lr_milestone 50); see lrAtEpoch for the epoch the drop takes effect.
+      description: 'epochs (1-based, increasing) from which the Deep SAD phase lr is multiplied by 0.1 (each)',
+    },
     pretrain: {
       type: 'bool',
       default: true,
@@ -91,6 +99,13 @@ export const deepSadParamSpace = withCommonParams(
     },
     aeEpochs: { type: 'int', default: 150, min: 1, description: 'epochs of autoencoder pre-training' },
     aeLr: { type: 'float', default: 1e-4, min: 0, exclusiveMin: true, description: 'Adam learning rate of pre-training' },
+    aeLrMilestones: {
+      type: 'intList',
+      default: [],
+      min: 1,
+      // The authors' example run gives no --ae_lr_milestone (main.py's default: none).
+      description: 'epochs (1-based, increasing) from which the pre-training lr is multiplied by 0.1 (each)',
+    },
     aeWeightDecay: { type: 'float', default: 5e-4, min: 0, description: "Adam's (coupled) weight decay of pre-training" },
   }),
 );
@@ -102,12 +117,43 @@ export type DeepSADParams = ParamsOf<typeof deepSadParamSpace>;
 export const CENTRE_EPS = 0.1;
 /** The `eps` of the labelled-anomaly term `eta · (dist + eps)^-1` (Deep SAD's code). */
 export const SAD_LOSS_EPS = 1e-6;
+/** The factor of each learning-rate milestone (Deep SAD's `MultiStepLR(gamma=0.1)`). */
+export const LR_MILESTONE_GAMMA = 0.1;
+
+/**
+ * The learning rate of epoch `epoch` (1-based) of a phase with base rate `lr` and `milestones`: `lr` times 0.1 for
+ * each milestone m <= epoch. This is what the authors' trainers do: `MultiStepLR(milestones, gamma=0.1)` with
+ * `scheduler.step()` at the start of every epoch, under PyTorch 1.1.0 (their pinned version) and later, where the
+ * scheduler's constructor has already taken the first step; so milestone 50 trains epochs 1..49 at `lr` and
+ * epochs 50.. at `lr · 0.1` (their log line announces it one epoch later). Multiplied step by step, as PyTorch does.
+ *
+ * @example
+ * lrAtEpoch(1e-4, [50], 49);   // 1e-4
+ * lrAtEpoch(1e-4, [50], 50);   // 1e-5
+ */
+export function lrAtEpoch(lr: number, milestones: readonly number[], epoch: number): number {
+  let value = lr;
+  for (const m of milestones) if (m <= epoch) value *= LR_MILESTONE_GAMMA;
+  return value;
+}
+
+/** Why a milestone list is invalid (not strictly increasing), or null. */
+function milestoneProblem(name: string, milestones: readonly number[]): string | null {
+  for (let i = 1; i < milestones.length; i++) {
+    if (!(milestones[i] > milestones[i - 1])) {
+      return `${name} must be strictly increasing, got [${milestones.join(', ')}]`;
+    }
+  }
+  return null;
+}
 
 /** One epoch of a Deep SAD fit. */
 export interface DeepSADEpoch {
   phase: 'pretrain' | 'sad';
   epoch: number;
   loss: number;
+  /** Adam's learning rate during the epoch ({@link lrAtEpoch}). */
+  lr: number;
 }
 
 /** A fitted Deep SAD: the encoder φ, the centre c and the per-epoch losses. */
@@ -196,6 +242,7 @@ export class DeepSAD extends BaseDetector<DeepSADParams, DeepSADModel> {
     budget: 'epochs',
     quickParams: { hidden: [8], repDim: 4, epochs: 3, aeEpochs: 2, batchSize: 32, lr: 1e-3, aeLr: 1e-3 },
     paramSpace: deepSadParamSpace,
+    checkParams: (p) => milestoneProblem('lrMilestones', p.lrMilestones) ?? milestoneProblem('aeLrMilestones', p.aeLrMilestones),
   });
 
   constructor(params?: Partial<DeepSADParams>) {
@@ -290,7 +337,8 @@ async function runEpoch(
 /**
  * Deep SAD's training (what {@link DeepSAD.fit} runs, with {@link randomDeepSADPlan}): optional autoencoder
  * pre-training, the centre from the encoder's representations of X ({@link deepSadCentre}), then the Deep SAD
- * loss. `plan` gives the initial weights and batch orders, so a test can replay a reference run's.
+ * loss; each phase's Adam lr follows its milestones ({@link lrAtEpoch}). `plan` gives the initial weights and batch
+ * orders, so a test can replay a reference run's.
  *
  * @example
  * const ctx = { rng: new Random(1), signal: undefined, progress() {}, checkAborted() {} };
@@ -327,7 +375,8 @@ export async function trainDeepSAD(
       bias: false,
     });
     plan.initialise('pretrain', ae);
-    const opt = withL2(ae.createAdam({ lr: p.aeLr }), p.aeWeightDecay / 2);
+    const adam = ae.createAdam({ lr: p.aeLr });
+    const opt = withL2(adam, p.aeWeightDecay / 2);
     // Squared error summed over the features, averaged over the batch (Deep SAD's AE loss).
     const mse = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number => {
       let total = 0;
@@ -339,6 +388,7 @@ export async function trainDeepSAD(
       return total / rows;
     };
     for (let epoch = 1; epoch <= p.aeEpochs; epoch++) {
+      adam.lr = lrAtEpoch(p.aeLr, p.aeLrMilestones, epoch);
       const loss = await runEpoch(
         order,
         B,
@@ -349,20 +399,22 @@ export async function trainDeepSAD(
           return ae.trainStep(xb, 0, rows, mse, opt);
         },
       );
-      history.push({ phase: 'pretrain', epoch, loss });
-      ctx.progress({ step: epoch, totalSteps, unit: 'epoch', metrics: { loss, pretrain: 1 } });
+      history.push({ phase: 'pretrain', epoch, loss, lr: adam.lr });
+      ctx.progress({ step: epoch, totalSteps, unit: 'epoch', metrics: { loss, lr: adam.lr, pretrain: 1 } });
       await yieldToEventLoop();
     }
     encoder.params.set(ae.params.subarray(0, encoder.size)); // the encoder is the autoencoder's first layers
   }
 
   const centre = deepSadCentre(encoder.predict(X.data, X.rows), X.rows, p.repDim);
-  const opt = withL2(encoder.createAdam({ lr: p.lr }), p.weightDecay / 2);
+  const adam = encoder.createAdam({ lr: p.lr });
+  const opt = withL2(adam, p.weightDecay / 2);
   const yb = new Uint8Array(B);
   const loss = (out: Float32Array, rows: number, cols: number, dOut: Float32Array): number =>
     sadLoss(out, rows, cols, centre, yb, p.eta, SAD_LOSS_EPS, dOut);
   const offset = p.pretrain ? p.aeEpochs : 0;
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
+    adam.lr = lrAtEpoch(p.lr, p.lrMilestones, epoch);
     const value = await runEpoch(
       order,
       B,
@@ -374,9 +426,9 @@ export async function trainDeepSAD(
         return encoder.trainStep(xb, 0, rows, loss, opt);
       },
     );
-    history.push({ phase: 'sad', epoch, loss: value });
+    history.push({ phase: 'sad', epoch, loss: value, lr: adam.lr });
     if (!Number.isFinite(value)) break; // diverged: stop rather than train on NaN
-    ctx.progress({ step: offset + epoch, totalSteps, unit: 'epoch', metrics: { loss: value } });
+    ctx.progress({ step: offset + epoch, totalSteps, unit: 'epoch', metrics: { loss: value, lr: adam.lr } });
     await yieldToEventLoop();
   }
   return { encoder, centre, history };

@@ -5,13 +5,15 @@ import { DeepSAD, randomDeepSADPlan, trainDeepSAD, type DeepSADParams, type Deep
 
 // The PyTorch reference of Deep SAD's formulas (scripts/deepsad_torch_reference.py) wrote its data, initial weights,
 // batch orders and per-epoch losses; replayed here through trainDeepSAD (what DeepSAD.fit runs), the losses agree to
-// 4 significant digits, with and without autoencoder pre-training.
+// 4 significant digits, with and without autoencoder pre-training, and with learning-rate milestones inside the
+// compared epochs (PyTorch's MultiStepLR stepped as the authors' trainers step it).
 
 interface Run {
   params: Omit<DeepSADParams, 'seed' | 'threshold' | 'contamination'>;
   initial: string;
   orders: { pretrain: number[][]; sad: number[][] };
   losses: { pretrain: number[]; sad: number[] };
+  lrs: { pretrain: number[]; sad: number[] };
   centre: number[];
   scores16: number[];
 }
@@ -21,7 +23,7 @@ interface Fixture {
   d: number;
   X: string;
   y: number[];
-  runs: { pretrain: Run; nopretrain: Run };
+  runs: { pretrain: Run; nopretrain: Run; milestone: Run };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/deepsad-torch.json', import.meta.url), 'utf8')) as Fixture;
@@ -54,7 +56,7 @@ const quietContext = (): FitContext => ({ rng: new Random(0), signal: undefined,
 /** |a − b| / |b| */
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
-async function replayRun(name: 'pretrain' | 'nopretrain') {
+async function replayRun(name: 'pretrain' | 'nopretrain' | 'milestone') {
   const run = fixture.runs[name];
   const X = matrix(f32(fixture.X), fixture.n, fixture.d);
   const y = Uint8Array.from(fixture.y);
@@ -110,6 +112,33 @@ describe('Deep SAD against a PyTorch reference of the paper (equal initial weigh
       model.history.map((h) => h.loss),
       run.losses.sad,
     );
+  });
+
+  it("with lr milestones inside the compared epochs: each epoch's lr is MultiStepLR's and the losses after the drops agree", async () => {
+    const { run, model } = await replayRun('milestone');
+    expect(run.params.aeLrMilestones).toEqual([3]);
+    expect(run.params.lrMilestones).toEqual([2, 3]);
+    const pre = model.history.filter((h) => h.phase === 'pretrain');
+    const sad = model.history.filter((h) => h.phase === 'sad');
+    // the lr of every epoch as PyTorch's scheduler set it (pre-training x0.1 from epoch 3; Deep SAD from 2 and 3)
+    expect(pre.map((h) => h.lr)).toEqual(run.lrs.pretrain);
+    expect(sad.map((h) => h.lr)).toEqual(run.lrs.sad);
+    compareLosses(
+      'pretrain phase, milestone 3',
+      pre.map((h) => h.loss),
+      run.losses.pretrain,
+    );
+    compareLosses(
+      'sad phase, milestones 2 and 3',
+      sad.map((h) => h.loss),
+      run.losses.sad,
+    );
+    for (let j = 0; j < run.centre.length; j++) expect(rel(model.centre[j], run.centre[j]), `c[${j}]`).toBeLessThan(1e-4);
+    // the same run without milestones: equal before the first drop, different (at 4 digits) from it on
+    const plain = fixture.runs.pretrain;
+    expect(plain.losses.pretrain[1].toPrecision(4)).toBe(run.losses.pretrain[1].toPrecision(4));
+    expect(plain.losses.pretrain[2].toPrecision(4)).not.toBe(run.losses.pretrain[2].toPrecision(4));
+    for (let e = 0; e < 3; e++) expect(plain.losses.sad[e].toPrecision(4)).not.toBe(run.losses.sad[e].toPrecision(4));
   });
 
   it('the default plan draws what DeepSAD.fit draws: a fit and trainDeepSAD with the same seed give the same model', async () => {

@@ -4,6 +4,7 @@ import { sadLoss } from '@abc/engine';
 import { makeToyData } from '@abc/eval';
 import { describe, expect, it } from 'vitest';
 import { CENTRE_EPS, DeepSAD, deepSadCentre, SAD_LOSS_EPS } from '../src/index.js';
+import { LR_MILESTONE_GAMMA, lrAtEpoch } from '../src/deepsad.js';
 import { fewLabelled, toyAurocs } from './semi-helpers.js';
 
 const small = { hidden: [8], repDim: 4, epochs: 3, aeEpochs: 2, batchSize: 32, lr: 1e-3, aeLr: 1e-3 };
@@ -133,6 +134,46 @@ describe('DeepSAD', () => {
     expect(again.history).toEqual(d.history);
     const twin = await new DeepSAD({ ...small, seed: 2 }).fit(X, y);
     expect(await twin.scoreSamples(X)).toEqual(await d.scoreSamples(X));
+  });
+
+  it("learning-rate milestones: the authors' defaults, validated, and lr x0.1 from each milestone epoch on", () => {
+    const p = new DeepSAD().getParams();
+    expect([p.lrMilestones, p.aeLrMilestones, LR_MILESTONE_GAMMA]).toEqual([[50], [], 0.1]);
+    // the authors' example run: 150 epochs at 1e-4, milestone 50 -> epochs 1..49 at 1e-4, 50..150 at 1e-5
+    const lrs = Array.from({ length: 150 }, (_, i) => lrAtEpoch(1e-4, [50], i + 1));
+    expect(lrs.slice(0, 49).every((v) => v === 1e-4)).toBe(true);
+    expect(lrs.slice(49).every((v) => v === 1e-4 * 0.1)).toBe(true);
+    expect([1, 2, 3, 4, 5].map((e) => lrAtEpoch(1, [2, 4], e))).toEqual([1, 0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1]);
+    expect(lrAtEpoch(1e-3, [], 1000)).toBe(1e-3);
+    for (const bad of [{ lrMilestones: [50, 50] }, { lrMilestones: [60, 50] }, { aeLrMilestones: [3, 2] }]) {
+      expect(() => new DeepSAD(bad), JSON.stringify(bad)).toThrow(/strictly increasing/);
+      expect(() => new DeepSAD().setParams(bad), JSON.stringify(bad)).toThrow(/strictly increasing/);
+    }
+    expect(() => new DeepSAD({ lrMilestones: [0] })).toThrow(/>= 1/);
+    expect(() => new DeepSAD({ aeLrMilestones: [1.5] })).toThrow(/integers/);
+  });
+
+  it('a fit records and applies the scheduled lr of every epoch of both phases', async () => {
+    const { X, y } = fewLabelled(200, 10, 8);
+    const params = { ...small, epochs: 4, aeEpochs: 3, lr: 1e-2, aeLr: 1e-2, seed: 3 };
+    const lrs: number[] = [];
+    const d = await new DeepSAD({ ...params, lrMilestones: [2, 4], aeLrMilestones: [1] }).fit(X, y, {
+      onProgress: (e) => lrs.push(e.metrics.lr),
+    });
+    const expected = [1e-2 * 0.1, 1e-2 * 0.1, 1e-2 * 0.1, 1e-2, 1e-2 * 0.1, 1e-2 * 0.1, 1e-2 * 0.1 * 0.1];
+    expect(d.history.map((h) => h.lr)).toEqual(expected);
+    expect(lrs).toEqual(expected);
+    // applied to Adam: base 1e-2 with milestones 1 (x0.1 throughout pre-training) and 2 (the Deep SAD phase from
+    // epoch 2 on) trains like base 1e-3 in pre-training and, after a first epoch at 1e-2, in the Deep SAD phase
+    const a = await new DeepSAD({ ...params, lrMilestones: [2], aeLrMilestones: [1] }).fit(X, y);
+    const b = await new DeepSAD({ ...params, aeLr: 1e-3, lrMilestones: [], aeLrMilestones: [] }).fit(X, y);
+    const c = await new DeepSAD({ ...params, aeLr: 1e-3, lrMilestones: [1] }).fit(X, y);
+    const pre = (m: DeepSAD) => m.history.filter((h) => h.phase === 'pretrain').map((h) => h.loss.toPrecision(5));
+    const sad = (m: DeepSAD) => m.history.filter((h) => h.phase === 'sad').map((h) => h.loss.toPrecision(5));
+    expect(pre(a)).toEqual(pre(b));
+    expect(sad(a)[0]).toBe(sad(b)[0]); // epoch 1 at 1e-2 in both
+    expect(sad(a)[1]).not.toBe(sad(b)[1]); // then 1e-3 against 1e-2
+    expect(sad(c)[0]).not.toBe(sad(b)[0]); // 1e-3 from the start
   });
 
   it('stops on abort with AbortError and stays unfitted', async () => {
