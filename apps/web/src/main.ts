@@ -1,27 +1,38 @@
-import { buildDataset, type Dataset } from './data/dataset.js';
-import { previewCsv } from './data/inspect.js';
-import { toySampleCsv } from './data/sample.js';
-import { splitRows } from './data/split.js';
+import { ValidationError } from '@abc/core';
+import { DataClient } from './data/client.js';
+import type { Dataset } from './data/dataset.js';
+import type { CsvPreview } from './data/inspect.js';
+import type { CsvSource } from './data/protocol.js';
 import type { HeldOutMetrics } from './eval/metrics.js';
-import { openModel, scoreCsv } from './onnx/score.js';
-import { registerIsolationWorker } from './sw-register.js';
+import { openModel } from './onnx/score.js';
+import { registerServiceWorker } from './sw-register.js';
 import { TrainingClient } from './train/client.js';
-import type { DetectorInfo, ScalerChoice, WorkerEvent } from './train/protocol.js';
-import { drawLines, type Series } from './ui/charts.js';
+import { planFit } from './train/job.js';
+import type { DetectorInfo, DetectorRequest, ScalerChoice, WorkerEvent } from './train/protocol.js';
+import { drawLines } from './ui/charts.js';
 import { byId, el } from './ui/dom.js';
-import { boxAround, makeGrid } from './ui/heatmap.js';
+import { LossHistory } from './ui/loss.js';
+import { checkParamInput, readParams, renderParams } from './ui/params.js';
 import { outcomeOf, renderDetector, renderMetricsTable, type Outcome, type ResultContext } from './ui/results.js';
 import { readChoice, renderColumns, renderDetectors, renderPreview } from './ui/setup.js';
 
 /** What the page exposes for tests and the curious (`window.__abcApp`). */
 interface AppState {
-  phase: 'idle' | 'loaded' | 'training' | 'done' | 'cancelled' | 'error';
+  phase: 'idle' | 'reading' | 'loaded' | 'preparing' | 'training' | 'done' | 'cancelled' | 'error';
   error: string | null;
   kernel: string | null;
   registered: DetectorInfo[];
   crossOriginIsolated: boolean;
+  /** Rows of the loaded file (from the data worker's preview). */
+  rows: number | null;
   progress: number;
   metrics: Record<string, HeldOutMetrics>;
+  /** Per fitted detector: the fit's seconds (measured in the worker) and the last epoch / tree / iteration. */
+  fits: Record<string, { fitSeconds: number; steps: number }>;
+  /** Milliseconds from the last Cancel press to the page showing the run cancelled. */
+  cancelMs: number | null;
+  /** What the loss chart draws now: whose losses, and the names and lengths of its series. */
+  lossChart: { detector: string; series: string[]; points: number[] } | null;
   scoring: { detector: string; backend: string; fallbackReason: string | null; scores: number[] } | null;
 }
 
@@ -31,18 +42,27 @@ const state: AppState = {
   kernel: null,
   registered: [],
   crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  rows: null,
   progress: 0,
   metrics: {},
+  fits: {},
+  cancelMs: null,
+  lossChart: null,
   scoring: null,
 };
 (window as unknown as { __abcApp: AppState }).__abcApp = state;
 
-let csv: { text: string; name: string } | null = null;
+let loaded: CsvPreview | null = null;
+let loadSeq = 0;
+let building = false;
 let ctx: ResultContext | null = null;
 let outcomes: Outcome[] = [];
-let history = new Map<string, Map<string, [number, number][]>>();
+let history = new LossHistory();
+let lastStep = new Map<string, number>();
+/** Whether the loss chart follows the detector being fitted (until the user picks one). */
+let lossFollowsFit = true;
 let started = 0;
-let currentDetector = '';
+let cancelledAt: number | null = null;
 
 function showError(e: unknown): void {
   const message = (e as Error)?.message ?? String(e);
@@ -55,17 +75,28 @@ function clearError(): void {
   byId('error').textContent = '';
 }
 
-function loadText(text: string, name: string): void {
+const data = new DataClient();
+
+/** Hands a CSV to the data worker (which reads and parses it) and shows its preview. */
+async function load(source: CsvSource, name: string): Promise<void> {
   clearError();
+  const seq = ++loadSeq;
+  state.phase = 'reading';
+  byId('data-status').textContent = `reading ${name}…`;
   try {
-    const p = previewCsv(text, name);
-    csv = { text, name };
+    const p = await data.load(source);
+    if (seq !== loadSeq) return;
+    loaded = p;
+    state.rows = p.rows;
     renderPreview(p);
     renderColumns(p);
+    refreshParams();
     byId('setup').hidden = false;
     state.phase = 'loaded';
   } catch (e) {
-    csv = null;
+    if (seq !== loadSeq) return;
+    loaded = null;
+    state.rows = null;
     byId('setup').hidden = true;
     byId('preview').replaceChildren();
     byId('data-status').textContent = `${name} could not be read.`;
@@ -74,8 +105,27 @@ function loadText(text: string, name: string): void {
   }
 }
 
-async function loadFile(file: File): Promise<void> {
-  loadText(await file.text(), file.name);
+/** The page's epoch budget for networks (a whole number from 1). */
+function epochBudget(): number {
+  const raw = byId<HTMLInputElement>('epochs').value.trim();
+  const v = Number(raw);
+  if (raw === '' || !Number.isInteger(v) || v < 1) {
+    throw new ValidationError('param', `Epochs (networks) must be a whole number >= 1, got "${raw}"`);
+  }
+  return v;
+}
+
+/** Re-renders the parameter controls for the ticked detectors (their placeholders follow the form). */
+function refreshParams(): void {
+  const { choice, detectors } = readChoice();
+  let epochs = 100;
+  try {
+    epochs = epochBudget();
+  } catch {
+    // the placeholder keeps the default budget until the field holds a valid number
+  }
+  const seed = Number(byId<HTMLInputElement>('seed').value) || 0;
+  renderParams(state.registered, detectors, { epochs, seed, cols: choice.features.length });
 }
 
 const client = new TrainingClient(onWorkerEvent);
@@ -91,10 +141,11 @@ function onWorkerEvent(ev: WorkerEvent): void {
       state.kernel = ev.kernel;
       state.registered = ev.detectors;
       renderDetectors(ev.detectors);
+      refreshParams();
       return;
     case 'start':
-      currentDetector = ev.detector;
-      history.set(ev.detector, new Map());
+      history.start(ev.detector);
+      addLossOption(ev.detector);
       say(`fitting ${ev.detector} (${ev.index + 1} of ${ev.total})…`);
       return;
     case 'progress':
@@ -104,12 +155,16 @@ function onWorkerEvent(ev: WorkerEvent): void {
       if (!ctx) return;
       outcomes.push(outcomeOf(ev.result, ctx));
       state.metrics[ev.result.detector] = outcomes[outcomes.length - 1].metrics;
+      state.fits[ev.result.detector] = { fitSeconds: ev.result.fitSeconds, steps: lastStep.get(ev.result.detector) ?? 0 };
       showResults();
       return;
     case 'done':
+      // The run is over: the loss chart moves to the detector the results show (unless the user picked one).
+      if (lossFollowsFit) showLossOf(byId<HTMLSelectElement>('view').value);
       finish('done', `done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       return;
     case 'cancelled':
+      state.cancelMs = cancelledAt === null ? null : performance.now() - cancelledAt;
       finish('cancelled', 'cancelled');
       return;
     case 'error':
@@ -136,12 +191,8 @@ function finish(phase: AppState['phase'], text: string): void {
 
 let pendingDraw = false;
 function onProgress(ev: Extract<WorkerEvent, { type: 'progress' }>): void {
-  const h = history.get(ev.detector) ?? new Map<string, [number, number][]>();
-  history.set(ev.detector, h);
-  for (const [k, v] of Object.entries(ev.metrics)) {
-    if (!h.has(k)) h.set(k, []);
-    h.get(k)!.push([ev.step, v]);
-  }
+  history.add(ev.detector, ev.step, ev.metrics);
+  lastStep.set(ev.detector, ev.step);
   const total = Number(byId('progress').dataset.total ?? 1);
   const fraction = Math.min(1, (ev.index + ev.step / Math.max(1, ev.totalSteps)) / total);
   state.progress = fraction;
@@ -151,7 +202,7 @@ function onProgress(ev: Extract<WorkerEvent, { type: 'progress' }>): void {
   byId('eta').textContent =
     `${Math.round(fraction * 100)}% · about ${eta.toFixed(1)} s left (at most: early stopping may end sooner)`;
   say(`fitting ${ev.detector}: ${ev.unit} ${ev.step} of ${ev.totalSteps}`);
-  if (!pendingDraw) {
+  if (!pendingDraw && byId<HTMLSelectElement>('loss-detector').value === ev.detector) {
     pendingDraw = true;
     requestAnimationFrame(() => {
       pendingDraw = false;
@@ -160,19 +211,32 @@ function onProgress(ev: Extract<WorkerEvent, { type: 'progress' }>): void {
   }
 }
 
-/** The loss chart of the detector being fitted: ABC's normal and anomaly losses, else its first metric. */
+/** Adds a detector to the loss chart's choice; the chart moves to it while it follows the fit. */
+function addLossOption(detector: string): void {
+  const select = byId<HTMLSelectElement>('loss-detector');
+  if (![...select.options].some((o) => o.value === detector)) select.append(el('option', { value: detector, text: detector }));
+  if (lossFollowsFit) {
+    select.value = detector;
+    drawLoss();
+  }
+}
+
+/** Shows the losses of a detector the user picked (in the loss chart's choice or the results' one). */
+function showLossOf(detector: string): void {
+  const select = byId<HTMLSelectElement>('loss-detector');
+  if (![...select.options].some((o) => o.value === detector)) return;
+  lossFollowsFit = false;
+  select.value = detector;
+  drawLoss();
+}
+
+/** The loss chart of the detector chosen in `#loss-detector`: ABC's normal and anomaly losses, else its loss. */
 function drawLoss(): void {
-  const h = history.get(currentDetector);
-  if (!h) return;
-  const keys = h.has('lossNormal') && h.has('lossAnomaly') ? ['lossNormal', 'lossAnomaly'] : [...h.keys()].slice(0, 1);
-  const colors: Record<string, string> = { lossNormal: '#1f77b4', lossAnomaly: '#ff7f0e' };
-  const names: Record<string, string> = { lossNormal: 'normal loss', lossAnomaly: 'anomaly loss' };
-  const series: Series[] = keys.map((k) => ({
-    name: `${currentDetector}: ${names[k] ?? k}`,
-    color: colors[k] ?? '#2ca02c',
-    points: h.get(k)!,
-  }));
+  const detector = byId<HTMLSelectElement>('loss-detector').value;
+  const series = history.series(detector);
   drawLines(byId<HTMLCanvasElement>('loss-chart'), series, { xLabel: 'epoch / iteration', yLabel: 'training loss' });
+  state.lossChart = { detector, series: series.map((s) => s.name), points: series.map((s) => s.points.length) };
+  byId('loss-caption').textContent = detector && series.length === 0 ? `${detector} reports no loss while fitting` : '';
 }
 
 function showResults(): void {
@@ -199,34 +263,51 @@ function showSelected(): void {
   if (o && ctx) renderDetector(o, ctx);
 }
 
-function train(): void {
-  if (!csv || client.busy) return;
+/** Reads the form, has the data worker build the dataset, and starts the fit in the training worker. */
+async function train(): Promise<void> {
+  if (!loaded || client.busy || building) return;
   clearError();
+  state.phase = 'preparing';
   const { choice, detectors } = readChoice();
   let ds: Dataset;
+  let requests: DetectorRequest[];
+  let epochs: number;
+  building = true;
+  byId<HTMLButtonElement>('train').disabled = true;
   try {
-    ds = buildDataset(csv.text, csv.name, choice);
-    if (detectors.length === 0) throw new Error('no detector is ticked: tick at least one');
+    if (detectors.length === 0) throw new ValidationError('param', 'no detector is ticked: tick at least one');
+    epochs = epochBudget();
+    requests = readParams(state.registered, detectors);
+    ds = await data.build(choice);
     if (!ds.labels) {
       const supervised = detectors.filter((d) => state.registered.find((r) => r.name === d)?.supervision === 'supervised');
       if (supervised.length)
-        throw new Error(`${supervised.join(', ')} need labels: choose a label or kind column, or untick them`);
+        throw new ValidationError(
+          'labels',
+          `${supervised.join(', ')} need labels: choose a label or kind column, or untick them`,
+        );
     }
   } catch (e) {
     state.phase = 'error';
     showError(e);
     return;
+  } finally {
+    building = false;
+    byId<HTMLButtonElement>('train').disabled = false;
   }
-  const epochs = Number(byId<HTMLInputElement>('epochs').value) || 100;
   const seed = Number(byId<HTMLInputElement>('seed').value) || 0;
   const testFraction = Number(byId<HTMLInputElement>('test-fraction').value) || 0.3;
-  const split = splitRows(ds.labels, ds.unknown, { testFraction, seed });
-  const cols = ds.X.cols;
-  const grid = cols === 2 ? { size: 64, box: boxAround(ds.X.data, ds.X.rows) } : null;
-  ctx = { ds, split, grid };
+  const scaler = byId<HTMLSelectElement>('scaler').value as ScalerChoice;
+  const plan = planFit(ds, { detectors: requests, epochs, seed, testFraction, scaler });
+  ctx = { ds, split: plan.split, grid: plan.grid };
   outcomes = [];
-  history = new Map();
+  history = new LossHistory();
+  lastStep = new Map();
+  lossFollowsFit = true;
+  byId('loss-detector').replaceChildren();
   state.metrics = {};
+  state.fits = {};
+  state.lossChart = null;
   state.progress = 0;
   state.phase = 'training';
   byId('training').hidden = false;
@@ -236,18 +317,7 @@ function train(): void {
   setTraining(true);
   started = performance.now();
   say('starting…');
-  client.fit({
-    X: Float32Array.from(ds.X.data),
-    rows: ds.X.rows,
-    cols,
-    featureNames: [...(ds.X.featureNames ?? [])],
-    labels: ds.labels ? Uint8Array.from(ds.labels) : null,
-    train: Uint32Array.from(split.train),
-    detectors: detectors.map((name) => ({ name })),
-    settings: { epochs, seed },
-    scaler: byId<HTMLSelectElement>('scaler').value as ScalerChoice,
-    grid: grid ? makeGrid(grid.size, grid.box) : null,
-  });
+  client.fit(plan.job);
 }
 
 async function scoreFile(file: File): Promise<void> {
@@ -261,7 +331,12 @@ async function scoreFile(file: File): Promise<void> {
     const prefer = new URLSearchParams(location.search).get('provider') === 'wasm' ? 'wasm' : 'webgpu';
     const model = await openModel(o.result.onnx, prefer);
     const t0 = performance.now();
-    const scores = await scoreCsv(model.detector, await file.text(), file.name);
+    const X = await data.matrixFor(
+      { kind: 'file', file, name: file.name },
+      model.detector.featureNames ?? null,
+      model.detector.nFeatures ?? null,
+    );
+    const scores = await model.detector.scoreSamples(X);
     const ms = performance.now() - t0;
     state.scoring = { detector: name, backend: model.backend, fallbackReason: model.fallbackReason, scores: Array.from(scores) };
     status.textContent = `backend: ${model.backend}${model.fallbackReason ? ` (WebGPU not used: ${model.fallbackReason})` : ''}\n${file.name}: ${scores.length} rows scored in ${ms.toFixed(1)} ms`;
@@ -290,18 +365,42 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   const f = e.dataTransfer?.files[0];
-  if (f) void loadFile(f);
+  if (f) void load({ kind: 'file', file: f, name: f.name }, f.name);
 });
 byId<HTMLInputElement>('file').addEventListener('change', (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) void loadFile(f);
+  if (f) void load({ kind: 'file', file: f, name: f.name }, f.name);
 });
-byId('sample').addEventListener('click', () => loadText(toySampleCsv({ nPerClass: 500, seed: 0 }), 'toy-sample.csv'));
-byId('train').addEventListener('click', train);
-byId('cancel').addEventListener('click', () => client.cancel());
-byId('view').addEventListener('change', showSelected);
+byId('sample').addEventListener('click', () => void load({ kind: 'sample', nPerClass: 500, seed: 0 }, 'the toy sample'));
+byId('train').addEventListener('click', () => void train());
+byId('cancel').addEventListener('click', () => {
+  cancelledAt = performance.now();
+  client.cancel();
+});
+byId('view').addEventListener('change', () => {
+  showSelected();
+  showLossOf(byId<HTMLSelectElement>('view').value);
+});
+byId('loss-detector').addEventListener('change', () => showLossOf(byId<HTMLSelectElement>('loss-detector').value));
+// A parameter's text is checked as the user leaves its input, with the command line's message when it is bad.
+byId('params').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const message = checkParamInput(state.registered, input);
+  if (message !== null) {
+    input.dataset.error = message;
+    showError(new Error(message));
+  } else {
+    if (state.error !== null && state.error === input.dataset.error) clearError();
+    delete input.dataset.error;
+  }
+});
+// The parameter controls follow the ticked detectors, the feature count (the 2-D network) and the epoch budget.
+byId('setup').addEventListener('change', (e) => {
+  const target = e.target as HTMLElement;
+  if (target.closest('#features, #detectors') || target.id === 'epochs' || target.id === 'seed') refreshParams();
+});
 byId<HTMLInputElement>('score-file').addEventListener('change', (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
   if (f) void scoreFile(f);
 });
-registerIsolationWorker();
+registerServiceWorker();

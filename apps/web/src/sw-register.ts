@@ -1,22 +1,25 @@
 /**
- * Registers `coi-sw.js`, a service worker that adds COOP/COEP headers to every response, where the page is served
- * without them (a static host such as GitHub Pages), then reloads once so the page becomes cross-origin isolated
- * (SharedArrayBuffer, onnxruntime-web threads). Does nothing where the server already sends the headers (Vite's
- * dev and preview servers here) or where service workers are unavailable.
+ * Registers the app's service worker (`coi-sw.js`, built from src/sw/coi-sw.js) in the static build: it caches the
+ * app for offline use, and where the page is served without COOP/COEP headers (a static host such as GitHub Pages)
+ * it adds them to every response; the page then reloads once so it becomes cross-origin isolated
+ * (SharedArrayBuffer, the engine's shared wasm arena, onnxruntime-web threads). Does nothing under `vite dev` or
+ * where service workers are unavailable (not a secure context).
  */
-export function registerIsolationWorker(): void {
-  if (globalThis.crossOriginIsolated || !('serviceWorker' in navigator) || !window.isSecureContext) return;
+export function registerServiceWorker(): void {
+  if (import.meta.env.MODE === 'development' || !('serviceWorker' in navigator) || !window.isSecureContext) return;
   const key = 'abc-coi-reloaded';
+  const needsReload = !globalThis.crossOriginIsolated && !sessionStorage.getItem(key);
   navigator.serviceWorker
     .register(`${import.meta.env.BASE_URL}coi-sw.js`)
     .then((reg) => {
-      if (sessionStorage.getItem(key)) return;
+      if (!needsReload) return;
       const reload = () => {
         sessionStorage.setItem(key, '1');
         location.reload();
       };
-      if (reg.active && !navigator.serviceWorker.controller) reload();
+      if (reg.active)
+        reload(); // installed earlier: a plain reload goes through it
       else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
     })
-    .catch(() => undefined);
+    .catch(() => undefined); // offline: the update check fails, the installed worker keeps serving
 }

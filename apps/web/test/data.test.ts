@@ -6,6 +6,7 @@ import { previewCsv } from '../src/data/inspect.js';
 import { toySampleCsv } from '../src/data/sample.js';
 import { splitRows } from '../src/data/split.js';
 import { precisionRecallAt, rocCurve } from '../src/eval/metrics.js';
+import { fmtCount } from '../src/ui/dom.js';
 
 const choice = { label: null, kind: 'kind', roles: {}, features: ['x', 'y'] };
 
@@ -49,5 +50,9 @@ describe('data', () => {
       { fpr: 1, tpr: 1 },
     ]);
     expect(precisionRecallAt([0.9, 0.8, 0.1, 0.6], [1, 0, 0, 1], 0.5)).toEqual({ precision: 2 / 3, recall: 1, flagged: 3 });
+  });
+
+  it('writes row counts with thousands separators', () => {
+    expect([0, 999, 1000, 100000, 1234567, -4200].map(fmtCount)).toEqual(['0', '999', '1,000', '100,000', '1,234,567', '-4,200']);
   });
 });

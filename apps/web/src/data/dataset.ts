@@ -23,8 +23,15 @@ export interface Dataset {
   labels: Uint8Array | null;
   /** 1 = an anomaly of a held-out kind: never used in training, reported apart. */
   unknown: Uint8Array;
-  /** Each row's kind (or label) as text, for the tables. */
-  tags: string[];
+  /** Each row's kind (or label) as an index into {@link Dataset.tagNames}, for the tables. */
+  tagCodes: Uint32Array;
+  /** The distinct kind (or label) texts; `''` where the file has neither. */
+  tagNames: string[];
+}
+
+/** The kind (or label) text of row `i`. */
+export function tagOf(ds: Pick<Dataset, 'tagCodes' | 'tagNames'>, i: number): string {
+  return ds.tagNames[ds.tagCodes[i]];
 }
 
 /** The role a kind value has unless the user says otherwise: `normal` and `unknown` by name, others `known`. */
@@ -40,15 +47,30 @@ function cellText(column: TableColumn, i: number): string {
   return v === null ? '' : String(v);
 }
 
+/** Interns texts: each distinct one gets a code, in order of first appearance. */
+class Tags {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  code(text: string): number {
+    let k = this.index.get(text);
+    if (k === undefined) {
+      k = this.names.length;
+      this.names.push(text);
+      this.index.set(text, k);
+    }
+    return k;
+  }
+}
+
 /**
- * Builds the dataset the worker fits on. The errors are the library's own, with their messages: `parseCsv`'s for
+ * Builds the dataset the worker fits on from a CSV (text or UTF-8 bytes). The errors are the library's own, with their messages: `parseCsv`'s for
  * an empty or ragged file and for a label column that is not 0/1, core's `tableToMatrix` for a text column
  * chosen as a feature, core's `validateMatrix` for missing or infinite values and a file without rows.
  *
  * @example
  * const ds = buildDataset(text, 'toy.csv', { label: null, kind: 'kind', roles: {}, features: ['x', 'y'] });
  */
-export function buildDataset(text: string, name: string, choice: DatasetChoice): Dataset {
+export function buildDataset(text: string | Uint8Array, name: string, choice: DatasetChoice): Dataset {
   const { table: t, labels: fileLabels } = parseCsv(text, { name, label: choice.label ?? undefined });
   if (choice.features.length === 0) throw new ValidationError('empty', 'no feature column is chosen: tick at least one');
   const index = new Map(t.names.map((n, j) => [n, j]));
@@ -68,7 +90,8 @@ export function buildDataset(text: string, name: string, choice: DatasetChoice):
   const n = X.rows;
   const unknown = new Uint8Array(n);
   let labels: Uint8Array | null = fileLabels ?? null;
-  const tags: string[] = new Array(n);
+  const tags = new Tags();
+  const tagCodes = new Uint32Array(n);
   if (choice.kind !== null) {
     const kinds = pick(choice.kind);
     const derived = new Uint8Array(n);
@@ -77,11 +100,11 @@ export function buildDataset(text: string, name: string, choice: DatasetChoice):
       const role = choice.roles[v] ?? defaultRole(v);
       derived[i] = role === 'normal' ? 0 : 1;
       unknown[i] = role === 'unknown' ? 1 : 0;
-      tags[i] = v;
+      tagCodes[i] = tags.code(v);
     }
     labels ??= derived;
   } else {
-    for (let i = 0; i < n; i++) tags[i] = labels ? String(labels[i]) : '';
+    for (let i = 0; i < n; i++) tagCodes[i] = tags.code(labels ? String(labels[i]) : '');
   }
-  return { X, labels, unknown, tags };
+  return { X, labels, unknown, tagCodes, tagNames: tags.names };
 }

@@ -26,7 +26,7 @@ export interface CsvPreview {
  * @example
  * previewCsv('x,kind\n1,normal\n', 'a.csv').columns; // [{ name: 'x', type: 'number', ... }, { name: 'kind', type: 'string', ... }]
  */
-export function previewCsv(text: string, name: string, headRows = 8): CsvPreview {
+export function previewCsv(text: string | Uint8Array, name: string, headRows = 8): CsvPreview {
   const { table } = parseCsv(text, { name });
   const columns: ColumnInfo[] = table.names.map((n, j) => {
     const col = table.columns[j];

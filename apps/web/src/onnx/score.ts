@@ -1,5 +1,4 @@
-import { type BackendUnavailableError, ValidationError, table, tableToMatrix, validateMatrix } from '@abc/core';
-import { parseCsv } from '@abc/eval';
+import type { BackendUnavailableError } from '@abc/core';
 import { OnnxDetector, type OnnxBackend } from '@abc/onnx-export';
 
 /** An exported model opened in onnxruntime-web, and which backend it runs on. */
@@ -28,33 +27,4 @@ export async function openModel(bytes: Uint8Array, prefer: 'webgpu' | 'wasm' = '
     },
   });
   return { detector, backend: detector.activeBackend ?? prefer, fallbackReason };
-}
-
-/**
- * Scores a CSV with an opened model: its fit-time feature columns are picked by name (others, a label column
- * included, are ignored); a missing one is an error naming it, as for the CLI.
- *
- * @example
- * const scores = await scoreCsv(model.detector, text, 'new.csv');
- */
-export async function scoreCsv(detector: OnnxDetector, text: string, name: string): Promise<Float32Array> {
-  const { table: t } = parseCsv(text, { name });
-  const names = detector.featureNames ?? t.names.slice(0, detector.nFeatures);
-  const index = new Map(t.names.map((n, j) => [n, j]));
-  const missing = names.find((n) => !index.has(n));
-  if (missing !== undefined) {
-    throw new ValidationError(
-      'feature-names',
-      `${name}: column "${missing}" that the model was fitted on is missing; the header has ${t.names.map((h) => `"${h}"`).join(', ')}`,
-    );
-  }
-  const X = validateMatrix(
-    tableToMatrix(
-      table(
-        names,
-        names.map((n) => t.columns[index.get(n)!]),
-      ),
-    ),
-  );
-  return detector.scoreSamples(X);
 }

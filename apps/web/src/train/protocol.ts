@@ -1,7 +1,7 @@
 /**
  * The messages between the page and the training worker. Arrays travel as transferable typed arrays.
  */
-import type { Params } from '@abc/core';
+import type { ParamSpace, Params } from '@abc/core';
 
 /** The scaler step of the pipeline: z-scores (default), min-max to [0, 1], or none. */
 export type ScalerChoice = 'standard' | 'minmax' | 'none';
@@ -36,6 +36,8 @@ export interface DetectorInfo {
   name: string;
   supervision: 'supervised' | 'unsupervised';
   description: string;
+  /** Its declared parameters (plain data), for the page's parameter controls and their validation. */
+  paramSpace: ParamSpace;
 }
 
 /** What one fitted detector gives back. */

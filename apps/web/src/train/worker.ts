@@ -29,7 +29,12 @@ async function start(): Promise<void> {
   emit({
     type: 'ready',
     kernel: describeSelection(selection),
-    detectors: listDetectors().map((e) => ({ name: e.name, supervision: e.supervision, description: e.description })),
+    detectors: listDetectors().map((e) => ({
+      name: e.name,
+      supervision: e.supervision,
+      description: e.description,
+      paramSpace: e.paramSpace,
+    })),
   });
 }
 

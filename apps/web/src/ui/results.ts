@@ -1,4 +1,4 @@
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, tagOf } from '../data/dataset.js';
 import type { Split } from '../data/split.js';
 import { heldOutMetrics, histogram, precisionRecallAt, rocCurve, type HeldOutMetrics } from '../eval/metrics.js';
 import type { DetectorResult } from '../train/protocol.js';
@@ -170,7 +170,7 @@ function renderTop(o: Outcome, ds: Dataset, count = 15): void {
     el('tr', {}, [
       el('td', { text: String(i + 1) }),
       ...names.map((_, j) => el('td', { text: String(Number(ds.X.data[i * ds.X.cols + j].toPrecision(5))) })),
-      el('td', { text: ds.tags[i] }),
+      el('td', { text: tagOf(ds, i) }),
       el('td', { text: s[i].toPrecision(5) }),
     ]),
   );

@@ -1,7 +1,7 @@
 import type { CsvPreview } from '../data/inspect.js';
 import { defaultRole, type DatasetChoice, type KindRole } from '../data/dataset.js';
 import type { DetectorInfo } from '../train/protocol.js';
-import { byId, el } from './dom.js';
+import { byId, el, fmtCount } from './dom.js';
 
 /** Detectors ticked by default. */
 const DEFAULT_DETECTORS = new Set(['abc']);
@@ -29,7 +29,7 @@ export function renderPreview(p: CsvPreview): void {
     ),
   );
   byId('preview').replaceChildren(el('table', { 'aria-label': 'first rows of the file' }, [head, ...body]));
-  byId('data-status').textContent = `${p.name}: ${p.rows} rows, ${p.columns.length} columns. First rows:`;
+  byId('data-status').textContent = `${p.name}: ${fmtCount(p.rows)} rows, ${p.columns.length} columns. First rows:`;
 }
 
 /** Fills the label, kind and feature controls for a loaded CSV, with defaults from the column names and types. */
