@@ -4,7 +4,15 @@
  * them are exactly the k-nearest list), and the training rows are kept once instead of once per member.
  * The scores equal those of `new KNN({ nNeighbors: k, method: 'largest' })` and `new LOF({ nNeighbors: k })`.
  */
-import { ModelFormatError, matrix, tensor, type Matrix, type ModelState, type Tensor } from '@abc/core';
+import {
+  ModelFormatError,
+  matrix,
+  tensor,
+  type Matrix,
+  type ModelState,
+  type NeighboursExportSpec,
+  type Tensor,
+} from '@abc/core';
 import { aggregate } from './knn.js';
 import { lrdRatios, reachabilityDensity } from './lof.js';
 import { kNearest } from './neighbours/index.js';
@@ -101,6 +109,34 @@ export async function scoreNeighbourMembers(model: NeighbourMembers, Q: Matrix):
     out.lof.push(lrdRatios(model.lrd[m], i, k, reachabilityDensity(d, i, k, model.kDistance[m])));
   });
   return out;
+}
+
+/**
+ * The members' export specs (`NeighboursExportSpec`, see `@abc/core`), KNN members then LOF members in list order:
+ * the (standardized) training rows, k, and for LOF each training row's k-distance and lrd. Every spec holds the
+ * training rows (one shared `Float32Array`); the ONNX graph scores new rows as {@link scoreNeighbourMembers}.
+ *
+ * @example
+ * const { knn, lof } = neighbourMembersExportSpecs(model);
+ * knn[0].k; // the first KNN member's k
+ */
+export function neighbourMembersExportSpecs(model: NeighbourMembers): {
+  knn: NeighboursExportSpec[];
+  lof: NeighboursExportSpec[];
+} {
+  const { reference: r } = model;
+  const reference = Float32Array.from(r.data);
+  const base = { kind: 'neighbours', nFeatures: r.cols, nReference: r.rows, reference } as const;
+  return {
+    knn: model.knn.map((k) => ({ ...base, score: 'largest', k })),
+    lof: model.lof.map((k, m) => ({
+      ...base,
+      score: 'lof',
+      k,
+      kDistance: Float64Array.from(model.kDistance[m]),
+      lrd: Float64Array.from(model.lrd[m]),
+    })),
+  };
 }
 
 /** The state of the neighbour members: k lists in `meta`, the rows once, each LOF member's k-distances and lrds. */

@@ -6,7 +6,9 @@ import {
   defineParams,
   matrix,
   withCommonParams,
+  type AugmentedExportSpec,
   type DataLike,
+  type DetectorExportSpec,
   type FitContext,
   type JsonValue,
   type Labels,
@@ -27,6 +29,7 @@ import {
 } from './xgbod-members.js';
 import {
   fitNeighbourMembers,
+  neighbourMembersExportSpecs,
   neighbourMembersFromState,
   neighbourMembersToState,
   scoreNeighbourMembers,
@@ -188,6 +191,45 @@ export class XGBOD extends BaseDetector<XGBODParams, XGBODModel> {
    */
   async augment(X: DataLike): Promise<Matrix> {
     return augmentRows(this.model, this.checkScoringInput(X));
+  }
+
+  /**
+   * The export spec (`AugmentedExportSpec`, see `@abc/core`): every member's spec in column order (the KNN and LOF
+   * members as `neighbours` specs on the standardized training rows; the HBOS, OCSVM and forest members their own),
+   * mean 0 and std 1 (the member scores enter the boosting as they are), the training standardization as `scaler`
+   * with `scaled` = 1 for the KNN, LOF and OCSVM members, the boosting's `'sum-sigmoid'` tree spec as the head, and
+   * the threshold. The ONNX graph `@abc/onnx-export` builds from it scores new rows as `scoreSamples` does.
+   * Each KNN and LOF member carries the training rows, so the file holds them once per such member (16 times with
+   * the standard members); the exporter refuses a neighbour spec above its size limit (`NEIGHBOURS_MAX_VALUES`).
+   *
+   * @example
+   * const bytes = toOnnx(await new XGBOD({ members: 'fast' }).fit(X, y)); // from @abc/onnx-export
+   */
+  toExportSpec(): AugmentedExportSpec {
+    const model = this.model;
+    const d = this.nFeatures!;
+    const nb = model.neighbours ? neighbourMembersExportSpecs(model.neighbours) : { knn: [], lof: [] };
+    let a = 0;
+    let b = 0;
+    let k = 0;
+    const members: DetectorExportSpec[] = model.members.map((m) => {
+      if (m.family === 'knn') return nb.knn[a++];
+      if (m.family === 'lof') return nb.lof[b++];
+      return model.detectors[k++].toExportSpec();
+    });
+    const M = members.length;
+    const standard = model.scaler.toExportSpec() as Extract<ReturnType<StandardScaler['toExportSpec']>, { kind: 'standard' }>;
+    return {
+      kind: 'augmented',
+      nFeatures: d,
+      members,
+      mean: new Float64Array(M),
+      std: new Float64Array(M).fill(1),
+      scaler: { center: Float64Array.from(standard.mean64!), scale: Float64Array.from(standard.std64!) },
+      scaled: Uint8Array.from(model.members, (m) => (isStandardized(m.family) ? 1 : 0)),
+      head: model.booster.toExportSpec(),
+      ...(this.threshold === undefined ? {} : { threshold: this.threshold }),
+    };
   }
 
   protected async fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<XGBODModel> {

@@ -280,9 +280,42 @@ export type DetectorExportSpec =
   | FeatureResidualExportSpec
   | ClassicalExportSpec;
 
-/** Transformers: x' = (x − min) · scale; x' = (x − mean) / std; NaN replaced by fill. */
+/**
+ * Transformers: x' = (x − min) · scale; x' = (x − mean) / std; NaN replaced by fill.
+ *
+ * The optional float64 fields (given by core's scalers) let an exporter repeat the TypeScript arithmetic exactly:
+ * `minmax` with `dataMin64`, `scale64` and `offset64` means x' = fround((x − dataMin64[j]) · scale64[j] + offset64),
+ * `standard` with `mean64` and `std64` means x' = fround((x − mean64[j]) / std64[j]), each in float64 and rounded
+ * to float32 once (as `MinMaxScaler`/`StandardScaler.transform`). Detectors whose scores jump exactly at training
+ * values (HBOS, ECOD, COPOD) then see the same float32 values in the graph as in TypeScript; the float32 fields
+ * alone can land a value a float32 step away. Where present they replace the float32 fields' formula.
+ *
+ * @example
+ * const spec: TransformerExportSpec = {
+ *   kind: 'standard', mean: Float32Array.of(2), std: Float32Array.of(3),
+ *   mean64: Float64Array.of(2), std64: Float64Array.of(3),
+ * };
+ */
 export type TransformerExportSpec =
-  | { kind: 'minmax'; min: Float32Array; scale: Float32Array }
-  | { kind: 'standard'; mean: Float32Array; std: Float32Array }
+  | {
+      kind: 'minmax';
+      min: Float32Array;
+      scale: Float32Array;
+      /** Per feature, the training minimum (float64): x' = fround((x − dataMin64[j]) · scale64[j] + offset64). */
+      dataMin64?: Float64Array;
+      /** Per feature, the float64 scale (with `dataMin64`). */
+      scale64?: Float64Array;
+      /** The output range's lower end, added after the scaling (with `dataMin64`; 0 when absent). */
+      offset64?: number;
+    }
+  | {
+      kind: 'standard';
+      mean: Float32Array;
+      std: Float32Array;
+      /** Per feature, the float64 centre: x' = fround((x − mean64[j]) / std64[j]). */
+      mean64?: Float64Array;
+      /** Per feature, the float64 divisor (with `mean64`). */
+      std64?: Float64Array;
+    }
   | { kind: 'impute'; fill: Float32Array }
   | { kind: 'onehot'; [key: string]: unknown };

@@ -101,7 +101,10 @@ export class MinMaxScaler extends BaseTransformer<MinMaxScalerParams, MinMaxMode
     return mapColumns(Xm, (v, j) => (v - fmin) / m.scale[j] + m.dataMin[j]);
   }
 
-  /** `{ kind: 'minmax', min, scale }` with `x' = (x − min) · scale` (see the class notes). Not available with `clip`. */
+  /**
+   * `{ kind: 'minmax', min, scale }` with `x' = (x − min) · scale` (see the class notes), plus the float64
+   * `dataMin64`, `scale64`, `offset64` that repeat `transform` exactly. Not available with `clip`.
+   */
   toExportSpec(): TransformerExportSpec {
     const m = this.model;
     if (this.params.clip) {
@@ -114,7 +117,14 @@ export class MinMaxScaler extends BaseTransformer<MinMaxScalerParams, MinMaxMode
       min[j] = m.dataMin[j] - this.params.min / m.scale[j];
       scale[j] = m.scale[j];
     }
-    return { kind: 'minmax', min, scale };
+    return {
+      kind: 'minmax',
+      min,
+      scale,
+      dataMin64: m.dataMin.slice(),
+      scale64: m.scale.slice(),
+      offset64: this.params.min,
+    };
   }
 
   protected override asMatrix(X: Matrix | Table): Matrix {
@@ -244,10 +254,19 @@ export class StandardScaler extends BaseTransformer<StandardScalerParams, Standa
     return mapColumns(Xm, (v, j) => v * m.std[j] + m.center[j]);
   }
 
-  /** `{ kind: 'standard', mean, std }`: `x' = (x − mean) / std` (mean 0 without `withMean`, std 1 without `withStd`). */
+  /**
+   * `{ kind: 'standard', mean, std }`: `x' = (x − mean) / std` (mean 0 without `withMean`, std 1 without `withStd`),
+   * plus the float64 `mean64`, `std64` that repeat `transform` exactly.
+   */
   toExportSpec(): TransformerExportSpec {
     const m = this.model;
-    return { kind: 'standard', mean: Float32Array.from(m.center), std: Float32Array.from(m.std) };
+    return {
+      kind: 'standard',
+      mean: Float32Array.from(m.center),
+      std: Float32Array.from(m.std),
+      mean64: m.center.slice(),
+      std64: m.std.slice(),
+    };
   }
 
   protected override asMatrix(X: Matrix | Table): Matrix {

@@ -184,7 +184,15 @@ describe('MinMaxScaler', () => {
     const hand = new MinMaxScaler({ min: -1, max: 1 }).fit(toMatrix([[0], [4]]));
     const spec = hand.toExportSpec();
     // scale 2/4 = 0.5; min' = 0 − (−1)/0.5 = 2: x' = (x − 2) · 0.5 maps 0 → −1 and 4 → 1.
-    expect(spec).toEqual({ kind: 'minmax', min: Float32Array.of(2), scale: Float32Array.of(0.5) });
+    // With the float64 fields that repeat transform exactly: (x − 0) · 0.5 + (−1).
+    expect(spec).toEqual({
+      kind: 'minmax',
+      min: Float32Array.of(2),
+      scale: Float32Array.of(0.5),
+      dataMin64: Float64Array.of(0),
+      scale64: Float64Array.of(0.5),
+      offset64: -1,
+    });
     expect(() => new MinMaxScaler({ clip: true }).fit(m(S.X)).toExportSpec()).toThrow(UnsupportedExportError);
   });
 
