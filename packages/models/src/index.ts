@@ -32,6 +32,8 @@ export {
   deepSadParamSpace,
   CENTRE_EPS,
   SAD_LOSS_EPS,
+  lrAtEpoch,
+  LR_MILESTONE_GAMMA,
   trainDeepSAD,
   randomDeepSADPlan,
   type DeepSADParams,
