@@ -1,27 +1,36 @@
 // Load benchmark of `abc serve` (not a test): requests/s and latency p50/p99 with autocannon on loopback, for a
 // 2-feature ABC and an MNIST-size ABC (784 inputs, encoder 300-100-20), at 1 and 64 rows per request, 1 and 64
-// connections, dynamic batching on (max batch 1024) and off (max batch 1), beside in-process onnxruntime-node
-// (OnnxDetector) at the same batch sizes. Requests carry X as Triton binary tensor data.
+// connections, dynamic batching on (max batch 1024) and off (max batch 1). After every cell it reads the batches
+// the server actually ran from the statistics endpoint (GET /v2/models/NAME/stats: executions per batch size) and
+// times in-process onnxruntime-node `session.run` on the same ONNX file at the mean formed batch size (rounded), in
+// this process while the server idles, so each row compares served rows/s with in-process rows/s at those batches.
+// Why the mean: a run of b rows costs about a + c·b, so the runs the server made cost as many runs of the mean size.
+// Requests carry X as Triton binary tensor data and ask for `score` only.
 //
-//   pnpm --filter @abc/serve bench            (or: tsx --conditions=@abc/source packages/serve/bench/load.ts)
-//   BENCH_SECONDS=5 BENCH_WORKERS=2 ...      (defaults: 3 s per cell, 2 workers)
+//   pnpm --filter @abc/serve bench            (or: node --import tsx --conditions=@abc/source packages/serve/bench/load.ts)
+//   BENCH_SECONDS=5 BENCH_WORKERS=1 BENCH_CELLS=mnist/1/64/on ...   (defaults: 3 s per cell, 2 workers, every cell)
 //
-// The server runs in a child process; autocannon, the server and its workers share this machine's cores.
+// The server runs in a child process; autocannon, the server, its workers and the in-process timing share this
+// machine's cores (print the load average beside the numbers). The last column compares CPU time per row (the server
+// process's, all threads, from its process_cpu_seconds_total; this process's for in-process), which other load on
+// the machine disturbs far less than rates do.
 import '@abc/models';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import ort from 'onnxruntime-node';
 import { createDetector, matrix } from '@abc/core';
-import { OnnxDetector } from '@abc/onnx-export';
+import type { ModelStat } from '../src/index.js';
 import { writeOnnxModel } from '../test/helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
+const only = process.env.BENCH_CELLS?.split(',');
 
 function randomMatrix(rows: number, cols: number, seed: number) {
   let a = seed;
@@ -44,26 +53,35 @@ function binaryBody(rows: number, cols: number): { body: Buffer; headerLength: n
   return { body: Buffer.concat([json, Buffer.from(X.data.buffer)]), headerLength: json.length };
 }
 
-async function inProcess(det: OnnxDetector, rows: number, cols: number): Promise<number> {
+/**
+ * In-process `session.run` at `rows` rows (default session options: every core intra-op): calls per second, and
+ * CPU microseconds per row (this process's, all threads).
+ */
+async function inProcess(
+  session: ort.InferenceSession,
+  rows: number,
+  cols: number,
+): Promise<{ calls: number; cpuPerRow: number }> {
   const X = randomMatrix(rows, cols, 3);
-  for (let i = 0; i < 20; i++) await det.run(X, ['score']);
+  const feed = { X: new ort.Tensor('float32', X.data, [rows, cols]) };
+  for (let i = 0; i < 20; i++) await session.run(feed, ['score']);
   let n = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    await det.run(X, ['score']);
+  while (performance.now() - t0 < Math.min(2, seconds) * 1000) {
+    await session.run(feed, ['score']);
     n++;
   }
-  return (n * 1000) / (performance.now() - t0);
+  const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { calls: (n * 1000) / elapsed, cpuPerRow: (cpu.user + cpu.system) / (n * rows) };
 }
 
 async function startChild(dir: string, maxBatchSize: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(
-    join(root, 'node_modules/.bin/tsx'),
-    ['--conditions=@abc/source', join(here, 'server.ts'), dir, String(maxBatchSize), String(workers)],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@abc/source', join(here, 'server.ts'), dir, String(maxBatchSize), String(workers)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((ok) => child.stdout!.once('data', (c: Buffer) => ok(c.toString().trim())));
   return {
@@ -76,51 +94,115 @@ async function startChild(dir: string, maxBatchSize: number): Promise<{ url: str
   };
 }
 
-async function load(url: string, model: string, rows: number, cols: number, connections: number) {
-  const { body, headerLength } = binaryBody(rows, cols);
+/** The server process's CPU seconds so far (all its threads), from its Prometheus metrics. */
+async function serverCpu(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('abc_serve_process_cpu_seconds_total '));
+  return Number(line?.split(' ')[1]);
+}
+
+async function modelStat(url: string, model: string): Promise<ModelStat> {
+  const res = await fetch(`${url}/v2/models/${model}/stats`);
+  return ((await res.json()) as { model_stats: ModelStat[] }).model_stats[0];
+}
+
+/** The runs made between two statistics readings: their count, rows, mean and (run-weighted) median batch size. */
+function formedBatches(before: ModelStat, after: ModelStat) {
+  const counts = new Map<number, number>();
+  for (const b of after.batch_stats) counts.set(b.batch_size, b.compute_infer.count);
+  for (const b of before.batch_stats) counts.set(b.batch_size, (counts.get(b.batch_size) ?? 0) - b.compute_infer.count);
+  const sizes = [...counts].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+  const runs = sizes.reduce((a, [, c]) => a + c, 0);
+  const rows = sizes.reduce((a, [s, c]) => a + s * c, 0);
+  let seen = 0;
+  let median = 0;
+  for (const [s, c] of sizes) {
+    seen += c;
+    if (seen >= runs / 2) {
+      median = s;
+      break;
+    }
+  }
+  return { runs, rows, mean: rows / runs, median };
+}
+
+async function load(
+  url: string,
+  path: string,
+  connections: number,
+  init: { body?: Buffer; headerLength?: number } = {},
+  duration = seconds,
+) {
   const r = await autocannon({
-    url: `${url}/v2/models/${model}/infer`,
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(headerLength) },
-    body,
+    url: `${url}${path}`,
+    method: init.body ? 'POST' : 'GET',
+    headers: init.body
+      ? { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(init.headerLength) }
+      : {},
+    body: init.body,
     connections,
-    duration: seconds,
+    duration,
   });
-  if (r.non2xx || r.errors) throw new Error(`${model}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  if (r.non2xx || r.errors) throw new Error(`${path}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'abc-serve-bench-'));
 try {
   const models = [
-    { name: 'abc2', cols: 2, params: { hidden: [10, 10], latent: 1 } },
-    { name: 'mnist', cols: 784, params: { hidden: [300, 100], latent: 20 } },
+    { name: 'abc2', label: 'ABC, 2 features', cols: 2, params: { hidden: [10, 10], latent: 1 } },
+    { name: 'mnist', label: 'ABC, 784-300-100-20', cols: 784, params: { hidden: [300, 100], latent: 20 } },
   ];
-  const local = new Map<string, number>();
+  const sessions = new Map<string, ort.InferenceSession>();
   for (const m of models) {
     const det = createDetector('abc', { ...m.params, maxEpochs: 1, batchSize: 64, seed: 1 });
     const X = randomMatrix(256, m.cols, 1);
     const y = new Uint8Array(256).map((_, i) => (i % 10 === 0 ? 1 : 0));
     await det.fit(X, y);
-    const bytes = await writeOnnxModel(dir, m.name, '1', det);
-    const onnx = await OnnxDetector.load(bytes);
-    for (const rows of [1, 64]) local.set(`${m.name}/${rows}`, await inProcess(onnx, rows, m.cols));
-    await onnx.close();
+    await writeOnnxModel(dir, m.name, '1', det);
+    sessions.set(m.name, await ort.InferenceSession.create(await readFile(join(dir, m.name, '1', 'model.onnx'))));
   }
+  const inProcessCache = new Map<string, { calls: number; cpuPerRow: number }>();
   const table: string[] = [
-    '| model | rows/request | connections | batching | requests/s | rows/s | p50 ms | p99 ms | in-process calls/s | served / in-process |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| model | rows/request | connections | batching | requests/s | rows/s | p50 ms | p99 ms | rows per run: mean, median | in-process rows/s at the mean | served / in-process | CPU µs per row: server, in-process |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const ceiling: string[] = [];
   for (const batching of [true, false]) {
     const server = await startChild(dir, batching ? 1024 : 1);
     try {
+      // Warm up (JIT, sessions, connections) before anything is measured.
+      for (const m of models) await load(server.url, `/v2/models/${m.name}/infer`, 8, binaryBody(1, m.cols), 1);
+      if (batching) {
+        // The HTTP ceiling: the same server answering GET /v2/health/live (no body, no inference).
+        for (const connections of [1, 64]) {
+          const cpu0 = await serverCpu(server.url);
+          const r = await load(server.url, '/v2/health/live', connections);
+          const cpuPerRequest = (((await serverCpu(server.url)) - cpu0) * 1e6) / r.total;
+          ceiling.push(
+            `| GET /v2/health/live | ${connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${cpuPerRequest.toFixed(1)} |`,
+          );
+        }
+      }
       for (const m of models) {
         for (const rows of [1, 64]) {
           for (const connections of [1, 64]) {
-            const r = await load(server.url, m.name, rows, m.cols, connections);
-            const lp = local.get(`${m.name}/${rows}`)!;
+            const cell = `${m.name}/${rows}/${connections}/${batching ? 'on' : 'off'}`;
+            if (only && !only.includes(cell)) continue;
+            const before = await modelStat(server.url, m.name);
+            const cpu0 = await serverCpu(server.url);
+            const r = await load(server.url, `/v2/models/${m.name}/infer`, connections, binaryBody(rows, m.cols));
+            const cpu1 = await serverCpu(server.url);
+            const formed = formedBatches(before, await modelStat(server.url, m.name));
+            const size = Math.max(1, Math.round(formed.mean));
+            const key = `${m.name}/${size}`;
+            if (!inProcessCache.has(key)) inProcessCache.set(key, await inProcess(sessions.get(m.name)!, size, m.cols));
+            const ip = inProcessCache.get(key)!;
+            const local = ip.calls * size;
+            const served = r.rps * rows;
+            const serverCpuPerRow = ((cpu1 - cpu0) * 1e6) / formed.rows;
             table.push(
-              `| ${m.name === 'abc2' ? 'ABC, 2 features' : 'ABC, 784-300-100-20'} | ${rows} | ${connections} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${(r.rps * rows).toFixed(0)} | ${r.p50} | ${r.p99} | ${lp.toFixed(0)} | ${(r.rps / lp).toFixed(2)} |`,
+              `| ${m.label} | ${rows} | ${connections} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${served.toFixed(0)} | ${r.p50} | ${r.p99} | ${formed.mean.toFixed(1)}, ${formed.median} | ${local.toFixed(0)} | ${(served / local).toFixed(2)} | ${serverCpuPerRow.toFixed(1)}, ${ip.cpuPerRow.toFixed(1)} |`,
             );
             console.error(table[table.length - 1]);
           }
@@ -130,7 +212,17 @@ try {
       await server.stop();
     }
   }
+  for (const s of sessions.values()) await s.release();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(
+    `${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpu}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end; ${workers} workers, ${seconds} s per cell\n`,
+  );
   console.log(table.join('\n'));
+  console.log(
+    `\n| HTTP ceiling | connections | requests/s | p50 ms | p99 ms | server CPU µs per request |\n|---|---|---|---|---|---|\n${ceiling.join('\n')}`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-// The server process of bench/load.ts: `tsx --conditions=@abc/source bench/server.ts DIR MAX_BATCH_SIZE WORKERS`.
+// The server process of bench/load.ts: `node --import tsx --conditions=@abc/source bench/server.ts DIR MAX_BATCH_SIZE WORKERS`.
 // Prints the URL as one line, then serves until SIGTERM.
 import { startServer } from '../src/index.js';
 

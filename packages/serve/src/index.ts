@@ -9,9 +9,31 @@
 export { createServer, startServer, OipServer, type ServeOptions, type StartedServer } from './server.js';
 export { inferOip, OipError, type InferOipOptions, type InferOipResult, type OipOutputs } from './client.js';
 export { ServeError, QueueFullError, UnavailableError, type ServeErrorCode } from './errors.js';
-export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';
+export { DynamicBatcher, type BatcherOptions, type BatchRunner, type BatchRunResult } from './batcher.js';
 export { ModelManager, type ServedModel, type BatchingOptions } from './models.js';
-export { scanRepository, parseMaxBatchSize, type RepositoryModel, type RepositoryVersion } from './repository.js';
+export { scanRepository, type RepositoryModel, type RepositoryVersion } from './repository.js';
+export { parsePbtxt, PbIdentifier, type PbMessage, type PbValue } from './pbtxt.js';
+export {
+  readTritonConfig,
+  checkTritonConfig,
+  tritonModelConfig,
+  type TritonConfigFile,
+  type TritonModelConfig,
+  type TritonTensorConfig,
+  type TritonReshape,
+  type TritonDynamicBatching,
+  type TritonInstanceGroup,
+  type ServedModelFacts,
+} from './triton-config.js';
+export {
+  ModelStats,
+  type ModelStat,
+  type ModelStatsResponse,
+  type InferenceStats,
+  type BatchStat,
+  type DurationStat,
+  type ExecutionRecord,
+} from './stats.js';
 export { ServeMetrics } from './metrics.js';
 export { WorkerPool } from './worker-pool.js';
 export { OnnxRunner, DetectorRunner, type ModelRunner, type TensorSpec } from './runners.js';

@@ -6,6 +6,8 @@ import { notFound } from './errors.js';
 import type { ServeMetrics } from './metrics.js';
 import { readModelBytes, scanRepository, type RepositoryModel, type RepositoryVersion } from './repository.js';
 import { DetectorRunner, OnnxRunner, type ModelRunner } from './runners.js';
+import { ModelStats } from './stats.js';
+import { checkTritonConfig, tritonModelConfig, type ServedModelFacts, type TritonModelConfig } from './triton-config.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** One model version being served: its runner and its batcher. */
@@ -17,11 +19,18 @@ export interface ServedModel {
   /** `max_batch_size` of the model's config.pbtxt: requests with more rows are refused (as Triton does). */
   readonly maxBatchSize: number | undefined;
   readonly signature: string;
+  /** The configuration it runs with, as `GET .../config` answers it (Triton's `ModelConfig` in JSON). */
+  readonly config: TritonModelConfig;
+  /** Its statistics since it was loaded, as `GET .../stats` answers them. */
+  readonly stats: ModelStats;
 }
 
+/** The server's batching settings, applied to every model (with its config.pbtxt where that says more). */
 export interface BatchingOptions {
+  /** Most rows merged into one run; a model's config.pbtxt max_batch_size lowers it for that model. */
   maxBatchSize: number;
-  maxQueueDelayMs: number;
+  /** The queue delay for every model; undefined: each model's config.pbtxt dynamic_batching delay, else 0. */
+  maxQueueDelayMs: number | undefined;
   maxQueueSize: number;
 }
 
@@ -56,6 +65,7 @@ export class ModelManager {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private closed = false;
+  private hurrying = false;
   private loadedOnce = false;
 
   constructor(private readonly options: ModelManagerOptions) {}
@@ -99,6 +109,12 @@ export class ModelManager {
     this.timer.unref();
   }
 
+  /** Dispatches every queued request without waiting for its queue delay (shutdown has begun); still serving. */
+  hurry(): void {
+    this.hurrying = true;
+    for (const m of this.current.values()) m.batcher.hurry();
+  }
+
   /** Stops polling, answers everything queued, and releases every model. */
   async close(): Promise<void> {
     this.closed = true;
@@ -131,12 +147,13 @@ export class ModelManager {
       if (now && Number(now.version) > Number(v.version)) return;
       if (now && now.version === v.version && now.signature === v.signature) return;
       if (this.failed.get(v.file) === v.signature) continue;
-      const served = await this.load(v, model.maxBatchSize);
+      const served = await this.load(v, model);
       if (!served) continue;
       if (this.closed) {
         await this.retire(served, 'shutdown');
         return;
       }
+      if (this.hurrying) served.batcher.hurry();
       this.current.set(model.name, served);
       this.options.log.info(
         { model: v.name, version: v.version, platform: served.runner.platform, features: served.runner.nFeatures },
@@ -147,16 +164,33 @@ export class ModelManager {
     }
   }
 
-  private async load(v: RepositoryVersion, maxBatchSize: number | undefined): Promise<ServedModel | undefined> {
+  private async load(v: RepositoryVersion, model: RepositoryModel): Promise<ServedModel | undefined> {
     const { metrics, log, batching } = this.options;
-    let runner: ModelRunner;
+    const { maxBatchSize, config: file } = model;
+    const dyn = file?.dynamic_batching;
+    const maxQueueDelayMs = batching.maxQueueDelayMs ?? (dyn ? dyn.max_queue_delay_microseconds / 1000 : 0);
+    const preferredBatchSizes = dyn?.preferred_batch_size ?? [];
+    let runner: ModelRunner | undefined;
+    let config: TritonModelConfig;
     try {
+      if (model.configError) throw new Error(model.configError);
       if (v.kind === 'onnx') {
         runner = await OnnxRunner.create(this.options.pool(), `${v.name}/${v.version}#${++this.seq}`, await readModelBytes(v));
       } else {
         runner = new DetectorRunner(await (this.options.loadDetector ?? loadFile)(v.file));
       }
+      const facts: ServedModelFacts = {
+        name: v.name,
+        platform: runner.platform,
+        nFeatures: runner.nFeatures,
+        outputs: runner.outputs,
+        batching: { maxQueueDelayMs, preferredBatchSizes },
+        instances: runner.concurrency,
+      };
+      if (file) checkTritonConfig(file, facts, `${v.name}/config.pbtxt`);
+      config = tritonModelConfig(file, facts);
     } catch (e) {
+      await runner?.close().catch(() => undefined);
       this.failed.set(v.file, v.signature);
       metrics.modelLoads.inc({ model: v.name, result: 'error' });
       log.error({ model: v.name, version: v.version, err: errorText(e) }, 'model failed to load');
@@ -164,18 +198,21 @@ export class ModelManager {
     }
     this.failed.delete(v.file);
     metrics.modelLoads.inc({ model: v.name, result: 'ok' });
+    const stats = new ModelStats(v.name, v.version);
     const batcher = new DynamicBatcher(runner, runner.nFeatures, {
       name: v.name,
       maxBatchSize: Math.min(batching.maxBatchSize, maxBatchSize ?? Infinity),
-      maxQueueDelayMs: batching.maxQueueDelayMs,
+      maxQueueDelayMs,
+      preferredBatchSizes,
       maxQueueSize: batching.maxQueueSize,
       onBatch: (rows, requests) => {
         metrics.batchRows.observe({ model: v.name }, rows);
         metrics.batchRequests.observe({ model: v.name }, requests);
       },
       onQueueDepth: (depth) => metrics.queueDepth.set({ model: v.name }, depth),
+      onExecution: (e) => stats.recordExecution(e),
     });
-    return { name: v.name, version: v.version, runner, batcher, maxBatchSize, signature: v.signature };
+    return { name: v.name, version: v.version, runner, batcher, maxBatchSize, signature: v.signature, config, stats };
   }
 
   private async retire(m: ServedModel, why: string): Promise<void> {

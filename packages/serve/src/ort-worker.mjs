@@ -35,7 +35,9 @@ async function handle(msg) {
       const session = sessions.get(msg.key);
       if (!session) return { id: msg.id, ok: false, message: `no session for ${msg.key}` };
       const feed = new ort.Tensor('float32', msg.data, [msg.rows, msg.cols]);
+      const t0 = performance.now();
       const out = await session.run({ X: feed }, msg.outputs);
+      const t1 = performance.now();
       /** @type {Record<string, OutputArray>} */
       const outputs = {};
       for (const name of msg.outputs) {
@@ -49,7 +51,7 @@ async function handle(msg) {
         if (outputs[name].length !== msg.rows)
           return { id: msg.id, ok: false, message: `output "${name}" has ${outputs[name].length} values for ${msg.rows} rows` };
       }
-      return { id: msg.id, ok: true, outputs };
+      return { id: msg.id, ok: true, outputs, inferMs: t1 - t0, outputMs: performance.now() - t1 };
     }
     case 'unload': {
       const session = sessions.get(msg.key);

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '@abc/core';
+import { readTritonConfig, type TritonConfigFile } from './triton-config.js';
 
 /** One version of a model in the repository: `DIR/NAME/VERSION/model.onnx` or `DIR/NAME/VERSION/model.abc`. */
 export interface RepositoryVersion {
@@ -10,7 +12,7 @@ export interface RepositoryVersion {
   /** The model file. */
   file: string;
   kind: 'onnx' | 'abc';
-  /** Size and modification time: a changed signature is a changed file. */
+  /** The model file's size and modification time and config.pbtxt's content: a changed signature is a changed model. */
   signature: string;
 }
 
@@ -20,6 +22,10 @@ export interface RepositoryModel {
   versions: RepositoryVersion[];
   /** `max_batch_size` of `DIR/NAME/config.pbtxt`, when present and > 0: requests with more rows are refused. */
   maxBatchSize: number | undefined;
+  /** What `DIR/NAME/config.pbtxt` says (undefined without one, or when it cannot be read: see `configError`). */
+  config: TritonConfigFile | undefined;
+  /** Why config.pbtxt could not be read (a syntax error, a field of the wrong kind): its versions are not loaded. */
+  configError: string | undefined;
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -46,16 +52,10 @@ async function subfolders(dir: string): Promise<string[]> {
   }
 }
 
-/** `max_batch_size` from a Triton config.pbtxt (the text `abc export --triton` writes), or undefined. */
-export function parseMaxBatchSize(pbtxt: string): number | undefined {
-  const m = pbtxt.replace(/#.*$/gm, '').match(/^\s*max_batch_size\s*:\s*(\d+)\s*$/m);
-  const n = m ? Number(m[1]) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
 /**
  * Reads a Triton-layout model repository: every `NAME/VERSION/` folder that holds `model.onnx` (preferred) or
- * `model.abc`. A version folder without a model file yet (being written) is left out; so are hidden folders.
+ * `model.abc`, and each model's `NAME/config.pbtxt` (see {@link readTritonConfig}). A version folder without a
+ * model file yet (being written) is left out; so are hidden folders.
  *
  * @example
  * const models = await scanRepository('models');   // Map { 'fraud_abc' => { versions: [{ version: '1', kind: 'onnx', ... }] } }
@@ -83,13 +83,27 @@ export async function scanRepository(dir: string): Promise<Map<string, Repositor
     }
     if (versions.length === 0) continue;
     versions.sort((a, b) => Number(a.version) - Number(b.version));
-    let maxBatchSize: number | undefined;
+    let config: TritonConfigFile | undefined;
+    let configError: string | undefined;
+    let text: string | undefined;
     try {
-      maxBatchSize = parseMaxBatchSize(await readFile(join(dir, name, 'config.pbtxt'), 'utf8'));
+      text = await readFile(join(dir, name, 'config.pbtxt'), 'utf8');
     } catch {
-      maxBatchSize = undefined;
+      text = undefined; // no config.pbtxt: the model's own inputs and outputs, the server's batching
     }
-    models.set(name, { name, versions, maxBatchSize });
+    if (text !== undefined) {
+      // The config's content is part of each version's signature: an edited config reloads the model (a config
+      // rewritten with the same text does not).
+      const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+      for (const v of versions) v.signature += `|config:${digest}`;
+      try {
+        config = readTritonConfig(text, `${name}/config.pbtxt`);
+      } catch (e) {
+        configError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const mbs = config?.max_batch_size;
+    models.set(name, { name, versions, maxBatchSize: mbs !== undefined && mbs > 0 ? mbs : undefined, config, configError });
   }
   return models;
 }

@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServeError } from './errors.js';
 import type { ModelManager, ServedModel } from './models.js';
 import type { ServeMetrics } from './metrics.js';
 import { INFERENCE_HEADER, encodeInferResponse, parseInferRequest, type OipTensorMetadata } from './protocol.js';
+import type { ModelStatsResponse } from './stats.js';
 
 type ModelParams = { name: string; version?: string };
 
@@ -26,9 +28,12 @@ function metadata(m: ServedModel) {
   return { name: m.name, versions: [m.version], platform: m.runner.platform, inputs, outputs };
 }
 
+/** When each inference request arrived (its whole time in the server is counted in the statistics). */
+const arrivals = new WeakMap<FastifyRequest, number>();
+
 /**
  * The Open Inference Protocol v2 REST endpoints (health, server and model metadata, model readiness, inference
- * in JSON or with binary tensors) and `/metrics`.
+ * in JSON or with binary tensors), Triton's model configuration and statistics extensions, and `/metrics`.
  */
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { models, metrics } = ctx;
@@ -39,40 +44,63 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const ready = ctx.isReady();
     return reply.code(ready ? 200 : 400).send({ ready });
   });
-  app.get('/v2', async () => ({ name: ctx.serverName, version: ctx.serverVersion, extensions: ['binary_tensor_data'] }));
+  app.get('/v2', async () => ({
+    name: ctx.serverName,
+    version: ctx.serverVersion,
+    extensions: ['binary_tensor_data', 'model_configuration', 'statistics'],
+  }));
+  // Triton's statistics extension: every served model version (a static route, so it wins over /v2/models/:name).
+  app.get(
+    '/v2/models/stats',
+    async (): Promise<ModelStatsResponse> => ({ model_stats: models.list().map((m) => m.stats.toJSON()) }),
+  );
 
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(prefix, async (req) => metadata(modelOf(models, req)));
     app.get(`${prefix}/ready`, async (req) => ({ name: modelOf(models, req).name, ready: true }));
+    // Triton's model configuration extension: the JSON form of the ModelConfig the version runs with.
+    app.get(`${prefix}/config`, async (req) => modelOf(models, req).config);
+    app.get(
+      `${prefix}/stats`,
+      async (req): Promise<ModelStatsResponse> => ({ model_stats: [modelOf(models, req).stats.toJSON()] }),
+    );
     app.post(`${prefix}/infer`, {
       // An unknown model or version is answered before the body is read.
       onRequest: async (req) => {
+        arrivals.set(req, performance.now());
         modelOf(models, req);
       },
       handler: async (req, reply) => {
         const m = modelOf(models, req);
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const header = req.headers[INFERENCE_HEADER];
-        const parsed = parseInferRequest(body, Array.isArray(header) ? header[0] : header, {
-          nFeatures: m.runner.nFeatures,
-          outputs: m.runner.outputs,
-          maxBatchSize: m.maxBatchSize,
-        });
-        // get() and submit() run in one tick: a reload cannot retire this version in between.
-        let values: Awaited<ReturnType<typeof m.batcher.submit>>;
+        const since = () => performance.now() - (arrivals.get(req) ?? performance.now());
         try {
-          values = await m.batcher.submit(parsed.X, parsed.rows);
+          const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const header = req.headers[INFERENCE_HEADER];
+          const parsed = parseInferRequest(body, Array.isArray(header) ? header[0] : header, {
+            nFeatures: m.runner.nFeatures,
+            outputs: m.runner.outputs,
+            maxBatchSize: m.maxBatchSize,
+          });
+          // get() and submit() run in one tick: a reload cannot retire this version in between.
+          let values: Awaited<ReturnType<typeof m.batcher.submit>>;
+          try {
+            values = await m.batcher.submit(parsed.X, parsed.rows);
+          } catch (e) {
+            if (e instanceof ServeError) throw e;
+            req.log.error(
+              { model: m.name, version: m.version, err: e instanceof Error ? e.message : String(e) },
+              'inference failed',
+            );
+            throw new ServeError('INTERNAL', `inference failed for model "${m.name}" version ${m.version}`);
+          }
+          metrics.inferences.inc({ model: m.name, version: m.version });
+          const out = encodeInferResponse(m.name, m.version, parsed, m.runner.outputs, values);
+          m.stats.recordSuccess(parsed.rows, since());
+          return reply.headers(out.headers).send(out.body);
         } catch (e) {
-          if (e instanceof ServeError) throw e;
-          req.log.error(
-            { model: m.name, version: m.version, err: e instanceof Error ? e.message : String(e) },
-            'inference failed',
-          );
-          throw new ServeError('INTERNAL', `inference failed for model "${m.name}" version ${m.version}`);
+          m.stats.recordFailure(since());
+          throw e;
         }
-        metrics.inferences.inc({ model: m.name, version: m.version });
-        const out = encodeInferResponse(m.name, m.version, parsed, m.runner.outputs, values);
-        return reply.headers(out.headers).send(out.body);
       },
     });
   }

@@ -1,5 +1,6 @@
 import { Pipeline, matrix, type Detector, type Matrix } from '@abc/core';
 import { OnnxDetector } from '@abc/onnx-export';
+import type { BatchRunResult } from './batcher.js';
 import type { OutputArray } from './worker-protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -21,7 +22,7 @@ export interface ModelRunner {
   readonly outputs: readonly TensorSpec[];
   /** How many batches may run at once. */
   readonly concurrency: number;
-  run(data: Float32Array, rows: number, cols: number): Promise<Record<string, OutputArray>>;
+  run(data: Float32Array, rows: number, cols: number): Promise<BatchRunResult>;
   close(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ const ONNX_DATATYPES: Record<number, TensorSpec['datatype'] | undefined> = { 1: 
  *
  * @example
  * const runner = await OnnxRunner.create(pool, 'fraud/1', bytes);
- * const out = await runner.run(X.data, X.rows, X.cols);   // { score, reconstruction_error?, label? }
+ * const { outputs } = await runner.run(X.data, X.rows, X.cols);   // { score, reconstruction_error?, label? }
  */
 export class OnnxRunner implements ModelRunner {
   readonly platform = 'onnxruntime_onnx' as const;
@@ -60,7 +61,7 @@ export class OnnxRunner implements ModelRunner {
     return new OnnxRunner(pool, key, det.nFeatures!, det.featureNames, outputs);
   }
 
-  run(data: Float32Array, rows: number, cols: number): Promise<Record<string, OutputArray>> {
+  run(data: Float32Array, rows: number, cols: number): Promise<BatchRunResult> {
     return this.pool.run(
       this.key,
       data,
@@ -113,18 +114,20 @@ export class DetectorRunner implements ModelRunner {
     this.outputs = outputs;
   }
 
-  async run(data: Float32Array, rows: number, cols: number): Promise<Record<string, OutputArray>> {
+  async run(data: Float32Array, rows: number, cols: number): Promise<BatchRunResult> {
+    const t0 = performance.now();
     const X = matrix(data, rows, cols);
     const score = await this.detector.scoreSamples(X);
     const out: Record<string, OutputArray> = { score };
     if (this.reconstruction) out.reconstruction_error = await this.reconstruction(X);
+    const t1 = performance.now();
     const t = this.detector.threshold;
     if (t !== undefined) {
       const label = new BigInt64Array(rows);
       for (let i = 0; i < rows; i++) label[i] = score[i] > t ? 1n : 0n;
       out.label = label;
     }
-    return out;
+    return { outputs: out, inferMs: t1 - t0, outputMs: performance.now() - t1 };
   }
 
   async close(): Promise<void> {}

@@ -22,7 +22,10 @@ export interface ServeOptions {
   token?: string;
   /** Most rows merged into one run by dynamic batching (default 1024; 1 turns merging off for 1-row requests). */
   maxBatchSize?: number;
-  /** How long a request may wait for others to merge with, in ms (default 0: only while the workers are busy). */
+  /**
+   * How long a request may wait for others to merge with, in ms, for every model (default: each model's config.pbtxt
+   * `dynamic_batching { max_queue_delay_microseconds }`, else 0: requests merge only while the workers are busy).
+   */
   maxQueueDelayMs?: number;
   /** Most requests waiting per model before 503 with Retry-After (default 1024). */
   maxQueueSize?: number;
@@ -81,10 +84,10 @@ export class OipServer {
     const threadsPerWorker = positiveInt('threadsPerWorker', options.threadsPerWorker, 1);
     const batching = {
       maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 1024),
-      maxQueueDelayMs: options.maxQueueDelayMs ?? 0,
+      maxQueueDelayMs: options.maxQueueDelayMs,
       maxQueueSize: positiveInt('maxQueueSize', options.maxQueueSize, 1024),
     };
-    if (!(batching.maxQueueDelayMs >= 0))
+    if (batching.maxQueueDelayMs !== undefined && !(batching.maxQueueDelayMs >= 0))
       throw new ValidationError('param', `maxQueueDelayMs must be >= 0, got ${String(options.maxQueueDelayMs)}`);
     const pollIntervalMs = options.pollIntervalMs ?? 2000;
     const token = options.token ?? process.env.ABC_SERVE_TOKEN;
@@ -119,6 +122,12 @@ export class OipServer {
       this.metrics.requests.inc({ route, code });
       if (reply.statusCode >= 400) this.metrics.errors.inc({ route, code });
       this.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    });
+    // From shutdown on, every answer closes its connection: a kept-alive client does not hold the server open
+    // (Node closes idle connections once, at close; one that turns idle afterwards would linger until the grace).
+    app.addHook('onSend', (_req, reply, payload, done) => {
+      if (this.shuttingDown) reply.header('connection', 'close');
+      done(null, payload);
     });
     app.setNotFoundHandler(async (req, reply) =>
       reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }),
@@ -176,6 +185,8 @@ export class OipServer {
     grace.unref();
     try {
       await this.loaded.catch(() => undefined);
+      // Requests already received wait for no batching delay: they are answered as fast as the workers go.
+      this.models.hurry();
       await this.app.close();
       await this.models.close();
       await this.pool?.close();

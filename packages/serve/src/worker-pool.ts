@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { OutputArray, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import type { BatchRunResult } from './batcher.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 interface PoolWorker {
   worker: Worker;
-  pending: Map<number, { resolve: (r: Record<string, OutputArray> | undefined) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (r: BatchRunResult | undefined) => void; reject: (e: Error) => void }>;
   /** Rows sent and not yet answered (the load measure for picking a worker). */
   busy: number;
 }
@@ -18,7 +19,7 @@ interface PoolWorker {
  * @example
  * const pool = new WorkerPool({ size: 2 });
  * await pool.load('fraud/1', onnxBytes);
- * const { score } = await pool.run('fraud/1', X.data, X.rows, X.cols, ['score']);
+ * const { outputs } = await pool.run('fraud/1', X.data, X.rows, X.cols, ['score']);   // outputs.score: Float32Array
  * await pool.close();
  */
 export class WorkerPool {
@@ -46,7 +47,7 @@ export class WorkerPool {
       const p = w.pending.get(reply.id);
       if (!p) return;
       w.pending.delete(reply.id);
-      if (reply.ok) p.resolve(reply.outputs);
+      if (reply.ok) p.resolve(reply.outputs && { outputs: reply.outputs, inferMs: reply.inferMs, outputMs: reply.outputMs });
       else p.reject(new Error(reply.message));
     });
     const failAll = (e: Error) => {
@@ -69,7 +70,7 @@ export class WorkerPool {
     w: PoolWorker,
     msg: Distributive<WorkerRequest>,
     transfer: ArrayBuffer[] = [],
-  ): Promise<Record<string, OutputArray> | undefined> {
+  ): Promise<BatchRunResult | undefined> {
     if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -90,15 +91,9 @@ export class WorkerPool {
 
   /**
    * Runs `key` on X float32 [rows, cols] in the least busy worker. `data` is transferred (it is unusable
-   * afterwards); the outputs come back as arrays of `rows` values.
+   * afterwards); the outputs come back as arrays of `rows` values, with the worker's timings of the run.
    */
-  async run(
-    key: string,
-    data: Float32Array,
-    rows: number,
-    cols: number,
-    outputs: readonly string[],
-  ): Promise<Record<string, OutputArray>> {
+  async run(key: string, data: Float32Array, rows: number, cols: number, outputs: readonly string[]): Promise<BatchRunResult> {
     let w = this.workers[0];
     for (const c of this.workers) if (c.busy < w.busy) w = c;
     w.busy += rows;

@@ -37,5 +37,13 @@ export type WorkerRequest = LoadMessage | RunMessage | UnloadMessage;
 export type OutputArray = Float32Array | BigInt64Array;
 
 export type WorkerReply =
-  | { id: number; ok: true; outputs?: Record<string, OutputArray> }
+  | {
+      id: number;
+      ok: true;
+      outputs?: Record<string, OutputArray>;
+      /** `session.run`, in ms (a run's reply). */
+      inferMs?: number;
+      /** Copying the outputs into transferable arrays, in ms (a run's reply). */
+      outputMs?: number;
+    }
   | { id: number; ok: false; message: string };

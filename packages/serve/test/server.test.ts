@@ -379,8 +379,15 @@ describe('batching and metrics', () => {
     expect(metric(r.text, 'abc_serve_errors_total', 'route="/v2/models/:name/infer",code="413"')).toBeGreaterThanOrEqual(2);
   });
 
-  it('503 with Retry-After when the queue is full', async () => {
-    const q = await startServer({ models: dir, port: 0, maxQueueSize: 1, maxQueueDelayMs: 400, workers: 1, pollIntervalMs: 0 });
+  it('503 with Retry-After when the queue is full; a shutdown answers the waiting request at once', async () => {
+    const q = await startServer({
+      models: dir,
+      port: 0,
+      maxQueueSize: 1,
+      maxQueueDelayMs: 60_000,
+      workers: 1,
+      pollIntervalMs: 0,
+    });
     try {
       const send = () =>
         fetch(`${q.url}/v2/models/fraud_abc/infer`, {
@@ -389,12 +396,22 @@ describe('batching and metrics', () => {
           body: request([0.1, 0.2], [1, 2]),
         });
       const first = send();
-      await new Promise((r) => setTimeout(r, 100));
+      // Until the first request waits in the queue (for a minute: the shutdown below sends it on at once).
+      const batcher = q.server.models.get('fraud_abc').batcher;
+      while (batcher.depth < 1) await new Promise((r) => setTimeout(r, 5));
       const second = await send();
       expect(second.status).toBe(503);
       expect(second.headers.get('retry-after')).toBe('1');
       expect(await second.json()).toEqual({ error: expect.stringMatching(/1 requests waiting/) });
-      expect((await first).status).toBe(200);
+      // A shutdown sends the waiting request on at once (no waiting out the delay) and closes its kept-alive
+      // connection after the answer, so the server is closed long before the 30 s grace would cut connections.
+      const t0 = performance.now();
+      const closing = q.server.close();
+      const answer = await first;
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('connection')).toBe('close');
+      await closing;
+      expect(performance.now() - t0).toBeLessThan(15_000);
     } finally {
       await q.server.close();
     }

@@ -10,9 +10,11 @@ Usage: abc serve --models DIR [--port N] [--host H] [--token T] [--max-batch-siz
 
 Serves every model of a Triton-layout repository, as \`abc export --triton DIR\` writes it: DIR/NAME/VERSION/model.onnx
 (scored by onnxruntime-node in worker threads) or DIR/NAME/VERSION/model.abc (a saved model, scored in-process), the
-newest version of each; a new version folder is loaded without dropping requests. Endpoints: GET /v2/health/live,
-/v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready], POST /v2/models/NAME[/versions/V]/infer (input "X"
-FP32 [N, D]; outputs score, reconstruction_error, label), GET /metrics (Prometheus). Logs are JSON lines on stdout.
+newest version of each; a new version folder (or an edited config.pbtxt) is loaded without dropping requests.
+config.pbtxt's max_batch_size and dynamic_batching (max_queue_delay_microseconds, preferred_batch_size) apply.
+Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready|/config|/stats],
+/v2/models/stats, POST /v2/models/NAME[/versions/V]/infer (input "X" FP32 [N, D]; outputs score,
+reconstruction_error, label), GET /metrics (Prometheus). Logs are JSON lines on stdout.
 SIGTERM or Ctrl-C: stop accepting, answer what is in flight, exit 0. See docs/deploy.md.
 
   --models DIR            the model repository (required)
@@ -20,7 +22,8 @@ SIGTERM or Ctrl-C: stop accepting, answer what is in flight, exit 0. See docs/de
   --host H                address (default 127.0.0.1; 0.0.0.0 for every interface)
   --token T               require "Authorization: Bearer T" on everything but /v2/health/* (default: env ABC_SERVE_TOKEN)
   --max-batch-size N      most rows dynamic batching merges into one run (default 1024; 1: no merging of 1-row requests)
-  --max-queue-delay-ms N  how long a request may wait for others to merge with (default 0: only while workers are busy)
+  --max-queue-delay-ms N  how long a request may wait for others to merge with, for every model (default: each
+                          model's config.pbtxt max_queue_delay_microseconds, else 0: only while workers are busy)
   --max-queue-size N      requests waiting per model before 503 + Retry-After (default 1024)
   --max-body-bytes N      largest request body (default 67108864); larger ones get 413
   --workers N             worker threads running onnxruntime (default: min(2, CPUs))
