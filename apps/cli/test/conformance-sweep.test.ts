@@ -10,7 +10,20 @@ import '@abc/models';
 import '@abc/baselines';
 
 // Detectors whose scores depend on the seed (the others are deterministic given the data).
-const RANDOM = new Set(['abc', 'ae', 'dae', 'lrc', 'dnn', 'iforest', 'rusboost', 'deepsad', 'devnet', 'feawad', 'prenet', 'rosas']);
+const RANDOM = new Set([
+  'abc',
+  'ae',
+  'dae',
+  'lrc',
+  'dnn',
+  'iforest',
+  'rusboost',
+  'deepsad',
+  'devnet',
+  'feawad',
+  'prenet',
+  'rosas',
+]);
 const cases = detectorConformanceCases({ options: (name) => ({ random: RANDOM.has(name) }) });
 
 describe('conformance sweep of every registered detector', () => {
