@@ -220,6 +220,38 @@ describe('abc reproduce', () => {
     expect(usage.error!.message).toMatch(/unknown dataset "toy3d"/);
   }, 120_000);
 
+  it("runs PyOD's classics and XGBOD as extra methods beside the paper's (registered names)", async () => {
+    const out = join(dir, 'classics');
+    const extra = ['hbos', 'ecod', 'copod', 'knn', 'lof', 'xgbod'];
+    const r = await reproduce([
+      '--datasets',
+      'toy2d',
+      '--settings',
+      '1',
+      '--runs',
+      '1',
+      '--methods',
+      ['abc-ae', ...extra].join(','),
+      '--toy-size',
+      '150',
+      '--max-epochs',
+      '2',
+      '--no-report',
+      '--out',
+      out,
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.code).toBe(0);
+    const recs = await records(out);
+    expect(recs.map((x) => x.method).sort()).toEqual(['abc-ae', ...extra].sort());
+    for (const rec of recs) {
+      expect(rec.aurocKnown).toBeGreaterThan(0.5);
+      expect(rec.aurocUnknown).toBeGreaterThanOrEqual(0);
+    }
+    // The supervised XGBOD saw the known anomalies' labels: it separates them from the normals.
+    expect(recs.find((x) => x.method === 'xgbod')!.aurocKnown).toBeGreaterThan(0.9);
+  });
+
   it('runs `all` with what is registered and notes the rest', async () => {
     const out = join(dir, 'all');
     const r = await reproduce([
