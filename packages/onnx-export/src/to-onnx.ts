@@ -129,6 +129,9 @@ export function toOnnx(model: Detector, options: ToOnnxOptions = {}): Uint8Array
   });
 }
 
+/** Detector spec kinds that get the transformers' float64 path (see `addTransformer`). */
+const EXACT_INPUT_KINDS: ReadonlySet<string> = new Set(['feature-steps', 'neighbours', 'svm', 'augmented']);
+
 /** Builds the ONNX bytes from plain export specs (what {@link toOnnx} does after collecting them). */
 export function specsToOnnx(input: ExportInput): Uint8Array {
   const d = input.nFeatures;
@@ -145,8 +148,12 @@ export function specsToOnnx(input: ExportInput): Uint8Array {
   let h = b.input(ONNX_TARGET.inputName, ElemType.float, [ONNX_TARGET.batchDim, d]);
   // Reserve the output names so no intermediate value takes them.
   for (const name of Object.values(ONNX_TARGET.outputs)) b.reserve(name);
+  // Detectors whose score jumps at training values (HBOS/ECOD/COPOD cuts) or that compute in float64 (neighbours,
+  // SVMs, XGBOD) need the scaler's float64 arithmetic to score as TypeScript does; the networks and trees keep the
+  // float32 scaler, so their graphs stay runnable on execution providers without double (WebGPU).
+  const exact = EXACT_INPUT_KINDS.has(String((input.detector as { kind?: unknown } | undefined)?.kind));
   input.transformers.forEach((spec, i) => {
-    h = addTransformer(b, spec, h, d, `t${i}_${String(spec?.kind ?? 'unknown')}`);
+    h = addTransformer(b, spec, h, d, `t${i}_${String(spec?.kind ?? 'unknown')}`, exact);
   });
 
   const { out, scoreKind } = addDetector(b, input.detector, h, d);

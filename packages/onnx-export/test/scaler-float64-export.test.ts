@@ -1,5 +1,6 @@
 import { MinMaxScaler, Pipeline, StandardScaler, type Matrix, type TransformerExportSpec } from '@abc/core';
 import { ECOD, HBOS } from '@abc/baselines';
+import { ABC } from '@abc/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnnxDetector, specsToOnnx, toOnnx, type OnnxBackend } from '../src/index.js';
 import { makeData, maxAbs } from './helpers.js';
@@ -118,5 +119,20 @@ describe('float64 scalers: a scaled HBOS/ECOD scores its training rows as TypeSc
     expect((await b.scoreSamples(X)).length).toBe(50);
     await a.close();
     await b.close();
+  });
+
+  it('keeps the float32 scaler before networks and trees (no double: WebGPU runs them alone)', async () => {
+    const { X } = makeData(60, 3, 4);
+    const scaler = new MinMaxScaler().fit(X);
+    const spec = scaler.toExportSpec();
+    const castsToDouble = (bytes: Uint8Array) => Buffer.from(bytes).includes('t0_minmax_x_f64');
+    const hbos = await new HBOS().fit(scaler.transform(X));
+    expect(castsToDouble(specsToOnnx({ transformers: [spec], detector: hbos.toExportSpec(), nFeatures: 3 }))).toBe(true);
+    const abc = await new ABC({ hidden: [4], latent: 2, maxEpochs: 2, seed: 1 }).fit(scaler.transform(X), new Uint8Array(60));
+    const dense = specsToOnnx({ transformers: [spec], detector: abc.toExportSpec(), nFeatures: 3 });
+    expect(castsToDouble(dense)).toBe(false);
+    expect(castsToDouble(specsToOnnx({ transformers: [float32Only(spec)], detector: hbos.toExportSpec(), nFeatures: 3 }))).toBe(
+      false,
+    );
   });
 });

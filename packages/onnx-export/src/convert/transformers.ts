@@ -5,20 +5,29 @@ import { checkFinite, checkVector, describeKind, typeName } from './checks.js';
 /**
  * Adds one transformer spec to the graph: `minmax` → (x − min) · scale; `standard` → (x − mean) / std;
  * `impute` → Where(IsNaN(x), fill, x). The width stays `d`. Anything else raises `UnsupportedExportError`.
- * A `minmax` spec with `dataMin64`/`scale64` or a `standard` one with `mean64`/`std64` is computed in float64 as
- * TypeScript's `transform` (Cast to double, (x − dataMin) · scale + offset or (x − mean) / std, Cast to float).
+ * With `exact`, a `minmax` spec with `dataMin64`/`scale64` or a `standard` one with `mean64`/`std64` is computed in
+ * float64 as TypeScript's `transform` (Cast to double, (x − dataMin) · scale + offset or (x − mean) / std, Cast to
+ * float); without it (or without those fields) in float32, which every execution provider runs (WebGPU has no
+ * double).
  */
-export function addTransformer(b: GraphBuilder, spec: TransformerExportSpec, input: string, d: number, step: string): string {
+export function addTransformer(
+  b: GraphBuilder,
+  spec: TransformerExportSpec,
+  input: string,
+  d: number,
+  step: string,
+  exact = false,
+): string {
   switch (spec.kind) {
     case 'minmax': {
-      if (spec.dataMin64 !== undefined || spec.scale64 !== undefined) return addMinMax64(b, spec, input, d, step);
+      if (exact && (spec.dataMin64 !== undefined || spec.scale64 !== undefined)) return addMinMax64(b, spec, input, d, step);
       const min = checkVector(spec.min, d, `${step}: minmax "min"`);
       const scale = checkVector(spec.scale, d, `${step}: minmax "scale"`);
       const shifted = b.op('Sub', [input, b.floatConstant(`${step}_min`, min, [d])], {}, `${step}_shifted`);
       return b.op('Mul', [shifted, b.floatConstant(`${step}_scale`, scale, [d])], {}, `${step}_out`);
     }
     case 'standard': {
-      if (spec.mean64 !== undefined || spec.std64 !== undefined) return addStandard64(b, spec, input, d, step);
+      if (exact && (spec.mean64 !== undefined || spec.std64 !== undefined)) return addStandard64(b, spec, input, d, step);
       const mean = checkVector(spec.mean, d, `${step}: standard "mean"`);
       const std = checkVector(spec.std, d, `${step}: standard "std"`);
       for (let j = 0; j < d; j++) {
