@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseDetector, type Labels, type Matrix, type ParamSpace, type Params } from '@abc/core';
 import {
   METHOD_IDS,
+  METHOD_TABLE,
+  epochParams,
   methodParams,
   planDatasetRuns,
   resolveMethods,
@@ -149,6 +151,32 @@ describe('methods', () => {
       validationFraction: 0.2,
       seed: 1,
     });
+  });
+
+  it('caps every epoch param (pre-training too) and keeps the own network of methods from other papers', async () => {
+    const { getDetectorEntry } = await import('@abc/core');
+    const base = getDetectorEntry('spy-sup');
+    const entry = {
+      ...base,
+      paramSpace: {
+        ...base.paramSpace,
+        epochs: { type: 'int', default: 50, min: 1, description: 'epochs' },
+        aeEpochs: { type: 'int', default: 10, min: 1, description: 'pre-training epochs' },
+      },
+    } as typeof base;
+    expect(epochParams(entry)).toEqual(['maxEpochs', 'epochs', 'aeEpochs']);
+    const spec: MethodSpec = { id: 'x', detector: 'spy-sup', ownNetwork: true };
+    expect(methodParams(spec, entry, { seed: 2, nFeatures: 784, maxEpochs: 20 })).toEqual({
+      validationFraction: 0.2,
+      maxEpochs: 3,
+      epochs: 20,
+      aeEpochs: 10,
+      seed: 2,
+    });
+    for (const id of ['deepsad', 'devnet', 'prenet', 'feawad', 'rosas']) {
+      expect(METHOD_TABLE[id]).toMatchObject({ id, detector: id, ownNetwork: true });
+      expect(METHOD_IDS).not.toContain(id);
+    }
   });
 
   it('plans setting 3 per count for supervised methods and once for unsupervised ones', () => {

@@ -25,7 +25,8 @@ Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--setting
                        unknown anomalies among the training normals; 3: fewer known anomalies (default 1,2,3)
   --runs N             runs per experiment, seeds 0..N-1 (default 5, the paper's)
   --methods LIST|all   abc-ae, abc-dae, lrc, dnn, svm, gtb, rusboost, ae, dae, ocsvm, iforest (= all), the
-                       ablation abc-ae-l2 (ABC(AE) with the l2 norm), or a registered detector's name.
+                       ablation abc-ae-l2 (ABC(AE) with the l2 norm), deepsad, devnet, prenet, feawad,
+                       rosas (other papers' methods, on their own networks), or a registered detector's name.
                        Methods of all that are not registered are skipped with a note (default all)
   --data-dir DIR       folder holding mnist/, kddcup99/, cifar10/ (default env ABC_DATA_DIR, else the cache
                        folder that abc data fetch writes)
@@ -33,7 +34,8 @@ Usage: abc reproduce --out DIR [--datasets toy2d,mnist,kdd99,cifar10] [--setting
                        missing dataset is an error naming the abc data fetch command
   --mirror URL         with --download: a base address holding the data folder's relative paths, tried
                        before the publishers' (repeatable; as abc data fetch --mirror)
-  --max-epochs N       cap the networks' epochs (recorded in each run's params)
+  --max-epochs N       cap the networks' epochs, every epoch param (epochs, aeEpochs, ...) of each method
+                       (recorded in each run's params)
   --toy-size N         rows of each 2-D toy set (default 10000, the paper's)
   --max-rows N         cut each part of every split to at most N rows (quick checks; not the paper's sizes)
   --cifar-test KIND    auto (default: exact test_batch.bin if present, else the lossy JPEG copies, marked

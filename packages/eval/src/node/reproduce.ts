@@ -49,7 +49,7 @@ export interface ReproduceOptions {
    * without it a missing dataset is an error naming `abc data fetch NAME`.
    */
   download?: boolean | Omit<FetchDatasetsOptions, 'dir' | 'signal'>;
-  /** Caps the networks' epochs (recorded in params as maxEpochs). */
+  /** Caps the networks' epochs: every epoch param of a method (`maxEpochs`, `epochs`, `aeEpochs`), recorded in its params. */
   maxEpochs?: number;
   /** Rows of each 2-D toy set (default 10,000, the paper's). */
   toySize?: number;

@@ -27,9 +27,14 @@ export interface MethodSpec {
   readonly ablation?: boolean;
   /** What the ablation compares with (a method id), for the report. */
   readonly ablationOf?: string;
+  /**
+   * Keep the detector's own network (its `hidden` default) instead of the paper's 10-10 / 300-100: for methods
+   * from other papers (DeepSAD, DevNet, PReNet, FeaWAD, RoSAS), whose defaults follow their own papers.
+   */
+  readonly ownNetwork?: boolean;
 }
 
-/** The built-in method table: the paper's eleven methods and the ablation rows. */
+/** The built-in method table: the paper's eleven methods, the ablation rows and the methods of other papers. */
 export const METHOD_TABLE: Readonly<Record<string, MethodSpec>> = Object.freeze({
   'abc-ae': { id: 'abc-ae', detector: 'abc', params: { variant: 'ae' }, label: 'ABC(AE)' },
   'abc-dae': { id: 'abc-dae', detector: 'abc', params: { variant: 'dae' }, label: 'ABC(DAE)' },
@@ -50,6 +55,12 @@ export const METHOD_TABLE: Readonly<Record<string, MethodSpec>> = Object.freeze(
     ablation: true,
     ablationOf: 'abc-ae',
   },
+  // Methods of other papers (issue 19), run only when named: their own networks and defaults.
+  deepsad: { id: 'deepsad', detector: 'deepsad', label: 'DeepSAD', ownNetwork: true },
+  devnet: { id: 'devnet', detector: 'devnet', label: 'DevNet', ownNetwork: true },
+  prenet: { id: 'prenet', detector: 'prenet', label: 'PReNet', ownNetwork: true },
+  feawad: { id: 'feawad', detector: 'feawad', label: 'FeaWAD', ownNetwork: true },
+  rosas: { id: 'rosas', detector: 'rosas', label: 'RoSAS', ownNetwork: true },
 });
 
 /**
@@ -125,7 +136,7 @@ export function resolveMethods(list: string | readonly string[], options: Resolv
     const spec = table[item] ?? (hasDetector(item) ? { id: item, detector: item } : undefined);
     if (!spec) {
       errors.push(
-        `unknown method "${item}"; method ids: all, ${[...METHOD_IDS, ...ABLATION_METHOD_IDS, ...Object.keys(options.extra ?? {})].join(', ')}, or a registered detector's name (${
+        `unknown method "${item}"; method ids: all, ${[...new Set([...METHOD_IDS, ...Object.keys(table)])].join(', ')}, or a registered detector's name (${
           listDetectors()
             .map((e) => e.name)
             .filter((n) => !(n in table))
@@ -156,7 +167,10 @@ export interface MethodParamOptions {
   seed: number;
   /** Features of the data: picks the paper's network (2-D toy data or not). */
   nFeatures: number;
-  /** Caps the networks' epochs (`maxEpochs` becomes the smaller of this and the method's own), where the detector has that param. */
+  /**
+   * Caps the networks' epochs: each integer param counting epochs (`maxEpochs`, `epochs`, and pre-training
+   * ones such as `aeEpochs`) becomes the smaller of this and the method's own, where the detector has it.
+   */
   maxEpochs?: number;
   /** Share of the training rows for early stopping (default 0.2, the paper's), where the detector has `validationFraction`. */
   validationFraction?: number;
@@ -166,7 +180,8 @@ export interface MethodParamOptions {
  * The params a method runs with under the paper's protocol: the spec's own params, then — only where the
  * detector's parameter space has them — the paper's network sizes (`hidden`: 10-10 for 2-D data, 300-100
  * otherwise, for the autoencoders and the DNN's two hidden layers; `latent` 1 or 20 for the autoencoders) and
- * the 20% validation split (`validationFraction`); then the epoch cap (`maxEpochs` lowered to it) and the seed.
+ * the 20% validation split (`validationFraction`); then the epoch cap (each of {@link epochParams} lowered to
+ * it) and the seed. A spec with `ownNetwork` keeps the detector's own `hidden` (methods of other papers).
  *
  * @example
  * methodParams(METHOD_TABLE['abc-ae'], getDetectorEntry('abc'), { seed: 3, nFeatures: 2, maxEpochs: 50 });
@@ -176,17 +191,32 @@ export function methodParams(spec: MethodSpec, entry: DetectorEntry, options: Me
   const space = entry.paramSpace;
   const params: Params = {};
   const net = paperNetwork(options.nFeatures);
-  if ('hidden' in space) params.hidden = net.hidden;
-  if ('hidden' in space && 'latent' in space) params.latent = net.latent;
+  if ('hidden' in space && !spec.ownNetwork) params.hidden = net.hidden;
+  if ('hidden' in space && 'latent' in space && !spec.ownNetwork) params.latent = net.latent;
   if ('validationFraction' in space) params.validationFraction = options.validationFraction ?? 0.2;
   Object.assign(params, spec.params ?? {});
-  if (options.maxEpochs !== undefined && 'maxEpochs' in space) {
+  if (options.maxEpochs !== undefined) {
     // A cap: never more epochs than the method would train without it (the paper's 300 by default).
-    const own = typeof params.maxEpochs === 'number' ? params.maxEpochs : space.maxEpochs.default;
-    params.maxEpochs = typeof own === 'number' ? Math.min(own, options.maxEpochs) : options.maxEpochs;
+    for (const name of epochParams(entry)) {
+      const own = typeof params[name] === 'number' ? params[name] : space[name].default;
+      params[name] = typeof own === 'number' ? Math.min(own, options.maxEpochs) : options.maxEpochs;
+    }
   }
   params.seed = options.seed;
   return params;
+}
+
+/**
+ * The integer params of a detector that count epochs (`maxEpochs`, `epochs`, `aeEpochs`, ...): what the epoch
+ * cap of {@link methodParams} lowers.
+ *
+ * @example
+ * epochParams(getDetectorEntry('deepsad'));   // ['epochs', 'aeEpochs']
+ */
+export function epochParams(entry: DetectorEntry): string[] {
+  return Object.entries(entry.paramSpace)
+    .filter(([name, p]) => p.type === 'int' && (name === 'epochs' || /Epochs$/.test(name)))
+    .map(([name]) => name);
 }
 
 /**
