@@ -20,6 +20,7 @@ import {
 import {
   aggregateBenchmark,
   benchmarkMethods,
+  benchmarkParams,
   auroc,
   averagePrecision,
   calibratedProbabilities,
@@ -186,6 +187,29 @@ describe('benchmark plan', () => {
       [0.1, [0.1]],
     ]);
     expect(plan).toHaveLength(12);
+  });
+
+  it('caps every epoch param (pre-training ones too) at --max-epochs, never raising one below it', () => {
+    const pretrained: ParamSpace = BaseDetector.withCommonParams({
+      epochs: { type: 'int', default: 150, min: 1, description: 'epochs' },
+      aeEpochs: { type: 'int', default: 30, min: 1, description: 'pre-training epochs' },
+      nTrees: { type: 'int', default: 100, min: 1, description: 'not epochs' },
+    });
+    registerDetector({
+      name: 'bm-pretrained',
+      supervision: 'unsupervised',
+      budget: 'epochs',
+      description: 'test',
+      paramSpace: pretrained,
+      create: (p) => getDetectorEntry('bm-unsup').create(p),
+    });
+    try {
+      const [m] = benchmarkMethods('bm-pretrained');
+      expect(benchmarkParams(m, { seed: 4, maxEpochs: 50 })).toEqual({ epochs: 50, aeEpochs: 30, seed: 4 });
+      expect(benchmarkParams(m, { seed: 0 })).toEqual({ seed: 0 });
+    } finally {
+      unregisterDetector('bm-pretrained');
+    }
   });
 
   it('groups methods whose ranks differ by less than the critical difference', () => {

@@ -32,7 +32,8 @@ Usage: abc benchmark --suite adbench --out DIR [--data-dir DIR] [--datasets LIST
                        on a stratified half of the test part and evaluated on the other, then swapped; linear
                        or unify (PyOD's label-free rescalings) fitted on the training scores. A method and its
                        variants share one fit, e.g. --methods abc,abc+platt,abc+isotonic,iforest,iforest+unify
-  --max-epochs N       cap every epoch budget (recorded in each run's params as maxEpochsCap)
+  --max-epochs N       cap every epoch param (epochs, maxEpochs, aeEpochs, ...) of each method (recorded in
+                       each run's params as maxEpochsCap)
   --out DIR            runs.jsonl, results.json, report.md, report.html, figures/; rerunning with the same
                        --out resumes: finished runs are not redone (more ratios, seeds or methods add to it;
                        a variant added later fits its method again and records only the variant)

@@ -14,7 +14,7 @@ import {
   type DetectorEntry,
   type Params,
 } from '@abc/core';
-import { resolveMethods, type MethodSpec } from '../protocols/methods.js';
+import { epochParams, resolveMethods, type MethodSpec } from '../protocols/methods.js';
 
 /** ADBench's ratios that the benchmark runs by default. */
 export const BENCHMARK_RATIOS: readonly number[] = [0, 0.01, 0.05, 0.1];
@@ -172,18 +172,21 @@ export function calibratedMethod(base: BenchmarkMethod, calibration: Calibration
 
 /**
  * A method's params in the benchmark: the detector's defaults with the method's own params, the run's seed,
- * and — where the declared budget parameter counts epochs — that budget capped at `maxEpochs` (the cap is
- * also recorded as `maxEpochsCap` in the record's params).
+ * and each param that counts epochs (`maxEpochs`, `epochs`, pre-training ones such as `aeEpochs`: see
+ * `epochParams`) capped at `maxEpochs`, as `abc reproduce` caps them (the cap is also recorded as
+ * `maxEpochsCap` in the record's params).
  *
  * @example
  * benchmarkParams(method, { seed: 2, maxEpochs: 20 });   // { variant: 'ae', maxEpochs: 20, seed: 2 } for abc-ae
+ * benchmarkParams(deepsad, { seed: 0, maxEpochs: 50 });  // { epochs: 50, aeEpochs: 50, seed: 0 }
  */
 export function benchmarkParams(method: BenchmarkMethod, options: { seed: number; maxEpochs?: number }): Params {
   const params: Params = { ...(method.spec.params ?? {}) };
-  const budget = epochBudget(method.entry);
-  if (options.maxEpochs !== undefined && budget) {
-    const own = typeof params[budget] === 'number' ? (params[budget] as number) : method.entry.paramSpace[budget]?.default;
-    params[budget] = typeof own === 'number' ? Math.min(own, options.maxEpochs) : options.maxEpochs;
+  if (options.maxEpochs !== undefined) {
+    for (const name of epochParams(method.entry)) {
+      const own = typeof params[name] === 'number' ? (params[name] as number) : method.entry.paramSpace[name]?.default;
+      params[name] = typeof own === 'number' ? Math.min(own, options.maxEpochs) : options.maxEpochs;
+    }
   }
   params.seed = options.seed;
   return params;

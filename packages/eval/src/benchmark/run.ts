@@ -22,17 +22,10 @@ import {
   type ReliabilityBin,
 } from '../metrics/calibration.js';
 import { adbenchSplit, type AdbenchSplit } from '../protocols/adbench.js';
-import type { MethodSpec } from '../protocols/methods.js';
+import { epochParams, type MethodSpec } from '../protocols/methods.js';
 import { finiteScores } from '../protocols/run.js';
 import { calibratedProbabilities, calibratedRanking } from './calibrate.js';
-import {
-  benchmarkMethod,
-  benchmarkParams,
-  calibratedMethod,
-  calibratedMethodId,
-  epochBudget,
-  type BenchmarkTask,
-} from './plan.js';
+import { benchmarkMethod, benchmarkParams, calibratedMethod, calibratedMethodId, type BenchmarkTask } from './plan.js';
 import type { BenchmarkRecord } from './records.js';
 
 /** Options of {@link runBenchmarkTask}. */
@@ -131,7 +124,7 @@ export async function runBenchmarkTask(
   const fittedParams = {
     ...detector.getParams(),
     labels: method.unsupervised ? 'none' : 'labelled anomalies',
-    ...(options.maxEpochs !== undefined && epochBudget(method.entry) ? { maxEpochsCap: options.maxEpochs } : {}),
+    ...(options.maxEpochs !== undefined && epochParams(method.entry).length > 0 ? { maxEpochsCap: options.maxEpochs } : {}),
   };
   const rawRanking = { auroc: auroc(scores, y), aupr: averagePrecision(scores, y) };
   const records: BenchmarkRecord[] = [];
