@@ -3,10 +3,9 @@
  * keeping the training scores their fit computes anyway (for its threshold), so that XGBOD does not score the
  * training rows a second time: for a one-class SVM that second pass would cost as much as scoring new rows.
  */
-import { ValidationError, type FitContext, type Labels, type Matrix } from '@abc/core';
-import { HBOS, type HBOSModel } from './hbos.js';
-import { IsolationForest, type IsolationForestModel } from './iforest.js';
-import type { SvmModel } from './svm/common.js';
+import { ValidationError } from '@abc/core';
+import { HBOS } from './hbos.js';
+import { IsolationForest } from './iforest.js';
 import { OCSVM } from './svm/ocsvm.js';
 import type { XGBODMember } from './xgbod-members.js';
 
@@ -16,64 +15,24 @@ export interface KeepsFitScores {
   readonly fitScores: Float32Array | null;
 }
 
-/** Notes the matrix a fit gets and keeps the scores computed for that very matrix (the base class's threshold call). */
-class FitScoreRecorder {
-  scores: Float32Array | null = null;
-  private training: Matrix | null = null;
-
-  start(X: Matrix): void {
-    this.training = X;
-    this.scores = null;
-  }
-
-  note(X: Matrix, scores: Float32Array): Float32Array {
-    if (X === this.training) {
-      this.training = null;
-      this.scores = scores;
-    }
-    return scores;
-  }
-}
-
 class MemberHBOS extends HBOS implements KeepsFitScores {
-  private readonly recorder = new FitScoreRecorder();
-  get fitScores(): Float32Array | null {
-    return this.recorder.scores;
-  }
-  protected override fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<HBOSModel> {
-    this.recorder.start(X);
-    return super.fitModel(X, y, ctx);
-  }
-  protected override scoreModel(model: HBOSModel, X: Matrix): Float32Array {
-    return this.recorder.note(X, super.scoreModel(model, X));
+  fitScores: Float32Array | null = null;
+  protected override onFitScores(trainScores: Float32Array): void {
+    this.fitScores = trainScores;
   }
 }
 
 class MemberOCSVM extends OCSVM implements KeepsFitScores {
-  private readonly recorder = new FitScoreRecorder();
-  get fitScores(): Float32Array | null {
-    return this.recorder.scores;
-  }
-  protected override fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<SvmModel> {
-    this.recorder.start(X);
-    return super.fitModel(X, y, ctx);
-  }
-  protected override scoreModel(model: SvmModel, X: Matrix): Float32Array {
-    return this.recorder.note(X, super.scoreModel(model, X));
+  fitScores: Float32Array | null = null;
+  protected override onFitScores(trainScores: Float32Array): void {
+    this.fitScores = trainScores;
   }
 }
 
 class MemberIsolationForest extends IsolationForest implements KeepsFitScores {
-  private readonly recorder = new FitScoreRecorder();
-  get fitScores(): Float32Array | null {
-    return this.recorder.scores;
-  }
-  protected override fitModel(X: Matrix, y: Labels | undefined, ctx: FitContext): Promise<IsolationForestModel> {
-    this.recorder.start(X);
-    return super.fitModel(X, y, ctx);
-  }
-  protected override scoreModel(model: IsolationForestModel, X: Matrix): Float32Array {
-    return this.recorder.note(X, super.scoreModel(model, X));
+  fitScores: Float32Array | null = null;
+  protected override onFitScores(trainScores: Float32Array): void {
+    this.fitScores = trainScores;
   }
 }
 

@@ -233,6 +233,7 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
     const threshold = this.resolveThreshold(trainScores);
     // Commit only now: an abort or error above leaves the previous state untouched.
     this.info = { model, nFeatures: Xm.cols, featureNames: Xm.featureNames, threshold };
+    this.onFitScores(trainScores);
     return this;
   }
 
@@ -307,6 +308,12 @@ export abstract class BaseDetector<P extends Params, M> implements Detector<P> {
   protected get acceptsNoAnomalies(): boolean {
     return false;
   }
+
+  /**
+   * Called at the end of every successful fit with the training rows' scores (computed anyway for the
+   * threshold); does nothing here. A subclass that needs them keeps them instead of scoring the rows again.
+   */
+  protected onFitScores(_trainScores: Float32Array): void {}
 
   private resolveThreshold(trainScores: Float32Array): number {
     const fixed = this.params.threshold as number | null;
