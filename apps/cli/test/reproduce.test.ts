@@ -7,6 +7,7 @@ import { hasDetector } from '@abc/core';
 import type { ExperimentRecord, Results } from '@abc/eval';
 import { runReproduce } from '../src/commands/reproduce.js';
 import { exitCodeFor } from '../src/errors.js';
+import { flags } from './fixtures/flags.js';
 import { REAL_DATA, realData } from '../../../packages/eval/test/fixtures/real-data.js';
 
 /** The real datasets (../shared/datasets in CI; else ABC_DATA_DIR or the cache, else these tests skip). */
@@ -44,24 +45,16 @@ describe('abc reproduce', () => {
   it('reproduces the 2-D toy data end to end (settings 1-3, two runs), resumes, and writes the reports', async () => {
     const out = join(dir, 'toy');
     const methods = ['abc-ae', 'ae', ...optional].join(',');
-    const argv = [
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1,2,3',
-      '--runs',
-      '2',
-      '--methods',
+    const argv = flags({
+      datasets: 'toy2d',
+      settings: '1,2,3',
+      runs: '2',
       methods,
-      '--toy-size',
-      '300',
-      '--max-epochs',
-      '3',
-      '--known-counts',
-      '10,100,all',
-      '--out',
+      'toy-size': '300',
+      'max-epochs': '3',
+      'known-counts': '10,100,all',
       out,
-    ];
+    });
     const first = await reproduce(argv);
     expect(first.error).toBeUndefined();
     expect(first.code).toBe(0);
@@ -114,23 +107,16 @@ describe('abc reproduce', () => {
 
   it('stops on its signal with exit code 130, and the rerun finishes the rest', async () => {
     const out = join(dir, 'abort');
-    const argv = [
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1',
-      '--runs',
-      '3',
-      '--methods',
-      'abc-ae,ae',
-      '--toy-size',
-      '200',
-      '--max-epochs',
-      '2',
-      '--out',
+    const argv = flags({
+      datasets: 'toy2d',
+      settings: '1',
+      runs: '3',
+      methods: 'abc-ae,ae',
+      'toy-size': '200',
+      'max-epochs': '2',
       out,
-      '--no-report',
-    ];
+      'no-report': true,
+    });
     const ac = new AbortController();
     const outLines: string[] = [];
     let code = 0;
@@ -164,55 +150,35 @@ describe('abc reproduce', () => {
   it('names methods that are not registered', async () => {
     const missing = ['dnn', 'svm', 'ocsvm'].find((m) => !hasDetector(m));
     if (missing) {
-      const r = await reproduce([
-        '--datasets',
-        'toy2d',
-        '--settings',
-        '1',
-        '--runs',
-        '1',
-        '--methods',
-        `ae,${missing}`,
-        '--toy-size',
-        '150',
-        '--out',
-        join(dir, 'missing'),
-      ]);
+      const r = await reproduce(
+        flags({
+          datasets: 'toy2d',
+          settings: '1',
+          runs: '1',
+          methods: `ae,${missing}`,
+          'toy-size': '150',
+          out: join(dir, 'missing'),
+        }),
+      );
       expect(r.code).toBe(2);
       expect(r.error!.message).toContain(`method ${missing} is not registered`);
     }
-    const bad = await reproduce([
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1',
-      '--runs',
-      '1',
-      '--methods',
-      'abc',
-      '--toy-size',
-      '150',
-      '--max-epochs',
-      '1',
-      '--out',
-      join(dir, 'bad'),
-    ]);
+    const bad = await reproduce(
+      flags({
+        datasets: 'toy2d',
+        settings: '1',
+        runs: '1',
+        methods: 'abc',
+        'toy-size': '150',
+        'max-epochs': '1',
+        out: join(dir, 'bad'),
+      }),
+    );
     // `abc` is a registered detector's name, so it is accepted as a method; a typo is not.
     expect(bad.error).toBeUndefined();
-    const typo = await reproduce([
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1',
-      '--runs',
-      '1',
-      '--methods',
-      'abc-aee',
-      '--toy-size',
-      '150',
-      '--out',
-      join(dir, 'typo'),
-    ]);
+    const typo = await reproduce(
+      flags({ datasets: 'toy2d', settings: '1', runs: '1', methods: 'abc-aee', 'toy-size': '150', out: join(dir, 'typo') }),
+    );
     expect(typo.code).toBe(2);
     expect(typo.error!.message).toMatch(/unknown method "abc-aee"/);
     const usage = await reproduce(['--datasets', 'toy3d', '--settings', '1', '--runs', '1', '--out', join(dir, 'u')]);
@@ -223,23 +189,18 @@ describe('abc reproduce', () => {
   it("runs PyOD's classics and XGBOD as extra methods beside the paper's (registered names)", async () => {
     const out = join(dir, 'classics');
     const extra = ['hbos', 'ecod', 'copod', 'knn', 'lof', 'xgbod'];
-    const r = await reproduce([
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1',
-      '--runs',
-      '1',
-      '--methods',
-      ['abc-ae', ...extra].join(','),
-      '--toy-size',
-      '150',
-      '--max-epochs',
-      '2',
-      '--no-report',
-      '--out',
-      out,
-    ]);
+    const r = await reproduce(
+      flags({
+        datasets: 'toy2d',
+        settings: '1',
+        runs: '1',
+        methods: ['abc-ae', ...extra].join(','),
+        'toy-size': '150',
+        'max-epochs': '2',
+        'no-report': true,
+        out,
+      }),
+    );
     expect(r.error).toBeUndefined();
     expect(r.code).toBe(0);
     const recs = await records(out);
@@ -254,22 +215,9 @@ describe('abc reproduce', () => {
 
   it('runs `all` with what is registered and notes the rest', async () => {
     const out = join(dir, 'all');
-    const r = await reproduce([
-      '--datasets',
-      'toy2d',
-      '--settings',
-      '1',
-      '--runs',
-      '1',
-      '--methods',
-      'all',
-      '--toy-size',
-      '150',
-      '--max-epochs',
-      '2',
-      '--out',
-      out,
-    ]);
+    const r = await reproduce(
+      flags({ datasets: 'toy2d', settings: '1', runs: '1', methods: 'all', 'toy-size': '150', 'max-epochs': '2', out }),
+    );
     expect(r.error).toBeUndefined();
     const ran = new Set((await records(out)).map((x) => x.method));
     for (const m of ['abc-ae', 'abc-dae', 'lrc', 'ae', 'dae']) expect(ran.has(m)).toBe(true);
@@ -286,26 +234,19 @@ describe('abc reproduce', () => {
     `${REAL_DATA} reproduces MNIST end to end on reduced sizes from the real files`,
     async () => {
       const out = join(dir, 'mnist');
-      const r = await reproduce([
-        '--datasets',
-        'mnist',
-        '--settings',
-        '1,2,3',
-        '--runs',
-        '1',
-        '--methods',
-        ['abc-ae', 'ae', ...optional.filter((m) => m === 'iforest')].join(','),
-        '--max-rows',
-        '200',
-        '--max-epochs',
-        '2',
-        '--known-counts',
-        '10,all',
-        '--data-dir',
-        MNIST.dir!,
-        '--out',
-        out,
-      ]);
+      const r = await reproduce(
+        flags({
+          datasets: 'mnist',
+          settings: '1,2,3',
+          runs: '1',
+          methods: ['abc-ae', 'ae', ...optional.filter((m) => m === 'iforest')].join(','),
+          'max-rows': '200',
+          'max-epochs': '2',
+          'known-counts': '10,all',
+          'data-dir': MNIST.dir!,
+          out,
+        }),
+      );
       expect(r.error).toBeUndefined();
       const recs = await records(out);
       const s1 = recs.find((x) => x.method === 'abc-ae' && x.setting === 1)!;
@@ -330,71 +271,52 @@ describe('abc reproduce', () => {
     `${REAL_DATA} reproduces CIFAR-10 end to end on reduced sizes, marking the lossy JPEG test set (or the hold-out)`,
     async () => {
       const out = join(dir, 'cifar');
-      const r = await reproduce([
-        '--datasets',
-        'cifar10',
-        '--settings',
-        '1',
-        '--runs',
-        '1',
-        '--methods',
-        'abc-ae',
-        '--max-rows',
-        '150',
-        '--max-epochs',
-        '2',
-        '--data-dir',
-        CIFAR.dir!,
-        '--out',
-        out,
-      ]);
+      const r = await reproduce(
+        flags({
+          datasets: 'cifar10',
+          settings: '1',
+          runs: '1',
+          methods: 'abc-ae',
+          'max-rows': '150',
+          'max-epochs': '2',
+          'data-dir': CIFAR.dir!,
+          out,
+        }),
+      );
       expect(r.error).toBeUndefined();
       const [rec] = await records(out);
       expect(rec).toMatchObject({ dataset: 'cifar10', testSet: 'lossy-jpeg', nKnown: 150 });
       expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/lossy-jpeg: the CIFAR-10 test images are JPEG/);
       const held = join(dir, 'cifar-holdout');
-      const h = await reproduce([
-        '--datasets',
-        'cifar10',
-        '--settings',
-        '1',
-        '--runs',
-        '1',
-        '--methods',
-        'abc-ae',
-        '--max-rows',
-        '100',
-        '--max-epochs',
-        '1',
-        '--cifar-test',
-        'holdout',
-        '--data-dir',
-        CIFAR.dir!,
-        '--out',
-        held,
-        '--no-report',
-      ]);
+      const h = await reproduce(
+        flags({
+          datasets: 'cifar10',
+          settings: '1',
+          runs: '1',
+          methods: 'abc-ae',
+          'max-rows': '100',
+          'max-epochs': '1',
+          'cifar-test': 'holdout',
+          'data-dir': CIFAR.dir!,
+          out: held,
+          'no-report': true,
+        }),
+      );
       expect(h.error).toBeUndefined();
       expect((await records(held))[0].testSet).toBe('holdout');
       // Another option on the same folder is refused rather than mixed in.
-      const mixed = await reproduce([
-        '--datasets',
-        'cifar10',
-        '--settings',
-        '1',
-        '--runs',
-        '1',
-        '--methods',
-        'abc-ae',
-        '--max-rows',
-        '100',
-        '--max-epochs',
-        '1',
-        '--data-dir',
-        CIFAR.dir!,
-        '--out',
-        held,
-      ]);
+      const mixed = await reproduce(
+        flags({
+          datasets: 'cifar10',
+          settings: '1',
+          runs: '1',
+          methods: 'abc-ae',
+          'max-rows': '100',
+          'max-epochs': '1',
+          'data-dir': CIFAR.dir!,
+          out: held,
+        }),
+      );
       expect(mixed.code).toBe(2);
       expect(mixed.error!.message).toMatch(/other options \(cifarTestSet/);
     },
@@ -405,18 +327,9 @@ describe('abc reproduce', () => {
     const saved = process.env.ABC_DATA_DIR;
     process.env.ABC_DATA_DIR = join(dir, 'empty-data');
     try {
-      const r = await reproduce([
-        '--datasets',
-        'toy2d,mnist',
-        '--settings',
-        '1',
-        '--runs',
-        '1',
-        '--toy-size',
-        '150',
-        '--out',
-        join(dir, 'nodata'),
-      ]);
+      const r = await reproduce(
+        flags({ datasets: 'toy2d,mnist', settings: '1', runs: '1', 'toy-size': '150', out: join(dir, 'nodata') }),
+      );
       expect(r.code).toBe(2);
       expect(r.error!.message).toMatch(
         /mnist not found \(missing .*train-images-idx3-ubyte\.gz.*\): fetch with `abc data fetch mnist` \(or rerun with --download\)/,
