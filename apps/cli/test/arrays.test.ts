@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_DATA, realData } from '../../../packages/eval/test/fixtures/real-data.js';
 import { main } from '../src/main.js';
+import { flags } from './fixtures/flags.js';
 
 const MNIST = realData('mnist', { exactCopy: true });
 // test_partial_first1000.bin is in the project's copy only.
@@ -36,26 +37,16 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
       const model = join(dir, 'mnist.abc');
       const fit = await run(
         'fit',
-        '--data',
-        images,
-        '--labels',
-        labels,
-        '--classes',
-        '0,1,2,3,5,6,7,8,9',
-        '--anomaly-classes',
-        '0,2,6,8',
-        '--detector',
-        'abc',
-        '--param',
-        'hidden=64,32',
-        '--param',
-        'latent=16',
-        '--param',
-        'maxEpochs=3',
-        '--scaler',
-        'none',
-        '--out',
-        model,
+        ...flags({
+          data: images,
+          labels,
+          classes: '0,1,2,3,5,6,7,8,9',
+          'anomaly-classes': '0,2,6,8',
+          detector: 'abc',
+          param: ['hidden=64,32', 'latent=16', 'maxEpochs=3'],
+          scaler: 'none',
+          out: model,
+        }),
       );
       expect(fit.err).toBe('');
       expect(fit.code).toBe(0);
@@ -64,17 +55,7 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
         (
           await run(
             'evaluate',
-            '--model',
-            model,
-            '--data',
-            images,
-            '--labels',
-            labels,
-            '--classes',
-            '0,1,2,3,5,6,7,8,9',
-            '--anomaly-classes',
-            '0,2,6,8',
-            '--json',
+            ...flags({ model, data: images, labels, classes: '0,1,2,3,5,6,7,8,9', 'anomaly-classes': '0,2,6,8', json: true }),
           )
         ).out,
       );
@@ -84,35 +65,13 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
         (
           await run(
             'evaluate',
-            '--model',
-            model,
-            '--data',
-            images,
-            '--labels',
-            labels,
-            '--classes',
-            '1,3,4,5,7,9',
-            '--anomaly-classes',
-            '4',
-            '--json',
+            ...flags({ model, data: images, labels, classes: '1,3,4,5,7,9', 'anomaly-classes': '4', json: true }),
           )
         ).out,
       );
       expect(unknown.anomalies).toBe(982);
       expect(unknown.auroc).toBeGreaterThan(0.5);
-      const scored = await run(
-        'score',
-        '--model',
-        model,
-        '--data',
-        images,
-        '--labels',
-        labels,
-        '--classes',
-        '4',
-        '--out',
-        join(dir, 's.csv'),
-      );
+      const scored = await run('score', ...flags({ model, data: images, labels, classes: '4', out: join(dir, 's.csv') }));
       expect(scored.code).toBe(0);
       expect((await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n').length).toBe(1 + 982);
     },
@@ -125,20 +84,7 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
       const model = join(dir, 'cifar.abc');
       const fit = await run(
         'fit',
-        '--data',
-        cifar,
-        '--classes',
-        '1',
-        '--detector',
-        'ae',
-        '--param',
-        'hidden=32,16',
-        '--param',
-        'latent=8',
-        '--param',
-        'maxEpochs=2',
-        '--out',
-        model,
+        ...flags({ data: cifar, classes: '1', detector: 'ae', param: ['hidden=32,16', 'latent=8', 'maxEpochs=2'], out: model }),
       );
       expect(fit.code, fit.err).toBe(0);
       expect(fit.out).toMatch(/fitting ae on 89 rows x 3072 columns/);
@@ -157,16 +103,7 @@ describe(`${REAL_DATA} --data with the numeric arrays the loaders read (IDX, CIF
     expect(b.err).toMatch(/need the IDX label file: --labels FILE/);
     const c = await run(
       'fit',
-      '--data',
-      images,
-      '--labels',
-      labels,
-      '--anomaly-classes',
-      'a,b',
-      '--detector',
-      'abc',
-      '--out',
-      join(dir, 'x.abc'),
+      ...flags({ data: images, labels, 'anomaly-classes': 'a,b', detector: 'abc', out: join(dir, 'x.abc') }),
     );
     expect(c.err).toMatch(/--anomaly-classes must be a comma-separated list/);
     const d = await run('fit', '--data', images, '--labels', labels, '--detector', 'abc', '--out', join(dir, 'x.abc'));
