@@ -2,13 +2,21 @@ import '@abc/models';
 import '@abc/baselines';
 import { AbortError } from '@abc/core';
 import { parseRatios } from '@abc/eval';
-import { benchmark, BENCHMARK_SUITES, writeBenchmarkReport, type BenchmarkEvent, type BenchmarkSuite } from '@abc/eval/node';
+import {
+  benchmark,
+  BENCHMARK_SUITES,
+  writeBenchmarkReport,
+  type BenchmarkEvent,
+  type BenchmarkSuite,
+  type BenchmarkTaskInfo,
+} from '@abc/eval/node';
 import { queueBenchmarkExecutor, redisOptions, safeUrl, type QueueProgress } from '@abc/queue';
 import { parseFlags, str } from '../args.js';
 import { UsageError } from '../errors.js';
 import { interruptOnCtrlC } from '../interrupt.js';
 import { pluginOfDetector } from '../plugins.js';
 import { formatDuration } from '../progress.js';
+import { runProgress } from '../run-progress.js';
 import { required } from './fit.js';
 
 export const benchmarkHelp = `abc benchmark: every detector on ADBench's tabular datasets, ranked, timed and calibrated (resumable)
@@ -71,54 +79,13 @@ function list(text: string | undefined): string[] | undefined {
   return items.length === 0 || (items.length === 1 && items[0] === 'all') ? undefined : items;
 }
 
-function progress(
-  out: (s: string) => void,
-  stderr: BenchmarkIO['stderr'],
-): { onEvent: (e: BenchmarkEvent) => void; done: () => void } {
-  const tty = Boolean(stderr?.isTTY);
-  let drawn = false;
-  let last = '';
-  let eta = NaN;
-  const draw = (text: string) => {
-    stderr!.write(`\r${text}\u001b[K`);
-    drawn = true;
-  };
-  const line = (text: string) => {
-    if (tty) {
-      stderr!.write(`\r${text}\u001b[K\n`);
-      drawn = false;
-    } else out(text);
-  };
-  return {
-    onEvent(e) {
-      if (e.type === 'dataset') {
-        if (tty && drawn) stderr!.write('\n');
-        drawn = false;
-        out(`${e.dataset}: ${e.phase}${e.message ? ` (${e.message})` : ''}`);
-        return;
-      }
-      if (e.type === 'start') {
-        if (!tty) return;
-        const width = 24;
-        const filled = Math.round((width * e.done) / Math.max(1, e.total));
-        last = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total} ${e.task.dataset} ${e.task.method} ratio ${e.task.ratio} seed ${e.task.seed}`;
-        draw(`${last}  ETA ${formatDuration(eta)}`);
-        return;
-      }
-      if (e.type === 'fit') {
-        if (tty && e.event.unit === 'epoch')
-          draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
-        return;
-      }
-      if (e.type === 'failed') {
-        line(
-          `[${e.done}/${e.total}] ${e.task.dataset} ${e.task.method} ratio ${e.task.ratio} seed ${e.task.seed}: FAILED (${e.message})`,
-        );
-        return;
-      }
+function progress(out: (s: string) => void, stderr: BenchmarkIO['stderr']) {
+  const task = (t: BenchmarkTaskInfo) => `${t.dataset} ${t.method} ratio ${t.ratio} seed ${t.seed}`;
+  return runProgress<BenchmarkEvent>(out, stderr, {
+    start: (e) => task(e.task),
+    failed: (e) => `[${e.done}/${e.total}] ${task(e.task)}: FAILED (${e.message})`,
+    run(e) {
       const r = e.records[0];
-      const ran = e.done - e.skipped;
-      eta = ran > 0 ? (e.elapsedSeconds / ran) * Math.max(0, e.total - e.done) : NaN;
       // One fit may record a method and its calibrated variants: their numbers follow the first's.
       const methods = [...new Set(e.records.map((x) => x.method))];
       const ratios = [...new Set(e.records.map((x) => x.ratio))].join(',');
@@ -128,16 +95,12 @@ function progress(
         .slice(1)
         .map((m) => `; ${m}: ${numbers(e.records.find((x) => x.method === m)!)}`)
         .join('');
-      line(
-        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} ${r.method} ratio ${ratios} seed ${r.seed}: ${numbers(r)}${others}` +
-          `  fit ${r.fitSeconds.toFixed(2)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`,
+      return (
+        `${r.dataset} ${r.method} ratio ${ratios} seed ${r.seed}: ${numbers(r)}${others}` +
+        `  fit ${r.fitSeconds.toFixed(2)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}`
       );
     },
-    done() {
-      if (tty && drawn) stderr!.write('\n');
-      drawn = false;
-    },
-  };
+  });
 }
 
 /**

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { interruptOnCtrlC } from '../interrupt.js';
 import { pluginOfDetector } from '../plugins.js';
 import { formatDuration } from '../progress.js';
+import { runProgress } from '../run-progress.js';
 import { required } from './fit.js';
 
 export const reproduceHelp = `abc reproduce: the paper's experiments (settings 1-3, Table 2, Figures 3-5), resumable
@@ -88,62 +89,15 @@ export interface ReproduceIO {
   stderr?: { isTTY?: boolean; write(s: string): unknown };
 }
 
-function progress(
-  out: (s: string) => void,
-  stderr: ReproduceIO['stderr'],
-): { onEvent: (e: RunnerEvent) => void; done: () => void } {
-  const tty = Boolean(stderr?.isTTY);
-  let drawn = false;
-  let last = '';
-  let eta = NaN;
-  let counter = '';
-  const draw = (text: string) => {
-    stderr!.write(`\r${text}\u001b[K`);
-    drawn = true;
-  };
-  return {
-    onEvent(e) {
-      if (e.type === 'dataset') {
-        const line = `${e.dataset}: ${e.phase}${e.message ? ` (${e.message})` : ''}`;
-        if (tty) {
-          if (drawn) stderr!.write('\n');
-          drawn = false;
-        }
-        out(line);
-        return;
-      }
-      if (e.type === 'start') {
-        counter = `${e.done}/${e.total}`;
-        if (tty) {
-          const width = 24;
-          const filled = Math.round((width * e.done) / Math.max(1, e.total));
-          last = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counter} ${e.task.dataset} s${e.task.setting} ${e.task.method.id} run ${e.task.run}${e.task.setting === 3 ? ` nKnown ${e.task.nKnown}` : ''}`;
-          draw(`${last}  ETA ${formatDuration(eta)}`);
-        }
-        return;
-      }
-      if (e.type === 'fit') {
-        if (tty && e.event.unit === 'epoch')
-          draw(`${last}  epoch ${e.event.step}/${e.event.totalSteps}  ETA ${formatDuration(eta)}`);
-        return;
-      }
-      const r = e.record;
-      const ran = e.done - e.skipped;
-      eta = ran > 0 ? (e.elapsedSeconds / ran) * Math.max(0, e.total - e.done) : NaN;
-      const line =
-        `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${r.dataset} setting ${r.setting} ${r.method} (${methodLabel(r.method)}) run ${r.run}` +
-        `${r.setting === 3 ? ` nKnown ${r.nKnown}` : ''}: AUROC A ${r.aurocKnown.toFixed(3)} U ${r.aurocUnknown.toFixed(3)}` +
-        `  fit ${r.fitSeconds.toFixed(1)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}  elapsed ${formatDuration(e.elapsedSeconds)}  ETA ${formatDuration(eta)}`;
-      if (tty) {
-        stderr!.write(`\r${line}\u001b[K\n`);
-        drawn = false;
-      } else out(line);
-    },
-    done() {
-      if (tty && drawn) stderr!.write('\n');
-      drawn = false;
-    },
-  };
+function progress(out: (s: string) => void, stderr: ReproduceIO['stderr']) {
+  return runProgress<RunnerEvent>(out, stderr, {
+    start: ({ task: t }) =>
+      `${t.dataset} s${t.setting} ${t.method.id} run ${t.run}${t.setting === 3 ? ` nKnown ${t.nKnown}` : ''}`,
+    run: ({ record: r }) =>
+      `${r.dataset} setting ${r.setting} ${r.method} (${methodLabel(r.method)}) run ${r.run}` +
+      `${r.setting === 3 ? ` nKnown ${r.nKnown}` : ''}: AUROC A ${r.aurocKnown.toFixed(3)} U ${r.aurocUnknown.toFixed(3)}` +
+      `  fit ${r.fitSeconds.toFixed(1)} s${r.epochs !== null ? `, ${r.epochs} epochs` : ''}`,
+  });
 }
 
 /**
