@@ -1,32 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createDetector,
-  deserialize,
-  matrix,
-  ModelFormatError,
-  serialize,
-  takeRows,
-  ValidationError,
-  Random,
-  type ProgressEvent,
-} from '@abc/core';
-import { checkDetector } from '@abc/core/testing';
+import { ModelFormatError } from '@abc/core';
 import { ECOD, skewnessSign } from '../src/index.js';
-import { auroc, select, toM, toyData } from './helpers.js';
-import { loadPyodFixture, maxRelativeDiff } from './fixtures/pyod/pyod-fixture.js';
+import { pyodDetectorTests, tailDetectorSpec } from './fixtures/pyod/pyod-detector-tests.js';
 
 describe('ECOD', () => {
-  it('passes the conformance suite', async () => {
-    await checkDetector((p) => new ECOD(p));
-  });
-
-  it('is registered as ecod', () => {
-    const d = createDetector('ecod');
-    expect(d).toBeInstanceOf(ECOD);
-    expect(d.supervision).toBe('unsupervised');
-    expect(d.hasProbability).toBe(false);
-    expect(d.getParams()).toEqual({ seed: 0, threshold: null, contamination: null });
-  });
+  pyodDetectorTests(
+    tailDetectorSpec('ECOD', ECOD, {
+      toyAuroc: 0.99,
+      // A state whose columns are not sorted (binary search would silently miscount) is refused.
+      state(state) {
+        const sorted = Float32Array.from(state.tensors.sorted.data);
+        [sorted[0], sorted[399]] = [sorted[399], sorted[0]];
+        const broken = { ...state, tensors: { ...state.tensors, sorted: { ...state.tensors.sorted, data: sorted } } };
+        expect(() => new ECOD().setState(broken)).toThrow(ModelFormatError);
+      },
+    }),
+  );
 
   it('a hand-computed case: tails, the skewness correction, values beyond the training range', async () => {
     // Column 0: 1, 2, 2, 3 (skewness exactly 0, so the corrected tail is U_l + U_r, as PyOD's formula gives).
@@ -60,106 +49,5 @@ describe('ECOD', () => {
     expect(skewnessSign(Float64Array.of(-1, 0, 1, 0))).toBe(0);
     // 0.1 summed ten times is not 1 in float64, so the deviations are tiny but not 0: scipy's cut-off makes it 0.
     expect(skewnessSign(new Float64Array(10).fill(Math.fround(0.1)))).toBe(0);
-  });
-
-  it('matches PyOD 3.6.5 ECOD within 1e-6: training decision_scores_ and threshold_, new rows by the training-only definition', async () => {
-    const fx = loadPyodFixture();
-    const lines: string[] = [];
-    for (const set of fx.sets) {
-      const det = await new ECOD().fit(toM(set.Xtrain));
-      const train = maxRelativeDiff(await det.scoreSamples(toM(set.Xtrain)), set.ecod.train);
-      const test = maxRelativeDiff(await det.scoreSamples(toM(set.Xtest)), set.ecod.test);
-      const thr = maxRelativeDiff([det.threshold!], [set.ecod.threshold]);
-      lines.push(
-        `${set.name}: max rel. diff train ${train.toExponential(2)}, test ${test.toExponential(2)}, threshold ${thr.toExponential(2)}`,
-      );
-      expect(train, `${set.name} train`).toBeLessThan(1e-6);
-      expect(test, `${set.name} test`).toBeLessThan(1e-6);
-      expect(thr, `${set.name} threshold`).toBeLessThan(1e-6);
-    }
-    console.log(`ecod vs PyOD ${fx.versions.pyod}\n  ${lines.join('\n  ')}`);
-  });
-
-  it('scores a row the same alone as inside any batch (unlike PyOD, which refits on training + batch)', async () => {
-    const set = loadPyodFixture().sets[1];
-    const det = await new ECOD().fit(toM(set.Xtrain));
-    const Xte = toM(set.Xtest);
-    const batch = await det.scoreSamples(Xte);
-    const half = await det.scoreSamples(
-      takeRows(
-        Xte,
-        Array.from({ length: 20 }, (_, i) => 2 * i),
-      ),
-    );
-    for (let i = 0; i < Xte.rows; i++) {
-      const [alone] = await det.scoreSamples(matrix(Xte.data.slice(i * Xte.cols, (i + 1) * Xte.cols), 1, Xte.cols));
-      expect(alone, `row ${i}`).toBe(batch[i]);
-      if (i % 2 === 0 && i < 40) expect(half[i / 2], `row ${i}`).toBe(batch[i]);
-    }
-  });
-
-  it('save/load round-trips to the same scores and threshold', async () => {
-    const set = loadPyodFixture().sets[0];
-    const det = await new ECOD({ contamination: 0.2 }).fit(toM(set.Xtrain));
-    const loaded = await deserialize(await serialize(det));
-    expect(loaded).toBeInstanceOf(ECOD);
-    expect(loaded.getParams()).toEqual(det.getParams());
-    expect(loaded.threshold).toBe(det.threshold);
-    expect(Array.from(await loaded.scoreSamples(toM(set.Xtest)))).toEqual(Array.from(await det.scoreSamples(toM(set.Xtest))));
-    const state = det.getState();
-    expect(state.tensors.sorted.shape).toEqual([8, 400]);
-    expect(state.tensors.skewSign.dtype).toBe('i32');
-    // A state whose columns are not sorted (binary search would silently miscount) is refused.
-    const sorted = Float32Array.from(state.tensors.sorted.data);
-    [sorted[0], sorted[399]] = [sorted[399], sorted[0]];
-    const broken = { ...state, tensors: { ...state.tensors, sorted: { ...state.tensors.sorted, data: sorted } } };
-    expect(() => new ECOD().setState(broken)).toThrow(ModelFormatError);
-  });
-
-  it('rejects bad params with a ValidationError naming the parameter', () => {
-    const bad: [Record<string, unknown>, string][] = [
-      [{ contamination: 0 }, 'contamination'],
-      [{ contamination: 0.6 }, 'contamination'],
-      [{ seed: -1 }, 'seed'],
-      [{ seed: 1.5 }, 'seed'],
-      [{ threshold: 'high' }, 'threshold'],
-      [{ nJobs: 2 }, 'nJobs'],
-    ];
-    for (const [params, name] of bad) {
-      let err: unknown;
-      try {
-        new ECOD(params);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, JSON.stringify(params)).toBeInstanceOf(ValidationError);
-      expect((err as ValidationError).reason).toBe('param');
-      expect((err as ValidationError).message).toContain(`"${name}"`);
-    }
-  });
-
-  it('reports one progress event per feature', async () => {
-    const events: ProgressEvent[] = [];
-    const rng = new Random(1);
-    await new ECOD().fit(
-      Array.from({ length: 50 }, () => [rng.normal(), rng.normal(), rng.normal()]),
-      null,
-      { onProgress: (e) => events.push(e) },
-    );
-    expect(events.map((e) => e.step)).toEqual([1, 2, 3]);
-    expect(events.every((e) => e.unit === 'iteration' && e.totalSteps === 3)).toBe(true);
-  });
-
-  it('2-D toy, setting 1: trained on normals, finds the unknown anomalies (AUROC >= 0.99)', async () => {
-    const rng = new Random(2019);
-    const train = toyData(rng, 1500, 0, 0);
-    const test = toyData(rng, 1000, 1000, 1000);
-    const det = await new ECOD().fit(train.X);
-    const unknown = select(test.X, test.kind, [0, 2]);
-    const known = select(test.X, test.kind, [0, 1]);
-    const aU = auroc(await det.scoreSamples(unknown.X), unknown.y);
-    const aK = auroc(await det.scoreSamples(known.X), known.y);
-    console.log(`ecod toy: AUROC known ${aK.toFixed(4)}, unknown ${aU.toFixed(4)}`);
-    expect(aU).toBeGreaterThanOrEqual(0.99);
   });
 });
