@@ -24,35 +24,12 @@
  * the smallest CPU seconds (user + system here, process_time there) of `repeat` runs; printed as training rows per
  * second and the ratio ours / DeepOD (above 1 = we are faster).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { matrix, Random, type FitContext } from '@abc/core';
-import { getDefaultKernel } from '@abc/engine';
+import { Random, type FitContext } from '@abc/core';
 import { DeepSAD, DevNet, randomDeepSADPlan, randomDevNetPlan, trainDeepSAD, trainDevNet } from '../src/index.js';
+import { bestCpuSeconds, sideBySide, speedRun, versus } from './speed-common.js';
 
-function arg(name: string, fallback: string): string {
-  const k = process.argv.indexOf(`--${name}`);
-  return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
-}
-
-const rows = Number(arg('rows', '10000'));
-const cols = Number(arg('cols', '32'));
-const repeat = Number(arg('repeat', '3'));
-const reference = arg('reference', join(import.meta.dirname, '../../../../shared/reference'));
-
-const rng = new Random(1);
-const X = matrix(
-  new Float32Array(rows * cols).map(() => rng.normal(0, 1)),
-  rows,
-  cols,
-);
-const y = new Uint8Array(rows);
-for (let i = 0; i < rows; i += 100) {
-  y[i] = 1;
-  for (let j = 0; j < cols; j++) X.data[i * cols + j] += 2;
-}
+const run = speedRun();
+const { rows, repeat, X, y } = run;
 
 interface Size {
   method: 'deepsad' | 'devnet';
@@ -112,20 +89,12 @@ const sizes: Size[] = [
   },
 ];
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 const context = (seed: number): FitContext => ({ rng: new Random(seed), signal: undefined, progress() {}, checkAborted() {} });
 
 /** Best CPU seconds of `repeat` trainings at `size` (pretrain: our Deep SAD's autoencoder phase alone instead). */
 async function ours(size: Size, pretrain = false): Promise<{ seconds: number; samples: number }> {
-  let best = Infinity;
   let samples = 0;
-  for (let r = 0; r < repeat; r++) {
-    const ctx = context(r);
-    const t0 = cpuSeconds();
+  const seconds = await bestCpuSeconds(repeat, context, async (ctx) => {
     if (size.method === 'deepsad') {
       const p = new DeepSAD({
         hidden: size.hidden,
@@ -155,52 +124,26 @@ async function ours(size: Size, pretrain = false): Promise<{ seconds: number; sa
       await trainDevNet(X, y, p, ctx, randomDevNetPlan(ctx.rng, y, p.nReference));
       samples = size.epochs * batchesPerEpoch * size.batchSize;
     }
-    best = Math.min(best, cpuSeconds() - t0);
-  }
-  return { seconds: best, samples };
+  });
+  return { seconds, samples };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'deepsad-devnet-speed-'));
-try {
-  writeFileSync(join(dir, 'x.f32'), X.data);
-  writeFileSync(join(dir, 'y.u8'), y);
-  console.log(
-    `DeepSAD / DevNet training speed, ${rows} × ${cols}, one thread each, kernel ${getDefaultKernel().name}, best of ${repeat}`,
-  );
+await sideBySide(run, 'deepsad-devnet', 'DeepSAD / DevNet', async (deepod) => {
   for (const size of sizes) {
     const a = await ours(size);
-    const job = join(dir, `${size.method}-${size.name}.json`);
-    writeFileSync(
-      job,
-      JSON.stringify({
+    const b = deepod<{ seconds: number; samples: number; torch: string }>(
+      'deepsad_devnet_speed_deepod.py',
+      `${size.method}-${size.name}`,
+      {
         method: size.method,
-        x: join(dir, 'x.f32'),
-        y: join(dir, 'y.u8'),
-        rows,
-        cols,
         epochs: size.epochs,
         batchSize: size.batchSize,
         lr: size.lr,
         hiddenDims: size.hidden,
         repDim: size.repDim,
         act: size.act,
-        repeat,
-      }),
-    );
-    const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'deepsad_devnet_speed_deepod.py'), job], {
-      env: {
-        ...process.env,
-        PYTHONPATH: `${reference}:${join(reference, 'stubs')}`,
-        OMP_NUM_THREADS: '1',
-        OPENBLAS_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
       },
-      encoding: 'utf8',
-    });
-    if (py.status !== 0) throw new Error(`DeepOD side failed: ${py.stderr}`);
-    const b = JSON.parse(py.stdout.trim().split('\n').pop()!) as { seconds: number; samples: number; torch: string };
-    const oursRate = a.samples / a.seconds;
-    const theirRate = b.samples / b.seconds;
+    );
     let extra = '';
     if (size.method === 'deepsad' && size.name === 'paper') {
       const pre = await ours(size, true);
@@ -208,11 +151,8 @@ try {
       extra = `;   our pre-training ${(pre.samples / Math.max(pre.seconds - one.seconds, 1e-9)).toFixed(0)} rows/s`;
     }
     console.log(
-      `${size.method} ${size.name.padEnd(6)} batch ${String(size.batchSize).padStart(3)}: ours ${oursRate.toFixed(0).padStart(7)} rows/s ` +
-        `(${a.samples} in ${a.seconds.toFixed(2)} s)   DeepOD (torch ${b.torch}) ${theirRate.toFixed(0).padStart(7)} rows/s ` +
-        `(${b.samples} in ${b.seconds.toFixed(2)} s)   ratio ${(oursRate / theirRate).toFixed(2)}x${extra}`,
+      `${size.method} ${size.name.padEnd(6)} batch ${String(size.batchSize).padStart(3)}: ` +
+        `${versus({ count: a.samples, seconds: a.seconds }, { ...b, count: b.samples }, 'rows', 7)}${extra}`,
     );
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+});

@@ -17,36 +17,14 @@
  * and the ratio ours / DeepOD (above 1 = we are faster). The optimizers differ (RMSprop with clipping and L2 against
  * Adam), each side's own. DeepOD's own pair sampling (a Python loop over each batch's pairs) is timed alone too.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { matrix, Random, type Activation } from '@abc/core';
-import { getDefaultKernel, PairNetwork } from '@abc/engine';
+import { Random, type Activation } from '@abc/core';
+import { PairNetwork } from '@abc/engine';
 import { PairSampler } from '../src/prenet-pairs.js';
 import { trainPReNet } from '../src/prenet-train.js';
+import { bestCpuSeconds, sideBySide, speedRun, versus } from './speed-common.js';
 
-function arg(name: string, fallback: string): string {
-  const k = process.argv.indexOf(`--${name}`);
-  return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
-}
-
-const rows = Number(arg('rows', '10000'));
-const cols = Number(arg('cols', '32'));
-const repeat = Number(arg('repeat', '3'));
-const reference = arg('reference', join(import.meta.dirname, '../../../../shared/reference'));
-
-const rng = new Random(1);
-const X = matrix(
-  new Float32Array(rows * cols).map(() => rng.normal(0, 1)),
-  rows,
-  cols,
-);
-const y = new Uint8Array(rows);
-for (let i = 0; i < rows; i += 100) {
-  y[i] = 1;
-  for (let j = 0; j < cols; j++) X.data[i * cols + j] += 2;
-}
+const run = speedRun();
+const { rows, cols, repeat, X, y } = run;
 
 interface Size {
   name: string;
@@ -75,80 +53,40 @@ const sizes: Size[] = [
   },
 ];
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 async function ours(size: Size): Promise<{ seconds: number; pairs: number }> {
   const batchesPerEpoch = Math.floor(rows / size.batchSize);
-  let best = Infinity;
-  for (let r = 0; r < repeat; r++) {
-    const fitRng = new Random(r);
-    const t0 = cpuSeconds();
-    const net = new PairNetwork({ sizes: [cols, ...size.hidden], activations: size.hidden.map(() => size.activation) });
-    net.initGlorot(fitRng);
-    const sampler = new PairSampler(y);
-    await trainPReNet(net, X, (_b, f, s) => sampler.sample(fitRng, size.batchSize, f, s), {
-      lr: 1e-3,
-      clipnorm: 1,
-      l2: 0.01,
-      epochs: size.epochs,
-      batchesPerEpoch,
-      batchSize: size.batchSize,
-      targets: { aa: 8, au: 4, uu: 0 },
-    });
-    best = Math.min(best, cpuSeconds() - t0);
-  }
-  return { seconds: best, pairs: size.epochs * batchesPerEpoch * size.batchSize };
+  const seconds = await bestCpuSeconds(
+    repeat,
+    (r) => new Random(r),
+    async (fitRng) => {
+      const net = new PairNetwork({ sizes: [cols, ...size.hidden], activations: size.hidden.map(() => size.activation) });
+      net.initGlorot(fitRng);
+      const sampler = new PairSampler(y);
+      await trainPReNet(net, X, (_b, f, s) => sampler.sample(fitRng, size.batchSize, f, s), {
+        lr: 1e-3,
+        clipnorm: 1,
+        l2: 0.01,
+        epochs: size.epochs,
+        batchesPerEpoch,
+        batchSize: size.batchSize,
+        targets: { aa: 8, au: 4, uu: 0 },
+      });
+    },
+  );
+  return { seconds, pairs: size.epochs * batchesPerEpoch * size.batchSize };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'prenet-speed-'));
-try {
-  writeFileSync(join(dir, 'x.f32'), X.data);
-  writeFileSync(join(dir, 'y.u8'), y);
-  console.log(`PReNet training speed, ${rows} × ${cols}, one thread each, kernel ${getDefaultKernel().name}, best of ${repeat}`);
+await sideBySide(run, 'prenet', 'PReNet', async (deepod) => {
   for (const size of sizes) {
     const a = await ours(size);
-    const job = join(dir, `${size.name}.json`);
-    writeFileSync(
-      job,
-      JSON.stringify({
-        x: join(dir, 'x.f32'),
-        y: join(dir, 'y.u8'),
-        rows,
-        cols,
-        epochs: size.epochs,
-        batchSize: size.batchSize,
-        repeat,
-        ...size.deepod,
-      }),
+    const b = deepod<{ seconds: number; loaderSeconds: number; pairs: number; torch: string }>(
+      'prenet_speed_deepod.py',
+      size.name,
+      { epochs: size.epochs, batchSize: size.batchSize, ...size.deepod },
     );
-    const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'prenet_speed_deepod.py'), job], {
-      env: {
-        ...process.env,
-        PYTHONPATH: `${reference}:${join(reference, 'stubs')}`,
-        OMP_NUM_THREADS: '1',
-        OPENBLAS_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
-      },
-      encoding: 'utf8',
-    });
-    if (py.status !== 0) throw new Error(`DeepOD side failed: ${py.stderr}`);
-    const b = JSON.parse(py.stdout.trim().split('\n').pop()!) as {
-      seconds: number;
-      loaderSeconds: number;
-      pairs: number;
-      torch: string;
-    };
-    const oursRate = a.pairs / a.seconds;
-    const theirRate = b.pairs / b.seconds;
     console.log(
-      `${size.name.padEnd(7)} ours ${oursRate.toFixed(0).padStart(8)} pairs/s (${a.pairs} in ${a.seconds.toFixed(2)} s)   ` +
-        `DeepOD (torch ${b.torch}) ${theirRate.toFixed(0).padStart(8)} pairs/s (${b.pairs} in ${b.seconds.toFixed(2)} s)   ` +
-        `ratio ${(oursRate / theirRate).toFixed(2)}x (DeepOD's pair sampling alone: ${b.loaderSeconds.toFixed(2)} s)`,
+      `${size.name.padEnd(7)} ${versus({ count: a.pairs, seconds: a.seconds }, { ...b, count: b.pairs }, 'pairs', 8)} ` +
+        `(DeepOD's pair sampling alone: ${b.loaderSeconds.toFixed(2)} s)`,
     );
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+});
