@@ -18,7 +18,10 @@ export { NEIGHBOURS_EXTRA_CANDIDATES, NEIGHBOURS_MAX_VALUES } from './convert/ne
 export { SVM_MAX_VALUES } from './convert/svm.js';
 export type { AddDetector } from './convert/augmented.js';
 export {
+  AUTO_BATCH_BUDGET_BYTES,
+  AUTO_BATCH_MAX_ROWS,
   OnnxDetector,
+  autoBatchSize,
   onnxDetectorEntry,
   onnxDetectorParamSpace,
   registerOnnxDetector,

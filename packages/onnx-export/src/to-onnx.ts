@@ -35,6 +35,13 @@ export const METADATA_KEYS = {
   hasProbability: 'abc.has_probability',
   supervision: 'abc.supervision',
   acceptsMissing: 'abc.accepts_missing',
+  /**
+   * An estimate of the graph's peak working memory per scored row, in bytes (a decimal integer), written when the
+   * detector's converter gives one (`neighbours`, `svm`, `pairMean`, `augmented`: intermediates that grow with
+   * what the model stores). `OnnxDetector` bounds its automatic batch size by it; a model without it (an older
+   * export, or a graph whose per-row intermediates are small) gets the largest batch.
+   */
+  workBytesPerRow: 'abc.work_bytes_per_row',
 } as const;
 
 export const ONNX_FORMAT = 'abc-onnx/1';
@@ -189,6 +196,8 @@ export function specsToOnnx(input: ExportInput): Uint8Array {
   if (input.supervision) metadata[METADATA_KEYS.supervision] = input.supervision;
   if (input.featureNames) metadata[METADATA_KEYS.featureNames] = JSON.stringify([...input.featureNames]);
   if (threshold !== undefined) metadata[METADATA_KEYS.threshold] = String(threshold);
+  const work = out.workBytesPerRow;
+  if (work !== undefined && Number.isFinite(work) && work > 0) metadata[METADATA_KEYS.workBytesPerRow] = String(Math.ceil(work));
   return b.toBytes({
     metadata,
     producerName: '@abc/onnx-export',

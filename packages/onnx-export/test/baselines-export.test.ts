@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   NotFittedError,
+  Pipeline,
   UnsupportedExportError,
+  type DetectorExportSpec,
   type FeatureStepsExportSpec,
+  type KernelSvmExportSpec,
   type NeighboursExportSpec,
   type TreeEnsembleExportSpec,
 } from '@abc/core';
@@ -14,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FEATURE_STEPS_MAX_CUTS,
   METADATA_KEYS,
+  NEIGHBOURS_EXTRA_CANDIDATES,
   NEIGHBOURS_MAX_VALUES,
   OnnxDetector,
   inspectOnnx,
@@ -100,6 +104,22 @@ async function paritySweep(backend: OnnxBackend): Promise<void> {
   report(`${backend} (classical)`, rows);
 }
 
+/**
+ * By hand, the bytes per row of the largest intermediate of a neighbours graph (the float64 distances to the n
+ * reference rows [N, n], or the differences [N, m, d] to the m = min(n, k + 16) candidates, [N, n, d] without the
+ * candidate step) or of an svm graph (an elementwise step on the float64 [N, nSV] kernel values reads one and
+ * writes another); undefined for the kinds whose per-row intermediates are small.
+ */
+function largestIntermediate(spec: DetectorExportSpec): number | undefined {
+  if (spec.kind === 'neighbours') {
+    const s = spec as NeighboursExportSpec;
+    const m = Math.min(s.nReference, s.k + NEIGHBOURS_EXTRA_CANDIDATES);
+    return 8 * Math.max(s.nReference, m * s.nFeatures);
+  }
+  if (spec.kind === 'svm') return 2 * 8 * (spec as KernelSvmExportSpec).dualCoef.length;
+  return undefined;
+}
+
 function augmentedBytes(): Uint8Array {
   return specsToOnnx({
     transformers: [],
@@ -147,6 +167,26 @@ describe('classical detectors: ONNX scores equal scoreSamples', () => {
     // The head splits on member scores (columns D ..), so the parity above checks the standardized member features.
     const split = (augmented.spec.head as TreeEnsembleExportSpec).nodes.feature;
     expect(split.filter((f) => f >= D).length).toBeGreaterThan(5);
+  });
+
+  it('records the working bytes per row of the neighbours and svm graphs, none for feature steps', () => {
+    for (const c of cases) {
+      const spec = (c.model instanceof Pipeline ? c.model.detector : c.model).toExportSpec!() as DetectorExportSpec;
+      const work = inspectOnnx(toOnnx(c.model)).metadata[METADATA_KEYS.workBytesPerRow];
+      const largest = largestIntermediate(spec);
+      if (largest === undefined) {
+        expect(work, c.id).toBeUndefined();
+        continue;
+      }
+      expect(work, c.id).toMatch(/^[1-9][0-9]*$/);
+      expect(Number(work), c.id).toBeGreaterThanOrEqual(largest);
+      expect(Number(work), `${c.id}: generous, not absurd`).toBeLessThan(10 * largest);
+    }
+    // XGBOD-like: at least the members' largest intermediates together (KNN and LOF on 400 rows, OCSVM).
+    const work = Number(inspectOnnx(augmentedBytes()).metadata[METADATA_KEYS.workBytesPerRow]);
+    const members = augmented.spec.members.map((m) => largestIntermediate(m) ?? 0);
+    expect(members.filter((w) => w > 0)).toHaveLength(3);
+    expect(work).toBeGreaterThanOrEqual(members.reduce((a, w) => a + w, 0));
   });
 });
 

@@ -56,6 +56,10 @@ describe('toOnnx: the contract', () => {
     const ae = inspectOnnx(toOnnx(cases.find((k) => k.id === 'ae')!.model)).metadata;
     expect(ae[METADATA_KEYS.featureNames]).toBeUndefined();
     expect(ae[METADATA_KEYS.hasProbability]).toBe('false');
+    // Dense networks and tree ensembles have small per-row intermediates: no working-memory estimate (full batches).
+    for (const k of cases) {
+      expect(inspectOnnx(toOnnx(k.model)).metadata[METADATA_KEYS.workBytesPerRow], k.id).toBeUndefined();
+    }
   });
 
   it('leaves out label when asked, and takes a threshold override', () => {

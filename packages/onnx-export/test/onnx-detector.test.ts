@@ -16,15 +16,25 @@ import {
   type Params,
 } from '@abc/core';
 import { checkDetector, makeCheckData } from '@abc/core/testing';
+import { KNN } from '@abc/baselines';
 import { ABC, Autoencoder } from '@abc/models';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AUTO_BATCH_BUDGET_BYTES,
+  AUTO_BATCH_MAX_ROWS,
   CUDA_INSTALL_HINT,
+  METADATA_KEYS,
   OnnxDetector,
+  autoBatchSize,
   cudaProviderInstalled,
+  inspectOnnx,
+  loadRuntime,
   registerOnnxDetector,
   toOnnx,
   type OnnxDetectorParams,
+  type OrtModule,
 } from '../src/index.js';
 import { FEATURES, makeData, maxAbs } from './helpers.js';
 
@@ -124,6 +134,115 @@ describe('OnnxDetector on onnxruntime-node cpu', () => {
     const loaded = await deserialize(await serialize(det));
     expect(loaded).toBeInstanceOf(OnnxDetector);
     expect(await loaded.scoreSamples(data.Xtest)).toEqual(await det.scoreSamples(data.Xtest));
+  });
+});
+
+/** onnxruntime-node with every `session.run` recorded (its batch's row count), to see the batches a detector runs. */
+async function countingRuntime(): Promise<{ runtime: OrtModule; batches: number[] }> {
+  const ort = await loadRuntime('cpu');
+  const batches: number[] = [];
+  const runtime: OrtModule = {
+    Tensor: ort.Tensor,
+    InferenceSession: {
+      async create(model, options) {
+        const session = await ort.InferenceSession.create(model, options);
+        return {
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          run(feeds, fetches) {
+            batches.push(feeds.X.dims[0]);
+            return session.run(feeds, fetches);
+          },
+          release: () => session.release?.() ?? Promise.resolve(),
+        };
+      },
+    },
+  };
+  return { runtime, batches };
+}
+
+/** The model without one metadata key (the graph checksum covers the graph only): an export older than the key. */
+function withoutMetadata(model: Uint8Array, key: string): Uint8Array {
+  const m = fromBinary(ModelProtoSchema, model);
+  m.metadataProps = m.metadataProps.filter((p) => p.key !== key);
+  return toBinary(ModelProtoSchema, m);
+}
+
+describe('the batch size: automatic from the model, an explicit one wins', () => {
+  // KNN on 4,000 reference rows × 2 features (k = 5): the graph's float64 distances alone are 32,000 bytes per
+  // scored row, so 65,536 rows would need over 2 GB in one run; 8,000 test rows take two automatic batches.
+  let knn: KNN;
+  let knnBytes: Uint8Array;
+  let Xknn: ReturnType<typeof makeData>['X'];
+  beforeAll(async () => {
+    knn = await new KNN().fit(makeData(4000, 2, 31).X);
+    knnBytes = toOnnx(knn);
+    Xknn = makeData(8000, 2, 32).X;
+  });
+
+  it('a model without a working-memory estimate (a dense ABC) gets 65,536 rows; the param defaults to null', async () => {
+    const det = await OnnxDetector.load(bytes);
+    expect(det.getParams().batchSize).toBeNull();
+    expect(det.workBytesPerRow).toBeUndefined();
+    expect(det.effectiveBatchSize).toBe(AUTO_BATCH_MAX_ROWS);
+    expect(AUTO_BATCH_MAX_ROWS).toBe(65536);
+    expect(new OnnxDetector().effectiveBatchSize).toBeUndefined(); // automatic, no model yet
+    expect(new OnnxDetector({ batchSize: 7 }).effectiveBatchSize).toBe(7);
+  });
+
+  it('a KNN export gets the bounded batch, and scores as one large batch and as the TypeScript KNN', async () => {
+    const { runtime, batches } = await countingRuntime();
+    const det = await OnnxDetector.load(knnBytes, { runtime });
+    const work = det.workBytesPerRow!;
+    expect(work).toBe(Number(inspectOnnx(knnBytes).metadata[METADATA_KEYS.workBytesPerRow]));
+    expect(work).toBeGreaterThanOrEqual(8 * 4000); // the [N, 4000] float64 distances
+    const B = det.effectiveBatchSize!;
+    expect(B).toBe(Math.floor(AUTO_BATCH_BUDGET_BYTES / work));
+    expect(B).toBe(autoBatchSize(work));
+    expect(B).toBeLessThan(Xknn.rows);
+    expect(B * work).toBeLessThanOrEqual(AUTO_BATCH_BUDGET_BYTES);
+    const auto = await det.scoreSamples(Xknn);
+    expect(batches).toEqual([B, Xknn.rows - B]);
+    const one = await (await OnnxDetector.load(knnBytes, { batchSize: 65536 })).scoreSamples(Xknn);
+    expect(auto).toEqual(one);
+    const ts = await knn.scoreSamples(Xknn);
+    let rel = 0;
+    for (let i = 0; i < ts.length; i++) rel = Math.max(rel, Math.abs(auto[i] - ts[i]) / Math.max(Math.abs(ts[i]), 1e-6));
+    expect(rel).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('an explicit batchSize wins, through the constructor, setParams and a clone; null is automatic again', async () => {
+    const { runtime, batches } = await countingRuntime();
+    const det = await OnnxDetector.load(knnBytes, { runtime, batchSize: 3000 });
+    expect(det.effectiveBatchSize).toBe(3000);
+    const X = matrix(Xknn.data.subarray(0, 7000 * 2), 7000, 2);
+    await det.scoreSamples(X);
+    expect(batches).toEqual([3000, 3000, 1000]);
+    expect(det.clone().effectiveBatchSize).toBe(3000);
+    det.setParams({ batchSize: null });
+    expect(det.effectiveBatchSize).toBe(autoBatchSize(det.workBytesPerRow));
+    det.setParams({ batchSize: 65536 });
+    expect(det.effectiveBatchSize).toBe(65536);
+    expect(() => det.setParams({ batchSize: 0 })).toThrow(ValidationError);
+  });
+
+  it('a model without the key (an older export) gets 65,536 rows and scores the same', async () => {
+    const old = withoutMetadata(knnBytes, METADATA_KEYS.workBytesPerRow);
+    expect(inspectOnnx(old).metadata[METADATA_KEYS.workBytesPerRow]).toBeUndefined();
+    const det = await OnnxDetector.load(old);
+    expect(det.workBytesPerRow).toBeUndefined();
+    expect(det.effectiveBatchSize).toBe(65536);
+    const X = matrix(Xknn.data.subarray(0, 500 * 2), 500, 2);
+    expect(await det.scoreSamples(X)).toEqual(await (await OnnxDetector.load(knnBytes)).scoreSamples(X));
+  });
+
+  it('autoBatchSize: min(65,536, max(1, floor(budget / bytes))), 65,536 without an estimate', () => {
+    expect(AUTO_BATCH_BUDGET_BYTES).toBe(256 * 1024 * 1024);
+    expect(autoBatchSize(62_840)).toBe(4271);
+    expect(autoBatchSize(1)).toBe(65536);
+    expect(autoBatchSize(AUTO_BATCH_BUDGET_BYTES * 10)).toBe(1);
+    expect(autoBatchSize(1000, 10_000)).toBe(10);
+    for (const none of [undefined, 0, -5, Number.NaN, Number.POSITIVE_INFINITY]) expect(autoBatchSize(none)).toBe(65536);
   });
 });
 

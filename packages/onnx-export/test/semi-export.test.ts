@@ -242,6 +242,7 @@ describe('export of fitted DeepSAD and DevNet', () => {
       expect(info.metadata[METADATA_KEYS.scoreKind], c.id).toBe(c.id.startsWith('deepsad') ? 'centreDistance' : 'linear');
       expect(info.metadata[METADATA_KEYS.hasProbability], c.id).toBe('false');
       expect(info.outputs.map((o) => o.name)).toEqual(['score', 'label']);
+      expect(info.metadata[METADATA_KEYS.workBytesPerRow], `${c.id}: a dense network, small per row`).toBeUndefined();
     }
   });
 });
@@ -266,6 +267,34 @@ describe('pairMean and featureResidual from hand-built specs', () => {
       console.log(`[onnx-export] hand-built specs on ${backend} vs the engine:\n${lines.join('\n')}`);
     });
   }
+
+  it("record pairMean's working bytes per row (its [N, E, H] pair layer), none for featureResidual", async () => {
+    for (const c of handBuilt) {
+      const work = inspectOnnx(bytesOf(c.spec)).metadata[METADATA_KEYS.workBytesPerRow];
+      if (c.spec.kind !== 'pairMean') {
+        expect(work, c.id).toBeUndefined();
+        continue;
+      }
+      const spec = c.spec as PairMeanExportSpec;
+      // by hand: the first head layer's float32 pre-activations for every stored reference, [N, E, H]
+      const largest = 4 * spec.nReferences * spec.head[0].outputSize;
+      expect(largest, c.id).toBe(4 * 12 * 6);
+      expect(Number(work), c.id).toBeGreaterThanOrEqual(largest);
+      expect(Number(work), c.id).toBeLessThan(10 * largest);
+    }
+    // E = 5,000 references: 5,000 · 6 · 4 = 120,000 bytes of pre-activations per row, a batch of at most 2,236 rows
+    const rng = new Random(5);
+    const many = {
+      ...pairMeanSpec(1, true),
+      nReferences: 5000,
+      references: Float32Array.from({ length: 5000 * D }, () => rng.normal(0, 1)),
+    };
+    const det = await OnnxDetector.load(bytesOf(many));
+    expect(det.workBytesPerRow).toBeGreaterThanOrEqual(120_000);
+    expect(det.effectiveBatchSize).toBeLessThanOrEqual(Math.floor((256 * 1024 * 1024) / 120_000));
+    const X = matrix(plainX.data.subarray(0, 50 * D), 50, D);
+    expect(maxAbs(await det.scoreSamples(X), pairMeanByEngine(many, X))).toBeLessThanOrEqual(1e-4);
+  });
 
   it('give a label output at a threshold and the kind in the metadata', async () => {
     const c = handBuilt[2];

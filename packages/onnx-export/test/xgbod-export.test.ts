@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotFittedError, type Matrix } from '@abc/core';
+import { NotFittedError, type KernelSvmExportSpec, type Matrix, type NeighboursExportSpec } from '@abc/core';
 import { XGBOD } from '@abc/baselines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxDetector, toOnnx, type OnnxBackend } from '../src/index.js';
+import { inspectOnnx, METADATA_KEYS, OnnxDetector, specsToOnnx, toOnnx, type OnnxBackend } from '../src/index.js';
 import { hasPythonOnnx, makeData, maxAbs, PYTHON, tool } from './helpers.js';
 
 // XGBOD's export (issue 18): the augmented spec from a fitted XGBOD (KNN/LOF members from its shared neighbour
@@ -85,6 +85,34 @@ describe('XGBOD: ONNX scores equal scoreSamples', () => {
     expect(spec.head.kind).toBe('trees');
     expect(spec.threshold).toBe(cases[0].model.threshold);
     expect(() => new XGBOD().toExportSpec()).toThrow(NotFittedError);
+  });
+
+  it('records working bytes per row of at least its members together, and bounds the batch by them', async () => {
+    const workOf = (bytes: Uint8Array) => inspectOnnx(bytes).metadata[METADATA_KEYS.workBytesPerRow];
+    for (const c of cases) {
+      const spec = c.model.toExportSpec();
+      const work = Number(workOf(toOnnx(c.model)));
+      // by hand: the float64 distances to each neighbours member's reference rows, two float64 kernel tensors of
+      // each svm member
+      let largest = 0;
+      for (const m of spec.members) {
+        if (m.kind === 'neighbours') largest += 8 * (m as NeighboursExportSpec).nReference;
+        if (m.kind === 'svm') largest += 2 * 8 * (m as KernelSvmExportSpec).dualCoef.length;
+      }
+      expect(largest, c.id).toBeGreaterThan(0);
+      expect(work, c.id).toBeGreaterThanOrEqual(largest);
+      // each member exported alone: the augmented graph's estimate is at least their sum
+      let alone = 0;
+      for (const m of spec.members) {
+        const w = workOf(specsToOnnx({ transformers: [], detector: m, nFeatures: spec.nFeatures }));
+        if (m.kind === 'neighbours' || m.kind === 'svm') expect(w, `${c.id} ${m.kind} member`).toBeDefined();
+        else expect(w, `${c.id} ${m.kind} member`).toBeUndefined();
+        alone += Number(w ?? 0);
+      }
+      expect(work, c.id).toBeGreaterThanOrEqual(alone);
+    }
+    const det = await OnnxDetector.load(toOnnx(cases[2].model));
+    expect(det.effectiveBatchSize).toBe(Math.min(65536, Math.floor((256 * 1024 * 1024) / det.workBytesPerRow!)));
   });
 
   it('on onnxruntime-node cpu', async () => {

@@ -30,8 +30,10 @@ export function addAugmented(
     const scaled = b.op('Div', [centred, b.doubleConstant('member_scale', spec.scaler.scale, [d])], {}, 'member_x_scaled_f64');
     scaledInput = b.op('Cast', [scaled], { to: attr.int(ElemType.float) }, 'member_x_scaled');
   }
+  const memberWork: (number | undefined)[] = [];
   const columns = spec.members.map((member, m) => {
-    const { score } = addDetector(member, scaledInput && spec.scaled?.[m] === 1 ? scaledInput : input, d);
+    const { score, workBytesPerRow } = addDetector(member, scaledInput && spec.scaled?.[m] === 1 ? scaledInput : input, d);
+    memberWork.push(workBytesPerRow);
     return b.op('Unsqueeze', [score, axis1], {}, `member${m}_score`);
   });
   const scores = M === 1 ? columns[0] : b.op('Concat', columns, { axis: attr.int(1) }, 'member_scores');
@@ -41,7 +43,29 @@ export function addAugmented(
   const zf = b.op('Cast', [z], { to: attr.int(ElemType.float) }, 'member_features');
   const augmented = b.op('Concat', [input, zf], { axis: attr.int(1) }, 'augmented');
   const head = addDetector(spec.head, augmented, d + M);
-  return { score: head.score, probability: head.probability };
+  return {
+    score: head.score,
+    probability: head.probability,
+    workBytesPerRow: augmentedWorkBytesPerRow(memberWork, head.workBytesPerRow, d),
+  };
+}
+
+/**
+ * The working bytes per scored row of {@link addAugmented}'s graph: the sum of its members' estimates and its
+ * head's (a safe bound: a plain run frees a member's intermediates once its score is out, but the sum holds even if
+ * every member's were alive at once), plus its own per-row tensors: 32 · d (x in float64, centred, scaled, cast
+ * back; the augmented row's d inputs) and 40 · M (each member's score unsqueezed, concatenated, in float64,
+ * centred, standardized, cast back, in the augmented row). Undefined when neither a member nor the head has an
+ * estimate (their per-row intermediates are all small, as the augmentation's own).
+ */
+export function augmentedWorkBytesPerRow(
+  members: readonly (number | undefined)[],
+  head: number | undefined,
+  d: number,
+): number | undefined {
+  if (head === undefined && members.every((w) => w === undefined)) return undefined;
+  const parts = members.reduce<number>((s, w) => s + (w ?? 0), head ?? 0);
+  return parts + 32 * d + 40 * members.length;
 }
 
 function checkAugmented(raw: AugmentedExportSpec, d: number): AugmentedExportSpec {

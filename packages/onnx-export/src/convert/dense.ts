@@ -12,6 +12,14 @@ export interface DetectorOutputs {
   reconstructionError?: string;
   /** True when the score is a probability (ABC's 1 − exp(−L), a sigmoid). */
   probability: boolean;
+  /**
+   * An estimate, generous, of the peak working memory per scored row in bytes: the intermediate tensors whose size
+   * grows with what the model stores (distances to every reference row, kernel values per support vector, a pair
+   * network over the stored references). Written to the metadata as `abc.work_bytes_per_row`, from which
+   * `OnnxDetector` bounds its batch. Absent for graphs whose per-row intermediates are small (a few times the
+   * widest layer: dense stacks, trees, feature steps).
+   */
+  workBytesPerRow?: number;
 }
 
 /**

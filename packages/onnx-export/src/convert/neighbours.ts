@@ -6,7 +6,9 @@ import type { DetectorOutputs } from './dense.js';
 /**
  * The most reference values (rows × features) a `neighbours` spec may carry: 2^22 = 4,194,304 float32, 16 MiB
  * in the file. Scoring a batch of N rows needs about 8 · N · nReference bytes (the float64 distances to every
- * reference row), so the limit also keeps a batch of a thousand rows under a few GB at the largest sets.
+ * reference row); the model's metadata records that estimate (`abc.work_bytes_per_row`) and `OnnxDetector`
+ * bounds its automatic batch by it (at the limit with 10 features, 419,430 reference rows: about 3.4 MB per
+ * scored row, a batch of 79 rows).
  */
 export const NEIGHBOURS_MAX_VALUES = 1 << 22;
 
@@ -110,7 +112,28 @@ export function addNeighbours(b: GraphBuilder, raw: NeighboursExportSpec, input:
       score = b.op('Div', [sumOver(ratios, 'lof_ratio_sum'), kConst()], {}, 'lof');
     }
   }
-  return { score: b.op('Cast', [score], { to: attr.int(ElemType.float) }, 'nn_score'), probability: false };
+  return {
+    score: b.op('Cast', [score], { to: attr.int(ElemType.float) }, 'nn_score'),
+    probability: false,
+    workBytesPerRow: neighboursWorkBytesPerRow(n, d, k),
+  };
+}
+
+/**
+ * The working bytes per scored row of {@link addNeighbours}'s graph on `n` reference rows of `d` features with k
+ * neighbours: the sum of every per-row intermediate it creates (an upper bound on those alive at once, in any
+ * order and without in-place reuse), all float64 or int64 (8 bytes), with m = min(n, k + 16) candidates:
+ * - n: the expansion's partial squared distances to every reference row ([N, n], the largest unless d is large);
+ * - 3 · m · d: the candidates' rows, their differences to x and the squares ([N, m, d] each; without the candidate
+ *   step m = n and the differences are [N, n, d], so this also bounds that path);
+ * - 7 · m: the two TopK's values and indices, the index casts, the candidates' squared distances;
+ * - 8 · k: the k smallest and their positions, Sqrt, the neighbour indices, LOF's gathers, reach and ratios;
+ * - 3 · d + 8: x in float64, centred and as a row, and the [N] scalars.
+ * So 8 · (n + 3 · m · d + 7 · m + 8 · k + 3 · d + 8); e.g. 7,000 reference rows × 10 features, k = 5: 62,840.
+ */
+export function neighboursWorkBytesPerRow(n: number, d: number, k: number): number {
+  const m = Math.min(n, k + NEIGHBOURS_EXTRA_CANDIDATES);
+  return 8 * (n + 3 * m * d + 7 * m + 8 * k + 3 * d + 8);
 }
 
 /**

@@ -115,7 +115,32 @@ export function addPairMean(b: GraphBuilder, spec: PairMeanExportSpec, input: st
   });
   // [N, E, 1] -> mean over E -> [N, 1] -> [N]
   const mean = b.op('ReduceMean', [h], { axes: attr.ints([1]), keepdims: attr.int(0) }, 'pair_mean');
-  return { score: squeezeColumn(b, mean, 'pair_score'), probability: false };
+  return {
+    score: squeezeColumn(b, mean, 'pair_score'),
+    probability: false,
+    workBytesPerRow: pairMeanWorkBytesPerRow(
+      E,
+      encoder.map((L) => L.outputSize),
+      [H, ...rest.map((L) => L.outputSize)],
+    ),
+  };
+}
+
+/**
+ * The working bytes per scored row of {@link addPairMean}'s graph with E stored references, an encoder of the given
+ * layer widths and a head of the given widths (H = head[0], the last 1): the sum of every per-row intermediate it
+ * creates (an upper bound on those alive at once), all float32 (4 bytes):
+ * - 3 · E · H: the first head layer's pre-activations per group of references, their Concat and the activation
+ *   ([N, E, H] each);
+ * - 3 · E · w for every further head layer of width w: its MatMul, Add and activation ([N, E, w] each);
+ * - 3 · w for every encoder layer (φ(x): MatMul, Add, activation), 4 · H + 2 (x's part of the first layer, per
+ *   group and unsqueezed; the mean and the score).
+ * So 4 · (3 · E · (H + Σ w_rest) + 3 · Σ w_encoder + 4 · H + 2); e.g. 1,000 references and a head 32, 1: 396,520.
+ */
+export function pairMeanWorkBytesPerRow(E: number, encoder: readonly number[], head: readonly number[]): number {
+  const sum = (v: readonly number[]) => v.reduce((a, w) => a + w, 0);
+  const H = head[0] ?? 0;
+  return 4 * (3 * E * sum(head) + 3 * sum(encoder) + 4 * H + 2);
 }
 
 const FEATURE_RESIDUAL_INPUTS: readonly FeatureResidualInput[] = ['features', 'residual', 'normalizedResidual', 'residualNorm'];

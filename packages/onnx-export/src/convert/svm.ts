@@ -56,7 +56,23 @@ export function addSvm(b: GraphBuilder, raw: KernelSvmExportSpec, input: string,
     decision = b.op('Sub', [flat, b.doubleConstant('svm_rho', [spec.rho], [])], {}, 'svm_decision');
   }
   const signed = spec.sign === 1 ? decision : b.op('Neg', [decision], {}, 'svm_neg_decision');
-  return { score: b.op('Cast', [signed], { to: attr.int(ElemType.float) }, 'svm_score'), probability: false };
+  return {
+    score: b.op('Cast', [signed], { to: attr.int(ElemType.float) }, 'svm_score'),
+    probability: false,
+    workBytesPerRow: svmWorkBytesPerRow(nSV, d),
+  };
+}
+
+/**
+ * The working bytes per scored row of {@link addSvm}'s graph with `nSV` support vectors of `d` features: the sum of
+ * every per-row intermediate it creates (an upper bound on those alive at once), all float64 (8 bytes):
+ * - 4 · nSV: the Gemm's partial squared distances, the squared distances, −γ times them and the kernel values
+ *   ([N, nSV] each; a plain run holds two of them at once, the input and output of one step);
+ * - 2 · d + 6: x in float64 and centred, ‖x − μ‖², the kernel sum, the decision and its sign.
+ * So 8 · (4 · nSV + 2 · d + 6); e.g. 10,000 support vectors × 10 features: 320,208.
+ */
+export function svmWorkBytesPerRow(nSV: number, d: number): number {
+  return 8 * (4 * nSV + 2 * d + 6);
 }
 
 function checkSvm(raw: KernelSvmExportSpec, d: number): KernelSvmExportSpec {

@@ -35,9 +35,43 @@ export type OnnxDetectorParams = {
   backend: OnnxBackend;
   /** Opt-in backend to use when `backend` is unavailable (e.g. 'cpu' for 'cuda'); null raises instead. */
   fallback: OnnxBackend | null;
-  /** Rows per inference call (bounds the memory of one run). */
-  batchSize: number;
+  /**
+   * Rows per inference call (bounds the memory of one run). `null` (the default): automatic, from the model's
+   * `abc.work_bytes_per_row` estimate, see {@link autoBatchSize}; {@link OnnxDetector.effectiveBatchSize} says which.
+   */
+  batchSize: number | null;
 };
+
+/**
+ * The working memory an automatic batch aims at per run: 256 MiB. A neighbours, SVM, PReNet or XGBOD graph holds
+ * intermediates of (rows) × (what the model stores), e.g. 8 bytes per row and reference row for KNN's distances,
+ * so a fixed 65,536-row batch on a KNN of 7,000 rows would need 3.7 GB in one run: more than onnxruntime-web's
+ * wasm32 heap can give (4 GB address space, with the model and the arena in it), and wasted memory in Node. At
+ * 256 MiB such a run stays well inside either, and a batch of a few thousand rows loses nothing measurable to the
+ * per-call overhead (microseconds, against the per-row work of these graphs). onnxruntime's CPU arena rounds its
+ * growth up, so the process may grow by up to about twice the budget (measured, KNN on 7,000 rows × 10 features
+ * scoring 20,000 rows in batches of 4,271: 476 MB with the arena, a peak about 245 MB above the start without it;
+ * 1.2 GB in one batch of 20,000).
+ */
+export const AUTO_BATCH_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** The largest automatic batch, and the batch of a model without a working-memory estimate: 65,536 rows. */
+export const AUTO_BATCH_MAX_ROWS = 65536;
+
+/**
+ * The automatic batch size for a model whose graph needs `workBytesPerRow` bytes of working memory per scored
+ * row (its `abc.work_bytes_per_row` metadata): min({@link AUTO_BATCH_MAX_ROWS}, max(1, floor(budget /
+ * workBytesPerRow))) with the budget {@link AUTO_BATCH_BUDGET_BYTES} by default; {@link AUTO_BATCH_MAX_ROWS} when
+ * there is no estimate (undefined, or not a positive finite number).
+ *
+ * @example
+ * autoBatchSize(62_840);    // 4,271: a KNN on 7,000 reference rows × 10 features (k = 5)
+ * autoBatchSize(undefined); // 65,536: a dense or tree model, or an export older than the estimate
+ */
+export function autoBatchSize(workBytesPerRow: number | undefined, budget: number = AUTO_BATCH_BUDGET_BYTES): number {
+  if (workBytesPerRow === undefined || !Number.isFinite(workBytesPerRow) || !(workBytesPerRow > 0)) return AUTO_BATCH_MAX_ROWS;
+  return Math.min(AUTO_BATCH_MAX_ROWS, Math.max(1, Math.floor(budget / workBytesPerRow)));
+}
 
 export const onnxDetectorParamSpace: ParamSpace = {
   ...commonDetectorParams,
@@ -55,7 +89,14 @@ export const onnxDetectorParamSpace: ParamSpace = {
     choices: ONNX_BACKENDS,
     description: 'backend used when `backend` is unavailable (opt-in; null raises BackendUnavailableError)',
   },
-  batchSize: { type: 'int', default: 65536, min: 1, description: 'rows per inference call' },
+  batchSize: {
+    type: 'int',
+    default: null,
+    nullable: true,
+    min: 1,
+    description:
+      "rows per inference call; null = automatic: min(65536, 256 MiB / the model's working bytes per row), 65536 for models without that estimate",
+  },
 };
 
 export interface OnnxDetectorOptions extends Partial<OnnxDetectorParams> {
@@ -82,6 +123,7 @@ interface Loaded {
   modelThreshold: number | undefined;
   hasProbability: boolean;
   acceptsMissing: boolean;
+  workBytesPerRow: number | undefined;
 }
 
 /**
@@ -93,10 +135,20 @@ interface Loaded {
  * install the provider) unless a `fallback` was asked for, which is then used and reported through
  * `onFallback` and {@link OnnxDetector.activeBackend}.
  *
+ * Rows are scored in batches of `batchSize`; by default (`null`) the batch is automatic: a model whose graph
+ * grows with what it stores (KNN, LOF, OCSVM, SVM, PReNet, XGBOD) records its working bytes per row, and the batch
+ * keeps a run within {@link AUTO_BATCH_BUDGET_BYTES} (see {@link autoBatchSize}); other models get 65,536 rows.
+ * An explicit `batchSize` wins. {@link OnnxDetector.effectiveBatchSize} is the batch used.
+ *
  * @example
  * const det = await OnnxDetector.load('model.onnx', { backend: 'cuda', fallback: 'cpu' });
  * const scores = await det.scoreSamples(X);   // Float32Array, as the exported pipeline's
  * det.activeBackend;                          // 'cpu' where CUDA is not installed
+ *
+ * @example
+ * const knn = await OnnxDetector.load(toOnnx(await new KNN().fit(X7000)));  // 7,000 reference rows × 10 features
+ * knn.effectiveBatchSize;                     // 4,271 rows per run (about 256 MiB), not 65,536
+ * knn.setParams({ batchSize: 1024 });         // an explicit batch wins: 1,024
  */
 export class OnnxDetector implements Detector<OnnxDetectorParams> {
   readonly name = 'onnx';
@@ -170,6 +222,8 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
       featureNames = parsed.map(String);
     }
     const t = m[METADATA_KEYS.threshold] !== undefined ? Number(m[METADATA_KEYS.threshold]) : undefined;
+    // A hint only: a missing or unreadable value leaves the largest batch (older exports have none).
+    const work = m[METADATA_KEYS.workBytesPerRow] !== undefined ? Number(m[METADATA_KEYS.workBytesPerRow]) : undefined;
     this.release();
     this.loaded = {
       bytes: u8,
@@ -179,6 +233,7 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
       modelThreshold: t !== undefined && !Number.isNaN(t) ? t : undefined,
       hasProbability: m[METADATA_KEYS.hasProbability] === 'true',
       acceptsMissing: m[METADATA_KEYS.acceptsMissing] === 'true',
+      workBytesPerRow: work !== undefined && Number.isFinite(work) && work > 0 ? work : undefined,
     };
     return this;
   }
@@ -210,6 +265,26 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
   }
   get featureNames(): readonly string[] | undefined {
     return this.loaded?.featureNames;
+  }
+  /**
+   * The model's estimate of its working memory per scored row in bytes (metadata `abc.work_bytes_per_row`);
+   * undefined for models without one (small per-row intermediates, or an older export) or before a model is set.
+   */
+  get workBytesPerRow(): number | undefined {
+    return this.loaded?.workBytesPerRow;
+  }
+  /**
+   * The rows per inference call that scoring uses: the `batchSize` param when set, else the automatic batch for the
+   * loaded model ({@link autoBatchSize} of {@link workBytesPerRow}); undefined while `batchSize` is null and no
+   * model is set.
+   *
+   * @example
+   * (await OnnxDetector.load(abcBytes)).effectiveBatchSize;                    // 65,536 (a dense model)
+   * (await OnnxDetector.load(knnBytes, { batchSize: 500 })).effectiveBatchSize; // 500
+   */
+  get effectiveBatchSize(): number | undefined {
+    if (this.params.batchSize !== null) return this.params.batchSize;
+    return this.loaded ? autoBatchSize(this.loaded.workBytesPerRow) : undefined;
   }
   /** The `threshold` param, else the model's, else 0.5 for a probability; undefined otherwise. */
   get threshold(): number | undefined {
@@ -279,7 +354,7 @@ export class OnnxDetector implements Detector<OnnxDetectorParams> {
     const result: OnnxOutputs = { score: new Float32Array(0) };
     const buffers: Record<string, Float32Array | BigInt64Array> = {};
     for (const name of names) buffers[name] = name === ONNX_TARGET.outputs.label ? new BigInt64Array(n) : new Float32Array(n);
-    const B = this.params.batchSize;
+    const B = this.effectiveBatchSize!;
     for (let s = 0; s < n; s += B) {
       const rows = Math.min(B, n - s);
       const feed = new ort.Tensor('float32', Xm.data.subarray(s * d, (s + rows) * d), [rows, d]);
