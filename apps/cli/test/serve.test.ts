@@ -9,7 +9,8 @@ import { main } from '../src/main.js';
 
 // `abc fit` -> `abc export --triton` -> `abc serve` (a child process) on 127.0.0.1: the served scores equal
 // `abc score` on the same rows, the model configuration endpoint reflects the config.pbtxt that `abc export`
-// wrote, the statistics count the rows scored, and SIGTERM ends the server with exit code 0.
+// wrote, the statistics count the rows scored, and SIGTERM ends the server with exit code 0; the same with
+// `--workers 0` (onnxruntime on the main thread).
 
 const root = resolve(__dirname, '../../..');
 let dir = '';
@@ -29,6 +30,40 @@ async function run(...argv: string[]) {
     (s) => err.push(s),
   );
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+let shared: { rows: number[][]; expected: number[] } | undefined;
+
+/** Starts `abc serve` on the repository the first test wrote (a child process, port 0); resolves once it listens. */
+async function serve(...args: string[]): Promise<{ url: string; exited: Promise<number | null>; stderr: string }> {
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@abc/source',
+      join(root, 'apps/cli/src/main.ts'),
+      'serve',
+      '--models',
+      join(dir, 'repo'),
+    ].concat(['--port', '0', '--poll-ms', '0'], args),
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const started = { url: '', exited: new Promise<number | null>((ok) => child!.on('exit', (code) => ok(code))), stderr: '' };
+  child.stderr!.on('data', (c) => (started.stderr += c));
+  started.url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`abc serve did not start: ${started.stderr}`)), 60_000);
+    let buf = '';
+    child!.stdout!.on('data', (c) => {
+      buf += c;
+      const m = buf.match(/"url":"(http:[^"]+)"/);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+  });
+  return started;
 }
 
 function csv(n: number, seed: number): { text: string; rows: number[][] } {
@@ -81,34 +116,10 @@ describe('abc serve', () => {
     const expected = lines.slice(1).map((l) => Number(l.split(',')[col]));
     expect(expected).toHaveLength(test.rows.length);
 
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@abc/source',
-        join(root, 'apps/cli/src/main.ts'),
-        'serve',
-        '--models',
-        join(dir, 'repo'),
-      ].concat(['--port', '0', '--workers', '1', '--poll-ms', '0']),
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((ok) => child!.on('exit', (code) => ok(code)));
-    const url = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`abc serve did not start: ${stderr}`)), 60_000);
-      let buf = '';
-      child!.stdout!.on('data', (c) => {
-        buf += c;
-        const m = buf.match(/"url":"(http:[^"]+)"/);
-        if (m) {
-          clearTimeout(timer);
-          ok(m[1]);
-        }
-      });
-    });
+    const served0 = await serve('--workers', '1');
+    const url = served0.url;
+    const exited = served0.exited;
+    const stderr = () => served0.stderr;
 
     const res = await inferOip(url, 'fraud_abc', test.rows, { binary: true });
     const served = Array.from(res.outputs.score!);
@@ -135,7 +146,28 @@ describe('abc serve', () => {
     };
     expect(stats.model_stats[0]).toMatchObject({ inference_count: test.rows.length, execution_count: 1 });
 
-    child.kill('SIGTERM');
-    expect(await exited, stderr).toBe(0);
+    child!.kill('SIGTERM');
+    expect(await exited, stderr()).toBe(0);
+    shared = { rows: test.rows, expected };
   }, 120_000);
+
+  it('--workers 0 scores on the main thread: the same scores, one instance, SIGTERM exits 0', async () => {
+    expect(shared, 'the first test wrote the repository').toBeDefined();
+    const s0 = await serve('--workers', '0');
+    const res = await inferOip(s0.url, 'fraud_abc', shared!.rows, { binary: true });
+    const served = Array.from(res.outputs.score!);
+    expect(served).toHaveLength(shared!.expected.length);
+    for (let i = 0; i < served.length; i++)
+      expect(Math.abs(served[i] - shared!.expected[i]), `row ${i}`).toBeLessThanOrEqual(1e-6);
+    const config = (await (await fetch(`${s0.url}/v2/models/fraud_abc/config`)).json()) as Record<string, unknown>;
+    expect(config.instance_group).toEqual([{ name: 'fraud_abc_0', kind: 'KIND_CPU', count: 1 }]);
+    child!.kill('SIGTERM');
+    expect(await s0.exited, s0.stderr).toBe(0);
+  }, 120_000);
+
+  it('--workers must be an integer >= 0', async () => {
+    const r = await run('serve', '--models', dir, '--workers=-1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--workers must be an integer >= 0/);
+  });
 });

@@ -8,7 +8,8 @@
 // Requests carry X as Triton binary tensor data and ask for `score` only.
 //
 //   pnpm --filter @abc/serve bench            (or: node --import tsx --conditions=@abc/source packages/serve/bench/load.ts)
-//   BENCH_SECONDS=5 BENCH_WORKERS=1 BENCH_CELLS=mnist/1/64/on ...   (defaults: 3 s per cell, 2 workers, every cell)
+//   BENCH_SECONDS=5 BENCH_WORKERS=2,0 BENCH_CELLS=mnist/1/64/on ...   (defaults: 3 s per cell, the table for 2 worker
+//   threads and again for 0 (onnxruntime on the main thread), every cell)
 //
 // The server runs in a child process; autocannon, the server, its workers and the in-process timing share this
 // machine's cores (print the load average beside the numbers). The last column compares CPU time per row (the server
@@ -29,7 +30,7 @@ import { writeOnnxModel } from '../test/helpers.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const workers = Number(process.env.BENCH_WORKERS ?? 2);
+const workerCounts = (process.env.BENCH_WORKERS ?? '2,0').split(',').map(Number);
 const only = process.env.BENCH_CELLS?.split(',');
 
 function randomMatrix(rows: number, cols: number, seed: number) {
@@ -77,21 +78,31 @@ async function inProcess(
   return { calls: (n * 1000) / elapsed, cpuPerRow: (cpu.user + cpu.system) / (n * rows) };
 }
 
-async function startChild(dir: string, maxBatchSize: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@abc/source', join(here, 'server.ts'), dir, String(maxBatchSize), String(workers)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+async function startChild(args: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@abc/source', join(here, 'server.ts'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((ok) => child.stdout!.once('data', (c: Buffer) => ok(c.toString().trim())));
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise((done) => {
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A process's CPU seconds so far (all its threads), from /proc (Linux; NaN elsewhere). */
+async function procCpu(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The server process's CPU seconds so far (all its threads), from its Prometheus metrics. */
@@ -164,64 +175,83 @@ try {
   }
   const inProcessCache = new Map<string, { calls: number; cpuPerRow: number }>();
   const table: string[] = [
-    '| model | rows/request | connections | batching | requests/s | rows/s | p50 ms | p99 ms | rows per run: mean, median | in-process rows/s at the mean | served / in-process | CPU µs per row: server, in-process |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| workers | model | rows/request | connections | batching | requests/s | rows/s | p50 ms | p99 ms | rows per run: mean, median | in-process rows/s at the mean | served / in-process | CPU µs per row: server, in-process |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const ceiling: string[] = [];
-  for (const batching of [true, false]) {
-    const server = await startChild(dir, batching ? 1024 : 1);
+  const loads: number[] = [];
+  {
+    // The ceiling of any Node HTTP server here: bare node:http answering a constant (CPU from /proc, 10 ms ticks).
+    const bare = await startChild(['--bare']);
     try {
-      // Warm up (JIT, sessions, connections) before anything is measured.
-      for (const m of models) await load(server.url, `/v2/models/${m.name}/infer`, 8, binaryBody(1, m.cols), 1);
-      if (batching) {
-        // The HTTP ceiling: the same server answering GET /v2/health/live (no body, no inference).
-        for (const connections of [1, 64]) {
-          const cpu0 = await serverCpu(server.url);
-          const r = await load(server.url, '/v2/health/live', connections);
-          const cpuPerRequest = (((await serverCpu(server.url)) - cpu0) * 1e6) / r.total;
-          ceiling.push(
-            `| GET /v2/health/live | ${connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${cpuPerRequest.toFixed(1)} |`,
-          );
-        }
-      }
-      for (const m of models) {
-        for (const rows of [1, 64]) {
-          for (const connections of [1, 64]) {
-            const cell = `${m.name}/${rows}/${connections}/${batching ? 'on' : 'off'}`;
-            if (only && !only.includes(cell)) continue;
-            const before = await modelStat(server.url, m.name);
-            const cpu0 = await serverCpu(server.url);
-            const r = await load(server.url, `/v2/models/${m.name}/infer`, connections, binaryBody(rows, m.cols));
-            const cpu1 = await serverCpu(server.url);
-            const formed = formedBatches(before, await modelStat(server.url, m.name));
-            const size = Math.max(1, Math.round(formed.mean));
-            const key = `${m.name}/${size}`;
-            if (!inProcessCache.has(key)) inProcessCache.set(key, await inProcess(sessions.get(m.name)!, size, m.cols));
-            const ip = inProcessCache.get(key)!;
-            const local = ip.calls * size;
-            const served = r.rps * rows;
-            const serverCpuPerRow = ((cpu1 - cpu0) * 1e6) / formed.rows;
-            table.push(
-              `| ${m.label} | ${rows} | ${connections} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${served.toFixed(0)} | ${r.p50} | ${r.p99} | ${formed.mean.toFixed(1)}, ${formed.median} | ${local.toFixed(0)} | ${(served / local).toFixed(2)} | ${serverCpuPerRow.toFixed(1)}, ${ip.cpuPerRow.toFixed(1)} |`,
-            );
-            console.error(table[table.length - 1]);
-          }
-        }
+      await load(bare.url, '/', 8, {}, 1);
+      for (const connections of [1, 64]) {
+        const cpu0 = await procCpu(bare.pid);
+        const r = await load(bare.url, '/', connections);
+        const cpuPerRequest = (((await procCpu(bare.pid)) - cpu0) * 1e6) / r.total;
+        ceiling.push(
+          `| - | bare node:http, constant answer | ${connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${cpuPerRequest.toFixed(1)} |`,
+        );
+        console.error(ceiling[ceiling.length - 1]);
       }
     } finally {
-      await server.stop();
+      await bare.stop();
     }
   }
+  for (const workers of workerCounts)
+    for (const batching of [true, false]) {
+      const server = await startChild([dir, String(batching ? 1024 : 1), String(workers)]);
+      try {
+        // Warm up (JIT, sessions, connections) before anything is measured.
+        for (const m of models) await load(server.url, `/v2/models/${m.name}/infer`, 8, binaryBody(1, m.cols), 1);
+        if (batching) {
+          // The HTTP ceiling: the same server answering GET /v2/health/live (no body, no inference).
+          for (const connections of [1, 64]) {
+            const cpu0 = await serverCpu(server.url);
+            const r = await load(server.url, '/v2/health/live', connections);
+            const cpuPerRequest = (((await serverCpu(server.url)) - cpu0) * 1e6) / r.total;
+            ceiling.push(
+              `| ${workers} | GET /v2/health/live | ${connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${cpuPerRequest.toFixed(1)} |`,
+            );
+          }
+        }
+        for (const m of models) {
+          for (const rows of [1, 64]) {
+            for (const connections of [1, 64]) {
+              const cell = `${m.name}/${rows}/${connections}/${batching ? 'on' : 'off'}`;
+              if (only && !only.includes(cell)) continue;
+              const before = await modelStat(server.url, m.name);
+              const cpu0 = await serverCpu(server.url);
+              const r = await load(server.url, `/v2/models/${m.name}/infer`, connections, binaryBody(rows, m.cols));
+              const cpu1 = await serverCpu(server.url);
+              const formed = formedBatches(before, await modelStat(server.url, m.name));
+              const size = Math.max(1, Math.round(formed.mean));
+              const key = `${m.name}/${size}`;
+              if (!inProcessCache.has(key)) inProcessCache.set(key, await inProcess(sessions.get(m.name)!, size, m.cols));
+              const ip = inProcessCache.get(key)!;
+              const local = ip.calls * size;
+              const served = r.rps * rows;
+              const serverCpuPerRow = ((cpu1 - cpu0) * 1e6) / formed.rows;
+              table.push(
+                `| ${workers} | ${m.label} | ${rows} | ${connections} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${served.toFixed(0)} | ${r.p50} | ${r.p99} | ${formed.mean.toFixed(1)}, ${formed.median} | ${local.toFixed(0)} | ${(served / local).toFixed(2)} | ${serverCpuPerRow.toFixed(1)}, ${ip.cpuPerRow.toFixed(1)} |`,
+              );
+              loads.push(loadavg()[0]);
+              console.error(table[table.length - 1]);
+            }
+          }
+        }
+      } finally {
+        await server.stop();
+      }
+    }
   for (const s of sessions.values()) await s.release();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpu}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} at the end; ${workers} workers, ${seconds} s per cell\n`,
+    `${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpu}), load average (1 min) ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} over the cells; ${seconds} s per cell\n`,
   );
   console.log(table.join('\n'));
   console.log(
-    `\n| HTTP ceiling | connections | requests/s | p50 ms | p99 ms | server CPU µs per request |\n|---|---|---|---|---|---|\n${ceiling.join('\n')}`,
+    `\n| workers | HTTP ceiling | connections | requests/s | p50 ms | p99 ms | server CPU µs per request |\n|---|---|---|---|---|---|---|\n${ceiling.join('\n')}`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -35,7 +35,7 @@ export {
   type ExecutionRecord,
 } from './stats.js';
 export { ServeMetrics } from './metrics.js';
-export { WorkerPool } from './worker-pool.js';
+export { InlinePool, WorkerPool, type ScoringPool } from './worker-pool.js';
 export { OnnxRunner, DetectorRunner, type ModelRunner, type TensorSpec } from './runners.js';
 export {
   INFERENCE_HEADER,

@@ -8,7 +8,7 @@ import { readModelBytes, scanRepository, type RepositoryModel, type RepositoryVe
 import { DetectorRunner, OnnxRunner, type ModelRunner } from './runners.js';
 import { ModelStats } from './stats.js';
 import { checkTritonConfig, tritonModelConfig, type ServedModelFacts, type TritonModelConfig } from './triton-config.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { ScoringPool } from './worker-pool.js';
 
 /** One model version being served: its runner and its batcher. */
 export interface ServedModel {
@@ -38,7 +38,7 @@ export interface ModelManagerOptions {
   /** The Triton-layout model repository. */
   dir: string;
   /** The worker pool for ONNX models (made on first use). */
-  pool: () => WorkerPool;
+  pool: () => ScoringPool;
   batching: BatchingOptions;
   metrics: ServeMetrics;
   log: FastifyBaseLogger;

@@ -2,7 +2,7 @@ import { Pipeline, matrix, type Detector, type Matrix } from '@abc/core';
 import { OnnxDetector } from '@abc/onnx-export';
 import type { BatchRunResult } from './batcher.js';
 import type { OutputArray } from './worker-protocol.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { ScoringPool } from './worker-pool.js';
 
 /** An output tensor as the protocol names its type: `FP32` for scores, `INT64` for the 0/1 label. */
 export interface TensorSpec {
@@ -39,7 +39,7 @@ const ONNX_DATATYPES: Record<number, TensorSpec['datatype'] | undefined> = { 1: 
 export class OnnxRunner implements ModelRunner {
   readonly platform = 'onnxruntime_onnx' as const;
   private constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: ScoringPool,
     private readonly key: string,
     readonly nFeatures: number,
     readonly featureNames: readonly string[] | undefined,
@@ -50,7 +50,7 @@ export class OnnxRunner implements ModelRunner {
     return this.pool.size;
   }
 
-  static async create(pool: WorkerPool, key: string, bytes: Uint8Array): Promise<OnnxRunner> {
+  static async create(pool: ScoringPool, key: string, bytes: Uint8Array): Promise<OnnxRunner> {
     const det = new OnnxDetector().setModel(bytes);
     const outputs: TensorSpec[] = [];
     for (const o of det.info.outputs) {

@@ -8,7 +8,7 @@ import { ServeError } from './errors.js';
 import { ModelManager, errorText } from './models.js';
 import { ServeMetrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
-import { WorkerPool } from './worker-pool.js';
+import { InlinePool, WorkerPool, type ScoringPool } from './worker-pool.js';
 
 /** Options of {@link createServer} and {@link startServer}. */
 export interface ServeOptions {
@@ -31,7 +31,10 @@ export interface ServeOptions {
   maxQueueSize?: number;
   /** Largest request body in bytes (default 64 MiB): 413 above it, from Content-Length or while streaming. */
   maxBodyBytes?: number;
-  /** Worker threads running onnxruntime-node sessions (default: min(2, CPU count)). */
+  /**
+   * Worker threads running onnxruntime-node sessions (default: min(2, CPU count)); 0 runs them on the main thread,
+   * one batch at a time (no hand-off between threads: less CPU per request for small models, see BENCHMARK.md).
+   */
   workers?: number;
   /** onnxruntime intra-op threads per worker (default 1). */
   threadsPerWorker?: number;
@@ -68,7 +71,7 @@ export class OipServer {
   /** Resolves once {@link OipServer.close} has finished. */
   readonly closed: Promise<void>;
   private markClosed: () => void = () => undefined;
-  private pool: WorkerPool | undefined;
+  private pool: ScoringPool | undefined;
   private shuttingDown = false;
   private closing: Promise<void> | undefined;
   private readonly options: ServeOptions;
@@ -80,7 +83,7 @@ export class OipServer {
       this.markClosed = resolve;
     });
     const maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes, 64 * 1024 * 1024);
-    const workers = positiveInt('workers', options.workers, Math.min(2, availableParallelism()));
+    const workers = positiveInt('workers', options.workers, Math.min(2, availableParallelism()), 0);
     const threadsPerWorker = positiveInt('threadsPerWorker', options.threadsPerWorker, 1);
     const batching = {
       maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 1024),
@@ -102,7 +105,9 @@ export class OipServer {
     this.metrics = new ServeMetrics();
     this.models = new ModelManager({
       dir: options.models,
-      pool: () => (this.pool ??= new WorkerPool({ size: workers, threadsPerWorker })),
+      pool: () =>
+        (this.pool ??=
+          workers === 0 ? new InlinePool({ threadsPerWorker }) : new WorkerPool({ size: workers, threadsPerWorker })),
       batching,
       metrics: this.metrics,
       log: this.app.log,

@@ -2,6 +2,16 @@ import { Worker } from 'node:worker_threads';
 import type { BatchRunResult } from './batcher.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
+/** What scores ONNX models for the server: {@link WorkerPool} (worker threads) or {@link InlinePool} (the main thread). */
+export interface ScoringPool {
+  /** How many batches may run at once. */
+  readonly size: number;
+  load(key: string, bytes: Uint8Array): Promise<void>;
+  unload(key: string): Promise<void>;
+  run(key: string, data: Float32Array, rows: number, cols: number, outputs: readonly string[]): Promise<BatchRunResult>;
+  close(): Promise<void>;
+}
+
 type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 interface PoolWorker {
@@ -22,7 +32,7 @@ interface PoolWorker {
  * const { outputs } = await pool.run('fraud/1', X.data, X.rows, X.cols, ['score']);   // outputs.score: Float32Array
  * await pool.close();
  */
-export class WorkerPool {
+export class WorkerPool implements ScoringPool {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
@@ -114,5 +124,63 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/**
+ * onnxruntime-node sessions on the main thread (`workers: 0`): one batch at a time, run on the event loop, with no
+ * hand-off to a worker thread and back. Each hand-off wakes another thread twice, which costs more CPU than a small
+ * batch of a small model; the price is that the event loop is blocked while a batch runs (requests arriving then
+ * are read afterwards, and merge into the next batch).
+ *
+ * @example
+ * const pool = new InlinePool();
+ * await pool.load('fraud/1', onnxBytes);
+ * const { outputs } = await pool.run('fraud/1', X.data, X.rows, X.cols, ['score']);
+ */
+export class InlinePool implements ScoringPool {
+  readonly size = 1;
+  readonly threadsPerWorker: number;
+  // The module the workers run too; imported by URL, as the workers' file is (plain JavaScript, typed through JSDoc).
+  private readonly handle: Promise<(msg: WorkerRequest) => Promise<WorkerReply>> = import(
+    new URL('./ort-sessions.mjs', import.meta.url).href
+  ).then((m: { sessionHost: () => (msg: WorkerRequest) => Promise<WorkerReply> }) => m.sessionHost());
+  private readonly keys = new Set<string>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: { threadsPerWorker?: number } = {}) {
+    this.threadsPerWorker = options.threadsPerWorker ?? 1;
+  }
+
+  private async send(msg: Distributive<WorkerRequest>): Promise<BatchRunResult | undefined> {
+    if (this.closed) throw new Error('the scoring pool is closed');
+    const handle = await this.handle;
+    const reply = await handle({ ...msg, id: this.nextId++ } as WorkerRequest);
+    if (!reply.ok) throw new Error(reply.message);
+    return reply.outputs && { outputs: reply.outputs, inferMs: reply.inferMs, outputMs: reply.outputMs };
+  }
+
+  async load(key: string, bytes: Uint8Array): Promise<void> {
+    await this.send({ type: 'load', key, bytes, threads: this.threadsPerWorker });
+    this.keys.add(key);
+  }
+
+  async unload(key: string): Promise<void> {
+    this.keys.delete(key);
+    await this.send({ type: 'unload', key }).catch(() => undefined);
+  }
+
+  async run(key: string, data: Float32Array, rows: number, cols: number, outputs: readonly string[]): Promise<BatchRunResult> {
+    const out = await this.send({ type: 'run', key, data, rows, cols, outputs: [...outputs] });
+    if (!out) throw new Error('the session returned no outputs');
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Releases the sessions still held (the models unload theirs first; these are what is left).
+    await Promise.all([...this.keys].map((key) => this.unload(key)));
+    this.closed = true;
   }
 }

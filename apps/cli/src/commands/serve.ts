@@ -26,7 +26,9 @@ SIGTERM or Ctrl-C: stop accepting, answer what is in flight, exit 0. See docs/de
                           model's config.pbtxt max_queue_delay_microseconds, else 0: only while workers are busy)
   --max-queue-size N      requests waiting per model before 503 + Retry-After (default 1024)
   --max-body-bytes N      largest request body (default 67108864); larger ones get 413
-  --workers N             worker threads running onnxruntime (default: min(2, CPUs))
+  --workers N             worker threads running onnxruntime (default: min(2, CPUs)); 0 runs onnxruntime on the
+                          main thread, one batch at a time: less CPU per request for small models and 1-row
+                          requests (no hand-off between threads), but a batch blocks the event loop while it runs
   --poll-ms N             how often to look for new model versions (default 2000; 0: never)
   --log-level L           fatal, error, warn, info (default), debug
 `;
@@ -78,7 +80,7 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
     maxQueueDelayMs: num(values, 'max-queue-delay-ms', 0, false),
     maxQueueSize: num(values, 'max-queue-size', 1),
     maxBodyBytes: num(values, 'max-body-bytes', 1),
-    workers: num(values, 'workers', 1),
+    workers: num(values, 'workers', 0),
     pollIntervalMs: num(values, 'poll-ms', 0),
     logger: level as Level,
     handleSignals: true,
