@@ -30,11 +30,16 @@ const ONNX_DATATYPES: Record<number, TensorSpec['datatype'] | undefined> = { 1: 
 
 /**
  * An exported ONNX model scored by onnxruntime-node in the worker pool. The bytes are checked first with
- * {@link OnnxDetector} (input `X` [N, D], a `score` output, the graph checksum).
+ * {@link OnnxDetector} (input `X` [N, D], a `score` output, the graph checksum). A batch longer than
+ * `maxRowsPerRun` goes to the pool in runs of at most that many rows, the outputs joined back: by default the
+ * automatic batch of the model (`OnnxDetector.effectiveBatchSize`: about 256 MiB of working memory per run for a
+ * KNN, LOF, SVM, PReNet or XGBOD graph, whose intermediates grow with the rows it stores; 65,536 rows otherwise),
+ * so one large request to a model without `max_batch_size` cannot take the server's memory in a single run.
  *
  * @example
  * const runner = await OnnxRunner.create(pool, 'fraud/1', bytes);
  * const { outputs } = await runner.run(X.data, X.rows, X.cols);   // { score, reconstruction_error?, label? }
+ * runner.maxRowsPerRun;                                            // 4,271 for a KNN on 7,000 rows × 10 features
  */
 export class OnnxRunner implements ModelRunner {
   readonly platform = 'onnxruntime_onnx' as const;
@@ -44,36 +49,69 @@ export class OnnxRunner implements ModelRunner {
     readonly nFeatures: number,
     readonly featureNames: readonly string[] | undefined,
     readonly outputs: readonly TensorSpec[],
+    /** The most rows one run of the pool gets. */
+    readonly maxRowsPerRun: number,
   ) {}
 
   get concurrency(): number {
     return this.pool.size;
   }
 
-  static async create(pool: ScoringPool, key: string, bytes: Uint8Array): Promise<OnnxRunner> {
+  static async create(
+    pool: ScoringPool,
+    key: string,
+    bytes: Uint8Array,
+    options: { maxRowsPerRun?: number } = {},
+  ): Promise<OnnxRunner> {
     const det = new OnnxDetector().setModel(bytes);
+    const maxRowsPerRun = options.maxRowsPerRun ?? det.effectiveBatchSize!;
+    if (!Number.isInteger(maxRowsPerRun) || maxRowsPerRun < 1)
+      throw new RangeError(`maxRowsPerRun must be a positive integer, got ${maxRowsPerRun}`);
     const outputs: TensorSpec[] = [];
     for (const o of det.info.outputs) {
       const datatype = ONNX_DATATYPES[o.elemType];
       if (datatype) outputs.push({ name: o.name, datatype });
     }
     await pool.load(key, bytes);
-    return new OnnxRunner(pool, key, det.nFeatures!, det.featureNames, outputs);
+    return new OnnxRunner(pool, key, det.nFeatures!, det.featureNames, outputs, maxRowsPerRun);
   }
 
-  run(data: Float32Array, rows: number, cols: number): Promise<BatchRunResult> {
-    return this.pool.run(
-      this.key,
-      data,
-      rows,
-      cols,
-      this.outputs.map((o) => o.name),
-    );
+  async run(data: Float32Array, rows: number, cols: number): Promise<BatchRunResult> {
+    const names = this.outputs.map((o) => o.name);
+    if (rows <= this.maxRowsPerRun) return this.pool.run(this.key, data, rows, cols, names);
+    // One run after another (not in parallel: the point is to bound the memory of a run), joined back in order.
+    const parts: BatchRunResult[] = [];
+    for (let s = 0; s < rows; s += this.maxRowsPerRun) {
+      const n = Math.min(this.maxRowsPerRun, rows - s);
+      parts.push(await this.pool.run(this.key, data.subarray(s * cols, (s + n) * cols), n, cols, names));
+    }
+    return joinRuns(parts, rows);
   }
 
   close(): Promise<void> {
     return this.pool.unload(this.key);
   }
+}
+
+/** The outputs of consecutive runs as one result (each output concatenated in run order; times added). */
+function joinRuns(parts: readonly BatchRunResult[], rows: number): BatchRunResult {
+  const outputs: Record<string, OutputArray> = {};
+  for (const name of Object.keys(parts[0].outputs)) {
+    const first = parts[0].outputs[name];
+    const joined = first instanceof BigInt64Array ? new BigInt64Array(rows) : new Float32Array(rows);
+    let at = 0;
+    for (const p of parts) {
+      const part = p.outputs[name];
+      (joined as Float32Array).set(part as Float32Array, at);
+      at += part.length;
+    }
+    outputs[name] = joined;
+  }
+  return {
+    outputs,
+    inferMs: parts.reduce((t, p) => t + (p.inferMs ?? 0), 0),
+    outputMs: parts.reduce((t, p) => t + (p.outputMs ?? 0), 0),
+  };
 }
 
 type WithReconstruction = { reconstructionError(X: Matrix): Promise<Float32Array> };
