@@ -198,6 +198,7 @@ describe('benchmark plan', () => {
     registerDetector({
       name: 'bm-pretrained',
       supervision: 'unsupervised',
+      hasProbability: false,
       budget: 'epochs',
       description: 'test',
       paramSpace: pretrained,

@@ -42,8 +42,10 @@ describe('OnnxRunner', () => {
     const b = await split.run(X.data.slice(), 8, 2);
     expect(r.runs).toEqual([3, 3, 2]);
     expect(Object.keys(b.outputs).sort()).toEqual(Object.keys(a.outputs).sort());
-    expect(Array.from(b.outputs.score)).toEqual(Array.from(a.outputs.score));
-    expect(Array.from(b.outputs.reconstruction_error)).toEqual(Array.from(a.outputs.reconstruction_error));
+    expect(Array.from(b.outputs.score as Float32Array)).toEqual(Array.from(a.outputs.score as Float32Array));
+    expect(Array.from(b.outputs.reconstruction_error as Float32Array)).toEqual(
+      Array.from(a.outputs.reconstruction_error as Float32Array),
+    );
     expect(b.outputs.label).toBeInstanceOf(BigInt64Array);
     expect(Array.from(b.outputs.label as BigInt64Array)).toEqual(Array.from(a.outputs.label as BigInt64Array));
     expect(b.inferMs).toBeGreaterThanOrEqual(0);
