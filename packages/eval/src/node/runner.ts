@@ -402,26 +402,27 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
     options.onEvent?.({ type: 'dataset', dataset: ds.name, phase: 'loaded' });
     plan = planFor(ds.name, info.sizes.trainKnown);
     plans.set(ds.name, plan);
+    // A finished run: appended to runs.jsonl, counted, results.json rewritten, reported.
+    const append = async (record: ExperimentRecord, key = runKey(record)) => {
+      await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
+      done.set(key, record);
+      records.push(record);
+      finished++;
+      ran++;
+      await writeResults(out, records);
+      options.onEvent?.({
+        type: 'run',
+        record,
+        done: finished,
+        total: total(),
+        skipped,
+        elapsedSeconds: (performance.now() - started) / 1000,
+      });
+    };
     if (options.executor) {
       // Through the executor: every pending run at once (it spreads them), then setting 3's runs with every known
       // anomaly, copied from setting 1's records as below when those exist.
       split0 = undefined;
-      const append = async (record: ExperimentRecord) => {
-        await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
-        done.set(runKey(record), record);
-        records.push(record);
-        finished++;
-        ran++;
-        await writeResults(out, records);
-        options.onEvent?.({
-          type: 'run',
-          record,
-          done: finished,
-          total: total(),
-          skipped,
-          elapsedSeconds: (performance.now() - started) / 1000,
-        });
-      };
       const accept = async (t: RunTask, outcome: RunTaskOutcome) => {
         if (done.has(plannedKey(t.task))) return; // recorded once, whatever the executor repeats
         if (t.task.setting === 1 && t.task.run === 0)
@@ -466,21 +467,7 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
         // detector seed, deterministic): reuse its record rather than train the same model again.
         const same = done.get(runKey({ dataset: ds.name, setting: 1, method: task.method.id, run: task.run, nKnown: 0 }));
         if (same && same.seed === task.seed) {
-          const record: ExperimentRecord = { ...same, setting: 3 };
-          await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
-          done.set(key, record);
-          records.push(record);
-          finished++;
-          ran++;
-          await writeResults(out, records);
-          options.onEvent?.({
-            type: 'run',
-            record,
-            done: finished,
-            total: total(),
-            skipped,
-            elapsedSeconds: (performance.now() - started) / 1000,
-          });
+          await append({ ...same, setting: 3 }, key);
           continue;
         }
       }
@@ -509,20 +496,7 @@ async function runLocked(options: RunExperimentsOptions): Promise<RunExperiments
         onWarning: warn,
       });
       if (keep) await saveArtifacts(out, record, artifacts, ds.grid ? toyPoints(data) : undefined);
-      await appendFile(join(out, 'runs.jsonl'), `${JSON.stringify(record)}\n`);
-      done.set(key, record);
-      records.push(record);
-      finished++;
-      ran++;
-      await writeResults(out, records);
-      options.onEvent?.({
-        type: 'run',
-        record,
-        done: finished,
-        total: total(),
-        skipped,
-        elapsedSeconds: (performance.now() - started) / 1000,
-      });
+      await append(record, key);
     }
   }
   const results = await writeResults(out, records);
