@@ -203,6 +203,16 @@ describe('isotonic regression', () => {
     expect(p[0]).toBeCloseTo(0.25, 15);
     expect([p[1], p[2]]).toEqual([0.5, 1]);
   });
+
+  it("never leaves the two knots' values through rounding (a probability above 1 broke a benchmark run)", () => {
+    // At the upper knot the interpolation (1 − 1/6) / (x1 − x0) · (x1 − x0) + 1/6 rounds to 1.0000000000000002.
+    const x0 = 0.2544029951095581;
+    const x1 = 0.25440359115600586;
+    const cal = { method: 'isotonic' as const, x: Float64Array.of(x0, x1), y: Float64Array.of(1 / 6, 1) };
+    expect(((1 - 1 / 6) / (x1 - x0)) * (x1 - x0) + 1 / 6).toBeGreaterThan(1);
+    expect(Array.from(applyIsotonic(cal, [x1, x0, (x0 + x1) / 2])).every((p) => p >= 1 / 6 && p <= 1)).toBe(true);
+    expect(applyIsotonic(cal, [x1])[0]).toBe(1);
+  });
 });
 
 describe("PyOD's label-free rescalings", () => {

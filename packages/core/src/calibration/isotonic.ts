@@ -129,7 +129,9 @@ export function applyIsotonic(calibrator: IsotonicCalibrator, scores: ArrayLike<
     hi = Math.max(1, lo);
     const a = hi - 1;
     const slope = (y[hi] - y[a]) / (x[hi] - x[a]);
-    out[i] = slope * (v - x[a]) + y[a];
+    // Kept between the two knots' values: the exact interpolation is, but its rounding can pass y[hi] by an ulp
+    // (1.0000000000000002 at a knot of 1, which is no probability; scikit-learn clips such values to 1 too).
+    out[i] = Math.min(Math.max(slope * (v - x[a]) + y[a], y[a]), y[hi]);
   }
   return out;
 }
